@@ -1,0 +1,118 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import { RequestContext } from '@mikro-orm/core';
+import { koaMiddleware } from '@as-integrations/koa';
+import Koa from 'koa';
+import type { Config } from './config.js';
+import { initOrm, type MikroORM } from './db/orm.js';
+import { requestContext } from './db/request-context.js';
+import { bootstrapEnvironments, type BootstrapKey } from './directory/environment.service.js';
+import { createApollo } from './graphql/apollo.js';
+import { authenticate } from './graphql/auth.js';
+import { createContext, type GraphQLContext } from './graphql/context.js';
+import { createFormatError } from './graphql/errors.js';
+import { limitRules } from './graphql/limits.js';
+import { createAppPubSub } from './graphql/pubsub.js';
+import { buildAppSchema } from './graphql/schema.js';
+import { createGraphqlWs } from './graphql/ws.js';
+import { errorMiddleware } from './http/error-middleware.js';
+import { healthRouter } from './http/health.js';
+import { requestLog, type RequestState } from './http/request-log.js';
+import type { Logger } from './lib/logger.js';
+import { scimRouter } from './scim/router.js';
+
+export interface AppOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** The database to use; main.ts resolves DATABASE_URL or the embedded server into this. */
+  readonly databaseUrl: string;
+  /** Receives every SQL statement (tests count them for query budgets). */
+  readonly logQuery?: (sql: string) => void;
+}
+
+export interface App {
+  readonly httpServer: Server;
+  readonly orm: MikroORM;
+  /** Plaintext API keys created by this start (first start only), to be shown once. */
+  readonly bootstrapKeys: readonly BootstrapKey[];
+  /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:8080`. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Graceful stop: refuse new connections, finish in-flight requests, close sockets, then the database pool. */
+  close(): Promise<void>;
+}
+
+const GRAPHQL_BODY_LIMIT = '1mb';
+
+/** The composition root: ORM, domain, Koa, Apollo and graphql-ws on one HTTP server. Starts nothing listening. */
+export async function createApp({ config, logger, databaseUrl, logQuery }: AppOptions): Promise<App> {
+  const orm = await initOrm({ clientUrl: databaseUrl, ...(logQuery ? { logQuery } : {}) });
+  const bootstrapKeys = await bootstrapEnvironments(orm.em.fork());
+
+  const koa = new Koa<RequestState>({ proxy: true });
+  // Koa composes its middleware when callback() is called, so the handler is attached after koa.use below.
+  const httpServer = createServer();
+  const production = config.nodeEnv === 'production';
+  const pubSub = createAppPubSub();
+  const shared = { pubSub, publicUrl: config.publicUrl };
+  const schema = await buildAppSchema(pubSub);
+  const validationRules = limitRules({ maxDepth: config.graphqlMaxDepth, maxCost: config.graphqlMaxComplexity });
+  const formatError = createFormatError({
+    includeStacktrace: !production,
+    onInternalError: (error) => logger.error({ err: error }, 'graphql internal error'),
+  });
+
+  const ws = createGraphqlWs({ httpServer, schema, orm, shared, validationRules, formatError });
+  const apollo = await createApollo({
+    schema,
+    httpServer,
+    introspection: config.graphqlIntrospection,
+    production,
+    validationRules,
+    formatError,
+    stopGracePeriodMs: Math.max(0, config.shutdownTimeoutMs - 2_000),
+    drainWebSockets: () => ws.dispose(),
+  });
+
+  const graphqlRouter = new Router<RequestState>();
+  graphqlRouter.all(
+    '/graphql',
+    bodyParser({ enableTypes: ['json'], jsonLimit: GRAPHQL_BODY_LIMIT }),
+    koaMiddleware<GraphQLContext, RequestState>(apollo, {
+      context: async ({ ctx }) => {
+        const em = RequestContext.getEntityManager() ?? orm.em.fork();
+        return createContext(em, await authenticate(em, ctx.get('authorization')), shared);
+      },
+    }),
+  );
+
+  // Middleware order is the architecture: request id + log, error mapping, one EntityManager per request, routes.
+  koa.use(requestLog(logger));
+  koa.use(errorMiddleware());
+  koa.use(requestContext(orm));
+  for (const router of [healthRouter(orm), scimRouter(), graphqlRouter]) {
+    koa.use(router.routes()).use(router.allowedMethods());
+  }
+  httpServer.on('request', koa.callback());
+
+  return {
+    httpServer,
+    orm,
+    bootstrapKeys,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          const address = httpServer.address() as AddressInfo;
+          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          resolve(`http://${shownHost}:${address.port}`);
+        });
+      }),
+    close: async () => {
+      await apollo.stop(); // drains HTTP (in-flight requests finish) and disposes graphql-ws
+      await orm.close(true);
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import path from 'node:path';
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { migrationsList } from '../../migrations/index.js';
+import { entities } from './entities.js';
+
+export interface OrmSettings {
+  readonly clientUrl: string;
+  /** Called with each SQL statement when `debug` is on (query budgets in tests, debug logs). */
+  readonly logQuery?: (message: string) => void;
+  /** Where `migration:create` writes new files; only the CLI needs it. */
+  readonly migrationsDir?: string;
+}
+
+/** The one MikroORM configuration, shared by the app, the migration CLI and the tests. */
+export function createOrmConfig(settings: OrmSettings, overrides: Partial<Options> = {}): Options {
+  const migrationsDir = settings.migrationsDir ?? path.resolve('migrations');
+  return defineConfig({
+    clientUrl: settings.clientUrl,
+    entities,
+    extensions: [Migrator],
+    forceUtcTimezone: true,
+    // Our own mistakes should fail loudly; the request context is the only implicit EntityManager.
+    allowGlobalContext: false,
+    debug: settings.logQuery !== undefined,
+    logger: settings.logQuery ?? (() => undefined),
+    pool: { min: 0, max: 10 },
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      path: migrationsDir,
+      pathTs: migrationsDir,
+      migrationsList,
+      snapshotName: '.snapshot-dsync',
+      emit: 'ts',
+      transactional: true,
+      allOrNothing: true,
+      disableForeignKeys: false,
+    },
+    ...overrides,
+  });
+}

@@ -1,0 +1,90 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { isUuid } from '../lib/ids.js';
+import { issueSecret } from '../lib/secrets.js';
+import { Directory } from './directory.entity.js';
+import { NotFoundError } from './errors.js';
+import { findOrganizationOrFail } from './organization.service.js';
+import type { DirectoryChanges, NewDirectory } from './types.js';
+import { normalizeName } from './validation.js';
+
+/** SCIM bearer tokens look like `dst_<43 chars>` ("dsync SCIM token"). */
+const TOKEN_PREFIX = 'dst_';
+
+export interface DirectoryWithToken {
+  readonly directory: Directory;
+  /** Plaintext bearer token, returned once. */
+  readonly token: string;
+}
+
+export interface DirectoryUpdate {
+  readonly directory: Directory;
+  /** The new plaintext token when the update issued one, else `null`. */
+  readonly token: string | null;
+}
+
+/** Replaces the directory's token; the old one stops working when this commits. Returns the plaintext. */
+function assignNewToken(directory: Directory): string {
+  const token = issueSecret(TOKEN_PREFIX);
+  directory.tokenHash = token.hash;
+  directory.tokenPrefix = token.displayPrefix;
+  return token.plaintext;
+}
+
+export async function findDirectoryOrFail(em: EntityManager, environmentId: string, id: string): Promise<Directory> {
+  const found = isUuid(id)
+    ? await em.findOne(Directory, { id, organization: { environment: environmentId } }, { populate: ['organization'] })
+    : null;
+  if (!found) throw new NotFoundError('Directory', id);
+  return found;
+}
+
+export async function createDirectory(em: EntityManager, environmentId: string, input: NewDirectory): Promise<DirectoryWithToken> {
+  const organization = await findOrganizationOrFail(em, environmentId, input.organizationId);
+  const token = issueSecret(TOKEN_PREFIX);
+  const directory = em.create(Directory, {
+    organization,
+    name: normalizeName(input.name),
+    provider: input.provider,
+    tokenHash: token.hash,
+    tokenPrefix: token.displayPrefix,
+  });
+  await em.flush();
+  return { directory, token: token.plaintext };
+}
+
+/** A provider change issues a new token (the old IdP connection must stop working), as the seed product does. */
+export async function updateDirectory(
+  em: EntityManager,
+  environmentId: string,
+  id: string,
+  changes: DirectoryChanges,
+): Promise<DirectoryUpdate> {
+  const directory = await findDirectoryOrFail(em, environmentId, id);
+  if (changes.name !== undefined && changes.name !== null) directory.name = normalizeName(changes.name);
+  let token: string | null = null;
+  if (changes.provider && changes.provider !== directory.provider) {
+    directory.provider = changes.provider;
+    token = assignNewToken(directory);
+  }
+  await em.flush();
+  return { directory, token };
+}
+
+export async function rotateDirectoryToken(em: EntityManager, environmentId: string, id: string): Promise<DirectoryWithToken> {
+  const directory = await findDirectoryOrFail(em, environmentId, id);
+  const token = assignNewToken(directory);
+  await em.flush();
+  return { directory, token };
+}
+
+export async function deleteDirectory(em: EntityManager, environmentId: string, id: string): Promise<Directory> {
+  const directory = await findDirectoryOrFail(em, environmentId, id);
+  em.remove(directory);
+  await em.flush();
+  return directory;
+}
+
+/** All directories of the given organizations (one query; used by the GraphQL batch loader). */
+export function findDirectoriesOfOrganizations(em: EntityManager, organizationIds: readonly string[]): Promise<Directory[]> {
+  return em.find(Directory, { organization: { $in: [...organizationIds] } }, { orderBy: { id: 'asc' } });
+}

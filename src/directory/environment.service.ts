@@ -1,0 +1,29 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { issueSecret } from '../lib/secrets.js';
+import { ApiKey } from './api-key.entity.js';
+import { Environment, EnvironmentName } from './environment.entity.js';
+
+export interface BootstrapKey {
+  readonly environment: EnvironmentName;
+  readonly apiKey: string;
+}
+
+/**
+ * On the very first start, creates the `sandbox` and `production` environments with one API key each and
+ * returns the plaintext keys (to be printed once). Returns `[]` on every later start. Safe when several
+ * processes start at once: an advisory lock serialises them.
+ */
+export async function bootstrapEnvironments(em: EntityManager): Promise<BootstrapKey[]> {
+  return em.transactional(async (tx) => {
+    await tx.execute(`select pg_advisory_xact_lock(hashtext('dsync.bootstrap'))`);
+    if ((await tx.count(Environment)) > 0) return [];
+    const keys: BootstrapKey[] = [];
+    for (const name of [EnvironmentName.Sandbox, EnvironmentName.Production]) {
+      const environment = tx.create(Environment, { name });
+      const secret = issueSecret(`dsk_${name}_`);
+      tx.create(ApiKey, { environment, name: 'Initial key', prefix: secret.displayPrefix, secretHash: secret.hash });
+      keys.push({ environment: name, apiKey: secret.plaintext });
+    }
+    return keys;
+  });
+}

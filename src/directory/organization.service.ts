@@ -1,0 +1,87 @@
+import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+import { isUuid } from '../lib/ids.js';
+import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
+import { Organization } from './organization.entity.js';
+import { paginate, type Page, type PageArgs } from './pagination.js';
+import type { NewOrganization, OrganizationChanges, OrganizationFilter } from './types.js';
+import { normalizeName } from './validation.js';
+
+// RFC 1123 host name: labels of letters, digits and inner hyphens, at least one dot.
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** Domains are compared case-insensitively, so they are stored lower-case. */
+export function normalizeDomain(domain: string): string {
+  const normalized = domain.trim().toLowerCase().replace(/\.$/, '');
+  if (!DOMAIN.test(normalized)) throw new InvalidInputError(`domain ${JSON.stringify(domain)} is not a valid domain name`, 'domain');
+  return normalized;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+async function flushUnique(em: EntityManager, domain: string | null): Promise<void> {
+  try {
+    await em.flush();
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) {
+      throw new ConflictError(`an organization with domain ${JSON.stringify(domain)} already exists in this environment`);
+    }
+    throw error;
+  }
+}
+
+export async function findOrganizationOrFail(em: EntityManager, environmentId: string, id: string): Promise<Organization> {
+  const found = isUuid(id) ? await em.findOne(Organization, { id, environment: environmentId }) : null;
+  if (!found) throw new NotFoundError('Organization', id);
+  return found;
+}
+
+export async function createOrganization(em: EntityManager, environmentId: string, input: NewOrganization): Promise<Organization> {
+  const organization = em.create(Organization, {
+    environment: environmentId,
+    name: normalizeName(input.name),
+    domain: input.domain ? normalizeDomain(input.domain) : null,
+    metadata: input.metadata ?? {},
+  });
+  await flushUnique(em, organization.domain);
+  return organization;
+}
+
+export async function updateOrganization(
+  em: EntityManager,
+  environmentId: string,
+  id: string,
+  changes: OrganizationChanges,
+): Promise<Organization> {
+  const organization = await findOrganizationOrFail(em, environmentId, id);
+  if (changes.name !== undefined && changes.name !== null) organization.name = normalizeName(changes.name);
+  if (changes.domain !== undefined) organization.domain = changes.domain ? normalizeDomain(changes.domain) : null;
+  if (changes.metadata !== undefined && changes.metadata !== null) organization.metadata = changes.metadata;
+  await flushUnique(em, organization.domain);
+  return organization;
+}
+
+/** Deletes the organization; its directories go with it (foreign keys cascade). */
+export async function deleteOrganization(em: EntityManager, environmentId: string, id: string): Promise<Organization> {
+  const organization = await findOrganizationOrFail(em, environmentId, id);
+  em.remove(organization);
+  await em.flush();
+  return organization;
+}
+
+export function listOrganizations(
+  em: EntityManager,
+  environmentId: string,
+  filter: OrganizationFilter,
+  page: PageArgs,
+): Promise<Page<Organization>> {
+  const where: FilterQuery<Organization> = { environment: environmentId };
+  if (filter.name) where.name = { $ilike: `%${escapeLike(filter.name.trim())}%` };
+  if (filter.domain) where.domain = filter.domain.trim().toLowerCase();
+  return paginate(em, Organization, where, page);
+}
+
+export function findOrganizationsByIds(em: EntityManager, environmentId: string, ids: readonly string[]): Promise<Organization[]> {
+  return em.find(Organization, { id: { $in: ids.filter(isUuid) }, environment: environmentId });
+}

@@ -1,0 +1,27 @@
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../directory/api-key.service.js';
+import { PageArgs, toConnection } from '../connection.js';
+import type { GraphQLContext } from '../context.js';
+import { ApiKeyConnection, ApiKeyNode, ApiKeyWithSecret, toApiKeyNode } from './api-key.type.js';
+
+@Resolver(() => ApiKeyNode)
+export class ApiKeyResolver {
+  @Query(() => ApiKeyConnection, { description: 'API keys of your environment, revoked ones included.' })
+  async apiKeys(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<ApiKeyConnection> {
+    return toConnection(await listApiKeys(ctx.em, ctx.viewer.environmentId, page), toApiKeyNode);
+  }
+
+  @Mutation(() => ApiKeyWithSecret, { description: 'A new key for your environment; the secret is returned once.' })
+  async createApiKey(
+    @Arg('name', () => String) name: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ApiKeyWithSecret> {
+    const created = await createApiKey(ctx.em, ctx.viewer.environmentId, name);
+    return { apiKey: toApiKeyNode(created.apiKey), secret: created.secret };
+  }
+
+  @Mutation(() => ApiKeyNode, { description: 'Revokes a key; requests with it fail from now on.' })
+  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ApiKeyNode> {
+    return toApiKeyNode(await revokeApiKey(ctx.em, ctx.viewer.environmentId, id));
+  }
+}

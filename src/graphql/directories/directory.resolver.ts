@@ -1,0 +1,62 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  createDirectory,
+  deleteDirectory,
+  findDirectoryOrFail,
+  rotateDirectoryToken,
+  updateDirectory,
+  type DirectoryWithToken as DirectoryAndToken,
+} from '../../directory/directory.service.js';
+import { NotFoundError } from '../../directory/errors.js';
+import type { GraphQLContext } from '../context.js';
+import { OrganizationNode, toOrganizationNode } from '../organizations/organization.type.js';
+import { DirectoryNode, DirectoryUpdateResult, DirectoryWithToken, toDirectoryNode } from './directory.type.js';
+import { CreateDirectoryInput, UpdateDirectoryInput } from './directory.inputs.js';
+
+function withToken(ctx: GraphQLContext, result: DirectoryAndToken): DirectoryWithToken {
+  return { directory: toDirectoryNode(result.directory, ctx.publicUrl), token: result.token };
+}
+
+@Resolver(() => DirectoryNode)
+export class DirectoryResolver {
+  @Query(() => DirectoryNode, { nullable: true, description: 'NOT_FOUND when no such directory is in your environment.' })
+  async directory(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DirectoryNode> {
+    return toDirectoryNode(await findDirectoryOrFail(ctx.em, ctx.viewer.environmentId, id), ctx.publicUrl);
+  }
+
+  @FieldResolver(() => OrganizationNode)
+  async organization(@Root() directory: DirectoryNode, @Ctx() ctx: GraphQLContext): Promise<OrganizationNode> {
+    const organization = await ctx.loaders.organization.load(directory.organizationId);
+    if (!organization) throw new NotFoundError('Organization', directory.organizationId);
+    return toOrganizationNode(organization);
+  }
+
+  @Mutation(() => DirectoryWithToken, { description: 'Creates a directory and returns its SCIM bearer token once.' })
+  async createDirectory(
+    @Arg('input', () => CreateDirectoryInput) input: CreateDirectoryInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<DirectoryWithToken> {
+    return withToken(ctx, await createDirectory(ctx.em, ctx.viewer.environmentId, input));
+  }
+
+  @Mutation(() => DirectoryUpdateResult)
+  async updateDirectory(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateDirectoryInput) input: UpdateDirectoryInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<DirectoryUpdateResult> {
+    const result = await updateDirectory(ctx.em, ctx.viewer.environmentId, id, input);
+    return { directory: toDirectoryNode(result.directory, ctx.publicUrl), token: result.token };
+  }
+
+  @Mutation(() => DirectoryWithToken, { description: 'Issues a new bearer token; the old one stops working at once.' })
+  async rotateDirectoryToken(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DirectoryWithToken> {
+    return withToken(ctx, await rotateDirectoryToken(ctx.em, ctx.viewer.environmentId, id));
+  }
+
+  @Mutation(() => ID)
+  async deleteDirectory(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+    await deleteDirectory(ctx.em, ctx.viewer.environmentId, id);
+    return id;
+  }
+}

@@ -1,0 +1,49 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { isDomainError, type DomainErrorCode } from '../directory/errors.js';
+
+/** `extensions.code` for each domain error code: the GraphQL contract. */
+const CODES: Record<DomainErrorCode, string> = {
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  invalid_input: 'BAD_USER_INPUT',
+  forbidden: 'FORBIDDEN',
+  unauthenticated: 'UNAUTHENTICATED',
+};
+
+export function unauthenticated(message = 'A valid API key is required: Authorization: Bearer dsk_…'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+export interface FormatErrorOptions {
+  readonly includeStacktrace: boolean;
+  /** Called once for every error that is not a deliberate client error. */
+  readonly onInternalError: (error: unknown) => void;
+}
+
+/**
+ * The one mapping from thrown errors to GraphQL errors (Apollo `formatError` and graphql-ws alike):
+ * domain errors get their code and message; GraphQL errors (validation, parsing, BAD_USER_INPUT) pass
+ * through; anything else is logged and becomes a generic INTERNAL_SERVER_ERROR.
+ */
+export function createFormatError({ includeStacktrace, onInternalError }: FormatErrorOptions) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (isDomainError(original)) {
+      const field = 'field' in original && typeof original.field === 'string' ? { field: original.field } : {};
+      return { ...formatted, message: original.message, extensions: { code: CODES[original.code], ...field } };
+    }
+    if (original instanceof GraphQLError) {
+      if (includeStacktrace) return formatted;
+      const { stacktrace: _omit, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    onInternalError(original);
+    return {
+      message: 'Internal server error',
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}

@@ -1,0 +1,76 @@
+import type { Server } from 'node:http';
+import type { MikroORM } from '@mikro-orm/core';
+import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Viewer } from '../directory/types.js';
+import { authenticate } from './auth.js';
+import { createContext, type GraphQLContext } from './context.js';
+
+/** Close code for a socket whose `connection_init` carried no valid API key. */
+export const CLOSE_UNAUTHORIZED = 4401;
+
+export interface GraphqlWsOptions {
+  readonly httpServer: Server;
+  readonly schema: GraphQLSchema;
+  readonly orm: MikroORM;
+  readonly shared: Pick<GraphQLContext, 'pubSub' | 'publicUrl'>;
+  readonly validationRules: ValidationRule[];
+  readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+}
+
+type SocketState = {
+  viewer?: Viewer;
+  authorization?: unknown;
+};
+
+/**
+ * graphql-ws on the HTTP server's `/graphql` path. The API key comes from `connectionParams.authorization`
+ * in `connection_init`; a bad one closes the socket with 4401. The key is checked again on every
+ * `subscribe`, so a revoked key cannot start new operations.
+ */
+export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise<void> } {
+  const { orm, schema, shared, validationRules, formatError } = options;
+  const wss = new WebSocketServer({ server: options.httpServer, path: '/graphql' });
+  const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+
+  const server = useServer<Record<string, unknown> | undefined, SocketState>(
+    {
+      schema,
+      validate: (s, document) => validate(s, document, [...specifiedRules, ...validationRules]),
+      onConnect: async (ctx) => {
+        try {
+          ctx.extra.viewer = await authenticate(orm.em.fork(), ctx.connectionParams?.['authorization']);
+          ctx.extra.authorization = ctx.connectionParams?.['authorization'];
+          return true;
+        } catch {
+          ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
+          return false;
+        }
+      },
+      onSubscribe: async (ctx) => {
+        try {
+          ctx.extra.viewer = await authenticate(orm.em.fork(), ctx.extra.authorization);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Unauthorized')];
+        }
+        return undefined;
+      },
+      context: (ctx) => {
+        const viewer = ctx.extra.viewer;
+        if (!viewer) throw new Error('socket has no viewer after connection_init');
+        return createContext(orm.em.fork(), viewer, shared);
+      },
+      onError: (_ctx, _id, _payload, errors) => formatAll(errors) as unknown as readonly GraphQLError[],
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((error) => formatError(error, error)) } : result,
+    },
+    wss,
+  );
+
+  return {
+    async dispose() {
+      await server.dispose();
+    },
+  };
+}
