@@ -2,19 +2,20 @@ import { Entity, Enum, Index, ManyToOne, Property, Unique } from '@mikro-orm/cor
 import { BaseEntity } from '../db/base.entity.js';
 import { Organization } from './organization.entity.js';
 
+/** Enum keys are the GraphQL values; the strings are what the database stores. */
 export enum DirectoryProvider {
-  EntraId = 'ENTRA_ID',
-  Okta = 'OKTA',
-  OneLogin = 'ONELOGIN',
-  JumpCloud = 'JUMPCLOUD',
-  Ping = 'PING',
-  GenericScim = 'GENERIC_SCIM',
+  ENTRA_ID = 'ENTRA_ID',
+  OKTA = 'OKTA',
+  ONELOGIN = 'ONELOGIN',
+  JUMPCLOUD = 'JUMPCLOUD',
+  PING = 'PING',
+  GENERIC_SCIM = 'GENERIC_SCIM',
 }
 
 export enum DirectoryState {
-  Pending = 'pending',
-  Active = 'active',
-  Inactive = 'inactive',
+  PENDING = 'pending',
+  ACTIVE = 'active',
+  INACTIVE = 'inactive',
 }
 
 /** One SCIM endpoint of an organization, authenticated by its own bearer token (stored as a hash). */
@@ -31,7 +32,7 @@ export class Directory extends BaseEntity<'state' | 'lastSyncAt'> {
   provider!: DirectoryProvider;
 
   @Enum({ items: () => DirectoryState, type: 'text' })
-  state: DirectoryState = DirectoryState.Pending;
+  state: DirectoryState = DirectoryState.PENDING;
 
   @Unique()
   @Property({ type: 'text', hidden: true })

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { isUuid } from '../lib/ids.js';
-import { issueSecret } from '../lib/secrets.js';
+import { digestsEqual, hashSecret, issueSecret } from '../lib/secrets.js';
 import { Directory } from './directory.entity.js';
 import { NotFoundError } from './errors.js';
 import { findOrganizationOrFail } from './organization.service.js';
@@ -87,4 +87,15 @@ export async function deleteDirectory(em: EntityManager, environmentId: string, 
 /** All directories of the given organizations (one query; used by the GraphQL batch loader). */
 export function findDirectoriesOfOrganizations(em: EntityManager, organizationIds: readonly string[]): Promise<Directory[]> {
   return em.find(Directory, { organization: { $in: [...organizationIds] } }, { orderBy: { id: 'asc' } });
+}
+
+/**
+ * The directory `directoryId` if `token` is its current bearer token, else `null`. Unknown directory, malformed
+ * id and wrong token are indistinguishable to the caller.
+ */
+export async function authenticateDirectoryToken(em: EntityManager, directoryId: string, token: string): Promise<Directory | null> {
+  if (!isUuid(directoryId) || !token.startsWith(TOKEN_PREFIX)) return null;
+  const hash = hashSecret(token);
+  const directory = await em.findOne(Directory, { id: directoryId, tokenHash: hash }, { populate: ['organization'] });
+  return directory && digestsEqual(directory.tokenHash, hash) ? directory : null;
 }

@@ -3,9 +3,9 @@ import { DateTimeScalar } from '../scalars.js';
 import { OrganizationNode } from './organization.type.js';
 
 export enum OrganizationEventType {
-  Created = 'organization.created',
-  Updated = 'organization.updated',
-  Deleted = 'organization.deleted',
+  CREATED = 'organization.created',
+  UPDATED = 'organization.updated',
+  DELETED = 'organization.deleted',
 }
 
 registerEnumType(OrganizationEventType, { name: 'OrganizationEventType' });

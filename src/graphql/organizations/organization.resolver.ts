@@ -57,7 +57,7 @@ export class OrganizationResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrganizationNode> {
     const node = toOrganizationNode(await createOrganization(ctx.em, ctx.viewer.environmentId, input));
-    publish(ctx, OrganizationEventType.Created, node);
+    publish(ctx, OrganizationEventType.CREATED, node);
     return node;
   }
 
@@ -68,14 +68,14 @@ export class OrganizationResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrganizationNode> {
     const node = toOrganizationNode(await updateOrganization(ctx.em, ctx.viewer.environmentId, id, input));
-    publish(ctx, OrganizationEventType.Updated, node);
+    publish(ctx, OrganizationEventType.UPDATED, node);
     return node;
   }
 
   @Mutation(() => ID, { description: 'Deletes the organization and all of its directories.' })
   async deleteOrganization(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
     const node = toOrganizationNode(await deleteOrganization(ctx.em, ctx.viewer.environmentId, id));
-    publish(ctx, OrganizationEventType.Deleted, node);
+    publish(ctx, OrganizationEventType.DELETED, node);
     return id;
   }
 

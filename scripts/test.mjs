@@ -1,0 +1,31 @@
+// `npm test`: type-check, run jest, and end with the tally line `N passed, M failed` (read from jest's JSON).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+
+const results = '.jest-results.json';
+rmSync(results, { force: true });
+
+const typecheck = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
+if (typecheck.status !== 0) {
+  console.log('type check failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const jest = spawnSync(
+  'npx',
+  ['jest', '--json', `--outputFile=${results}`, ...process.argv.slice(2)],
+  { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() } },
+);
+
+let passed = 0;
+let failed = 0;
+if (existsSync(results)) {
+  const summary = JSON.parse(readFileSync(results, 'utf8'));
+  passed = summary.numPassedTests;
+  failed = summary.numFailedTests + summary.numRuntimeErrorTestSuites;
+}
+const code = jest.status ?? 1;
+if (code !== 0 && failed === 0) failed = 1; // jest failed outside any test (setup, open handles)
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(code === 0 ? 0 : 1);

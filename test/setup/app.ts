@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import { Writable } from 'node:stream';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+export interface TestApp {
+  readonly app: App;
+  readonly url: string;
+  readonly config: Config;
+  readonly database: TestDatabase;
+  /** The bootstrap keys of this app's fresh database. */
+  readonly sandboxKey: string;
+  readonly productionKey: string;
+  /** Every log line the app wrote, parsed. */
+  readonly logs: Record<string, unknown>[];
+  /** Every SQL statement the ORM ran (for query budgets). */
+  readonly queries: string[];
+  close(): Promise<void>;
+}
+
+function logCollector(lines: Record<string, unknown>[], raw: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        raw.push(line);
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+}
+
+/** A real server on an ephemeral port over its own fresh database. Always `close()` it in `afterAll`. */
+export async function startTestApp(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestApp & { rawLogs: string[] }> {
+  const db = database ?? (await createTestDatabase());
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', PUBLIC_URL: 'https://dsync.test', ...env });
+  const logs: Record<string, unknown>[] = [];
+  const rawLogs: string[] = [];
+  const queries: string[] = [];
+  const logger = createLogger(config.logLevel, logCollector(logs, rawLogs));
+  const app = await createApp({ config, logger, databaseUrl: db.url, logQuery: (sql) => queries.push(sql) });
+  const url = await app.listen(0, '127.0.0.1');
+  const key = (name: string) => app.bootstrapKeys.find((k) => k.environment === name)?.apiKey ?? '';
+  return {
+    app,
+    url,
+    config,
+    database: db,
+    sandboxKey: key('sandbox'),
+    productionKey: key('production'),
+    logs,
+    rawLogs,
+    queries,
+    close: async () => {
+      await app.close();
+      if (!database) await db.drop();
+    },
+  };
+}
