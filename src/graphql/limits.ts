@@ -1,16 +1,22 @@
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import type { ValidationRule } from 'graphql';
+import type { GraphQLError, ValidationContext, ValidationRule } from 'graphql';
 
 export interface QueryLimits {
   readonly maxDepth: number;
   readonly maxCost: number;
 }
 
-/** Depth and cost limits (graphql-armor), applied to HTTP and WebSocket operations alike. */
+/**
+ * Depth and cost limits (graphql-armor), applied to HTTP and WebSocket operations alike. Violations are
+ * reported as ordinary validation errors (GRAPHQL_VALIDATION_FAILED) instead of being thrown.
+ */
 export function limitRules({ maxDepth, maxCost }: QueryLimits): ValidationRule[] {
-  return [
-    maxDepthRule({ n: maxDepth, ignoreIntrospection: true, exposeLimits: true }),
-    costLimitRule({ maxCost, ignoreIntrospection: true, exposeLimits: true }),
-  ] as ValidationRule[];
+  const report = {
+    propagateOnRejection: false,
+    onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+    ignoreIntrospection: true,
+    exposeLimits: true,
+  };
+  return [maxDepthRule({ n: maxDepth, ...report }), costLimitRule({ maxCost, ...report })] as ValidationRule[];
 }
