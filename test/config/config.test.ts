@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('has working defaults for a newcomer', () => {
+    expect(loadConfig({}, '/srv/dsync')).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      dataDir: path.resolve('/srv/dsync', '.data'),
+      embeddedPostgresPort: 54329,
+      logLevel: 'info',
+      publicUrl: 'http://localhost:8080',
+      nodeEnv: 'development',
+      graphqlIntrospection: true,
+      graphqlMaxDepth: 12,
+      graphqlMaxComplexity: 5000,
+      shutdownTimeoutMs: 10000,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      DATABASE_URL: 'postgres://u:p@db:5432/dsync',
+      DATA_DIR: '/var/lib/dsync',
+      LOG_LEVEL: 'debug',
+      PUBLIC_URL: 'https://sync.example.com/',
+      NODE_ENV: 'production',
+      GRAPHQL_INTROSPECTION: 'true',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      databaseUrl: 'postgres://u:p@db:5432/dsync',
+      dataDir: '/var/lib/dsync',
+      logLevel: 'debug',
+      publicUrl: 'https://sync.example.com',
+      nodeEnv: 'production',
+      graphqlIntrospection: true,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('turns introspection off in production by default', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).graphqlIntrospection).toBe(false);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://localhost/db'],
+    ['LOG_LEVEL', 'loud'],
+    ['PUBLIC_URL', 'ftp://example.com'],
+    ['NODE_ENV', 'staging'],
+    ['GRAPHQL_INTROSPECTION', 'yes'],
+  ])('fails with one line naming %s when it is %j', (variable, value) => {
+    const load = () => loadConfig({ [variable]: value });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+    try {
+      load();
+    } catch (error) {
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+});
