@@ -1,15 +1,18 @@
-// `npm test`: type-check, run jest, and end with the tally line `N passed, M failed` (read from jest's JSON).
+// `npm test`: type-check, build, run jest, and end with the tally line `N passed, M failed` (read from jest's JSON).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 const results = '.jest-results.json';
 rmSync(results, { force: true });
 
-const typecheck = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
-if (typecheck.status !== 0) {
-  console.log('type check failed');
-  console.log('0 passed, 1 failed');
-  process.exit(1);
+// Type-check everything (tests included), then build dist/ for the tests that start `node dist/src/main.js`.
+for (const args of [['tsc', '-p', 'tsconfig.json', '--noEmit'], ['tsc', '-p', 'tsconfig.build.json']]) {
+  const step = spawnSync('npx', args, { stdio: 'inherit' });
+  if (step.status !== 0) {
+    console.log(`${args.join(' ')} failed`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
 }
 
 const jest = spawnSync(

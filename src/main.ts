@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { detachEmbeddedPostgresExitHooks } from './db/embedded-postgres.js';
 import { openDatabase } from './db/open-database.js';
 import { createLogger } from './lib/logger.js';
 
 /** The only reader of process.env: config → database → app → listen; SIGTERM/SIGINT → graceful stop. */
 async function main(): Promise<void> {
+  detachEmbeddedPostgresExitHooks();
   let config;
   try {
     config = loadConfig(process.env);

