@@ -5,8 +5,14 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 const results = '.jest-results.json';
 rmSync(results, { force: true });
 
-// Type-check everything (tests included), then build dist/ for the tests that start `node dist/src/main.js`.
-for (const args of [['tsc', '-p', 'tsconfig.json', '--noEmit'], ['tsc', '-p', 'tsconfig.build.json']]) {
+// Type-check everything (tests included), build dist/ for the tests that start `node dist/src/main.js`,
+// check the dependency rules of STYLE.md §1.
+const steps = [
+  ['tsc', '-p', 'tsconfig.json', '--noEmit'],
+  ['tsc', '-p', 'tsconfig.build.json'],
+  ['depcruise', 'src', '--config', '.dependency-cruiser.cjs'],
+];
+for (const args of steps) {
   const step = spawnSync('npx', args, { stdio: 'inherit' });
   if (step.status !== 0) {
     console.log(`${args.join(' ')} failed`);

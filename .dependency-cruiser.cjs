@@ -1,0 +1,82 @@
+// The dependency rules of ../shared/STYLE.md §1 ("A → B means A may import B"), checked on every `npm test`.
+const ADAPTER_PACKAGES = '(koa|@koa/|@apollo/|@as-integrations/|type-graphql|graphql|graphql-ws|ws)/';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'lib-is-a-leaf',
+      comment: 'src/lib holds tiny pure helpers and imports nothing else under src/.',
+      severity: 'error',
+      from: { path: '^src/lib/' },
+      to: { path: '^src/', pathNot: '^src/lib/' },
+    },
+    {
+      name: 'db-knows-no-domain',
+      severity: 'error',
+      from: { path: '^src/db/', pathNot: '^src/db/(entities|cli)\\.ts$' },
+      to: { path: '^src/(directory|scim|graphql|http|events|webhooks)/' },
+    },
+    {
+      name: 'domain-is-transport-free',
+      comment: 'directory/ must not know HTTP, GraphQL or WebSockets, nor the adapters.',
+      severity: 'error',
+      from: { path: '^src/directory/' },
+      to: { path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(scim|graphql|http|webhooks)/'] },
+    },
+    {
+      name: 'events-are-transport-free',
+      severity: 'error',
+      from: { path: '^src/events/' },
+      to: { path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(scim|graphql|webhooks)/', '^src/directory/.*\\.service\\.ts$'] },
+    },
+    {
+      name: 'webhooks-stay-out-of-adapters',
+      severity: 'error',
+      from: { path: '^src/webhooks/' },
+      to: { path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(directory|scim|graphql)/'] },
+    },
+    {
+      name: 'scim-is-not-graphql',
+      severity: 'error',
+      from: { path: '^src/scim/' },
+      to: { path: ['^src/(graphql|webhooks)/', 'node_modules/(@apollo/|type-graphql|graphql|graphql-ws)'] },
+    },
+    {
+      name: 'graphql-is-not-scim',
+      severity: 'error',
+      from: { path: '^src/graphql/' },
+      to: { path: '^src/(scim|webhooks)/' },
+    },
+    {
+      name: 'http-knows-only-errors',
+      severity: 'error',
+      from: { path: '^src/http/' },
+      to: { path: '^src/(scim|graphql|webhooks|events)/' },
+    },
+    {
+      name: 'nobody-imports-main',
+      severity: 'error',
+      from: {},
+      to: { path: '^src/main\\.ts$' },
+    },
+    {
+      name: 'only-tests-import-app',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/main\\.ts$' },
+      to: { path: '^src/app\\.ts$' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};
