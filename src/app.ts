@@ -91,7 +91,7 @@ export async function createApp({ config, logger, databaseUrl, logQuery }: AppOp
   koa.use(requestLog(logger));
   koa.use(errorMiddleware());
   koa.use(requestContext(orm));
-  for (const router of [healthRouter(orm), scimRouter(orm), graphqlRouter]) {
+  for (const router of [healthRouter(orm), scimRouter({ orm, publicUrl: config.publicUrl, logger }), graphqlRouter]) {
     koa.use(router.routes()).use(router.allowedMethods());
   }
   httpServer.on('request', koa.callback());

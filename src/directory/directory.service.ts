@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { isUuid } from '../lib/ids.js';
 import { digestsEqual, hashSecret, issueSecret } from '../lib/secrets.js';
-import { Directory } from './directory.entity.js';
+import { Directory, DirectoryState } from './directory.entity.js';
 import { NotFoundError } from './errors.js';
 import { findOrganizationOrFail } from './organization.service.js';
 import type { DirectoryChanges, NewDirectory } from './types.js';
@@ -89,13 +89,33 @@ export function findDirectoriesOfOrganizations(em: EntityManager, organizationId
   return em.find(Directory, { organization: { $in: [...organizationIds] } }, { orderBy: { id: 'asc' } });
 }
 
+/** Where a SCIM request was sent: `/scim/v2/{directoryId}` or the alias `/org/{domain}/scim/v2`. */
+export type ScimTarget = { readonly directoryId: string } | { readonly organizationDomain: string };
+
 /**
- * The directory `directoryId` if `token` is its current bearer token, else `null`. Unknown directory, malformed
- * id and wrong token are indistinguishable to the caller.
+ * The directory a SCIM request may act on: the one whose current token is `token` and which matches the
+ * target (for the domain alias: the only directory of the organization with that domain). Unknown directory,
+ * malformed id and wrong token all give `null`, so callers answer them alike.
  */
-export async function authenticateDirectoryToken(em: EntityManager, directoryId: string, token: string): Promise<Directory | null> {
-  if (!isUuid(directoryId) || !token.startsWith(TOKEN_PREFIX)) return null;
+export async function authenticateDirectoryToken(em: EntityManager, target: ScimTarget, token: string): Promise<Directory | null> {
+  if (!token.startsWith(TOKEN_PREFIX)) return null;
+  if ('directoryId' in target && !isUuid(target.directoryId)) return null;
   const hash = hashSecret(token);
-  const directory = await em.findOne(Directory, { id: directoryId, tokenHash: hash }, { populate: ['organization'] });
-  return directory && digestsEqual(directory.tokenHash, hash) ? directory : null;
+  const directory = await em.findOne(Directory, { tokenHash: hash }, { populate: ['organization'] });
+  if (!directory || !digestsEqual(directory.tokenHash, hash)) return null;
+  if ('directoryId' in target) return directory.id === target.directoryId ? directory : null;
+  if (directory.organization.domain !== target.organizationDomain.toLowerCase()) return null;
+  const siblings = await em.count(Directory, { organization: directory.organization });
+  return siblings === 1 ? directory : null;
+}
+
+/** `lastSyncAt` is refreshed at most this often, so SCIM traffic does not write on every request. */
+const SYNC_GRANULARITY_MS = 60_000;
+
+/** Records IdP traffic: the first authenticated request activates a pending directory. */
+export async function markDirectorySynced(em: EntityManager, directory: Directory, now = new Date()): Promise<void> {
+  const stale = !directory.lastSyncAt || now.getTime() - directory.lastSyncAt.getTime() > SYNC_GRANULARITY_MS;
+  if (directory.state !== DirectoryState.PENDING && !stale) return;
+  const state = directory.state === DirectoryState.PENDING ? DirectoryState.ACTIVE : directory.state;
+  await em.nativeUpdate(Directory, { id: directory.id }, { state, lastSyncAt: now });
 }

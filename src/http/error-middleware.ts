@@ -1,18 +1,11 @@
 import type { Middleware } from 'koa';
+import { asClientError, type ClientError } from '../lib/client-error.js';
 import type { RequestState } from './request-log.js';
 
-/** An error carrying a 4xx status, as http-errors, raw-body and co-body throw them. */
-export function clientErrorStatus(error: unknown): number | undefined {
-  if (!(error instanceof Error) || !('status' in error) || typeof error.status !== 'number') return undefined;
-  return error.status >= 400 && error.status < 500 ? error.status : undefined;
-}
-
 /** A message for a client error that says what to fix, without echoing internals. */
-export function clientErrorMessage(status: number, error: Error): string {
-  if (error instanceof SyntaxError || ('type' in error && error.type === 'entity.parse.failed')) {
-    return `Request body is not valid JSON: ${error.message}`;
-  }
-  if (status === 413) return 'Request body is too large (limit 1 MiB)';
+function clientErrorMessage(error: ClientError): string {
+  if (error.malformedJson) return `Request body is not valid JSON: ${error.message}`;
+  if (error.status === 413) return 'Request body is too large (limit 1 MiB)';
   return error.message;
 }
 
@@ -26,10 +19,10 @@ export function errorMiddleware(): Middleware<RequestState> {
     try {
       await next();
     } catch (error) {
-      const status = clientErrorStatus(error);
-      if (status !== undefined && error instanceof Error) {
-        ctx.status = status;
-        ctx.body = { errors: [{ message: clientErrorMessage(status, error), extensions: { code: 'BAD_REQUEST' } }] };
+      const client = asClientError(error);
+      if (client) {
+        ctx.status = client.status;
+        ctx.body = { errors: [{ message: clientErrorMessage(client), extensions: { code: 'BAD_REQUEST' } }] };
         return;
       }
       ctx.state.log.error({ err: error }, 'unhandled error');

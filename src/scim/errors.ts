@@ -1,3 +1,6 @@
+import { isDomainError } from '../directory/errors.js';
+import { asClientError } from '../lib/client-error.js';
+
 /** RFC 7644 §3.12 error `scimType` values. */
 export type ScimType =
   | 'invalidFilter'
@@ -21,6 +24,7 @@ export interface ScimErrorBody {
   detail: string;
 }
 
+/** A deliberate SCIM failure with its HTTP status and, where the RFC names one, its scimType. */
 export class ScimError extends Error {
   override readonly name = 'ScimError';
   constructor(
@@ -30,6 +34,33 @@ export class ScimError extends Error {
   ) {
     super(detail);
   }
+}
+
+/**
+ * The one mapping from anything thrown while serving SCIM to an RFC 7644 §3.12 error; `undefined` for
+ * errors that are not the client's (the router logs those and answers a generic 500).
+ */
+export function toScimError(error: unknown): ScimError | undefined {
+  if (error instanceof ScimError) return error;
+  if (isDomainError(error)) {
+    switch (error.code) {
+      case 'not_found':
+        return new ScimError(404, error.message);
+      case 'conflict':
+        return new ScimError(409, error.message, 'uniqueness');
+      case 'invalid_input':
+        return new ScimError(400, error.message, 'field' in error && error.field === 'filter' ? 'invalidFilter' : 'invalidValue');
+      case 'forbidden':
+        return new ScimError(403, error.message);
+      case 'unauthenticated':
+        return new ScimError(401, error.message);
+    }
+  }
+  const client = asClientError(error);
+  if (client?.malformedJson) return new ScimError(400, `the request body is not valid JSON: ${client.message}`, 'invalidSyntax');
+  if (client?.status === 413) return new ScimError(413, 'the request body is larger than 1 MiB');
+  if (client) return new ScimError(client.status, client.message);
+  return undefined;
 }
 
 export function toScimErrorBody(error: ScimError): ScimErrorBody {

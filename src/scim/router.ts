@@ -1,36 +1,118 @@
+import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
-import { authenticateDirectoryToken } from '../directory/directory.service.js';
+import { authenticateDirectoryToken, markDirectorySynced, type ScimTarget } from '../directory/directory.service.js';
+import type { Logger } from '../lib/logger.js';
 import { parseBearer } from '../lib/secrets.js';
-import { ScimError, toScimErrorBody } from './errors.js';
+import { handleDiscovery } from './discovery.handler.js';
+import { ScimError, toScimError, toScimErrorBody } from './errors.js';
+import { handleGroups } from './groups.handler.js';
+import type { ScimRequest, ScimResponse } from './request.js';
+import { handleUsers } from './users.handler.js';
 
 const SCIM_CONTENT_TYPE = 'application/scim+json';
+const JSON_TYPES = /^application\/(scim\+)?json$/i;
+const DISCOVERY = new Set(['ServiceProviderConfig', 'ResourceTypes', 'Schemas']);
+
+export interface ScimRouterOptions {
+  readonly orm: MikroORM;
+  readonly publicUrl: string;
+  readonly logger: Logger;
+}
+
+interface Route {
+  readonly target: ScimTarget;
+  /** Path prefix of the SCIM base, e.g. `/scim/v2/<id>` or `/org/acme.com/scim/v2`. */
+  readonly base: string;
+  readonly resource: string | undefined;
+  readonly id: string | undefined;
+}
+
+function route(path: string): Route | undefined {
+  const direct = /^\/scim\/v2\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?\/?$/.exec(path);
+  if (direct?.[1]) {
+    return { target: { directoryId: direct[1] }, base: `/scim/v2/${direct[1]}`, resource: direct[2], id: direct[3] && decodeURIComponent(direct[3]) };
+  }
+  const alias = /^\/org\/([^/]+)\/scim\/v2(?:\/([^/]+))?(?:\/([^/]+))?\/?$/.exec(path);
+  if (alias?.[1]) {
+    const domain = decodeURIComponent(alias[1]);
+    return { target: { organizationDomain: domain }, base: `/org/${alias[1]}/scim/v2`, resource: alias[2], id: alias[3] && decodeURIComponent(alias[3]) };
+  }
+  return undefined;
+}
+
+function respond(ctx: Context, response: ScimResponse): void {
+  ctx.status = response.status;
+  for (const [name, value] of Object.entries(response.headers ?? {})) ctx.set(name, value);
+  if (response.body !== undefined) {
+    ctx.type = SCIM_CONTENT_TYPE;
+    ctx.body = response.body;
+  }
+}
 
 function respondWithError(ctx: Context, error: ScimError): void {
-  ctx.status = error.status;
-  ctx.type = SCIM_CONTENT_TYPE;
-  ctx.body = toScimErrorBody(error);
+  respond(ctx, { status: error.status, body: toScimErrorBody(error) });
   if (error.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="dsync SCIM"');
 }
 
+async function dispatch(resource: string | undefined, req: ScimRequest): Promise<ScimResponse> {
+  if (resource === 'Users') return handleUsers(req);
+  if (resource === 'Groups') return handleGroups(req);
+  if (resource && DISCOVERY.has(resource)) return handleDiscovery(resource, req);
+  if (resource === 'Bulk') throw new ScimError(501, 'Bulk operations are not supported (see ServiceProviderConfig)');
+  throw new ScimError(404, `no SCIM endpoint ${JSON.stringify(`/${resource ?? ''}`)}`);
+}
+
 /**
- * `/scim/v2/{directoryId}/...`: authenticates the directory's bearer token (same 401 whether the directory
- * exists or not). The resources themselves are not served yet: authenticated requests get 501, so an
- * IdP's "Test connection" fails with a readable reason.
+ * The SCIM 2.0 facade (RFC 7644) at `/scim/v2/{directoryId}` and `/org/{domain}/scim/v2`: authenticate the
+ * directory's bearer token, parse the body, hand a `ScimRequest` to a handler, map the result or error.
  */
-export function scimRouter(orm: MikroORM): Router {
+export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Router {
   const router = new Router();
-  router.all(['/scim/v2', '/scim/v2/{*rest}'], async (ctx) => {
-    const directoryId = ctx.path.split('/')[3] ?? '';
-    const token = parseBearer(ctx.get('authorization'));
-    const em = RequestContext.getEntityManager() ?? orm.em.fork();
-    const directory = token ? await authenticateDirectoryToken(em, directoryId, token) : null;
-    if (!directory) {
-      respondWithError(ctx, new ScimError(401, 'Missing or invalid bearer token for this directory.'));
-      return;
+  const parseBody = bodyParser({
+    enableTypes: ['json'],
+    extendTypes: { json: [SCIM_CONTENT_TYPE] },
+    jsonLimit: '1mb',
+    jsonStrict: true,
+  });
+
+  router.all(['/scim/v2/{*rest}', '/org/:domain/scim/v2', '/org/:domain/scim/v2/{*rest}'], async (ctx) => {
+    try {
+      const target = route(ctx.path);
+      if (!target) throw new ScimError(404, 'no such SCIM endpoint');
+      const token = parseBearer(ctx.get('authorization'));
+      const em = orm.em.fork();
+      const directory = token ? await authenticateDirectoryToken(em, target.target, token) : null;
+      if (!directory) throw new ScimError(401, 'Missing or invalid bearer token for this directory.');
+      await markDirectorySynced(em, directory);
+
+      const method = ctx.method.toUpperCase();
+      if (['POST', 'PUT', 'PATCH'].includes(method)) {
+        if (!JSON_TYPES.test(ctx.request.type)) {
+          throw new ScimError(415, `send the body as ${SCIM_CONTENT_TYPE} (or application/json)`);
+        }
+        await parseBody(ctx as never, async () => undefined);
+      }
+      const response = await dispatch(target.resource, {
+        em,
+        directoryId: directory.id,
+        baseUrl: `${publicUrl}${target.base}`,
+        method,
+        id: target.id,
+        query: Object.fromEntries(Object.entries(ctx.query).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value])),
+        body: ctx.request.body,
+      });
+      respond(ctx, response);
+    } catch (error) {
+      const scimError = toScimError(error);
+      if (scimError) {
+        respondWithError(ctx, scimError);
+        return;
+      }
+      (ctx.state['log'] as Logger | undefined ?? logger).error({ err: error }, 'SCIM request failed');
+      respondWithError(ctx, new ScimError(500, 'Internal server error'));
     }
-    respondWithError(ctx, new ScimError(501, 'The SCIM resources of this directory are not available yet.'));
   });
   return router;
 }

@@ -1,0 +1,28 @@
+import { Entity, Index, ManyToOne, Property } from '@mikro-orm/core';
+import { BaseEntity } from '../db/base.entity.js';
+import { Directory } from './directory.entity.js';
+
+/** A group provisioned by a directory's IdP. displayName is not unique: SCIM does not require it. */
+@Entity({ tableName: 'directory_groups' })
+@Index({ properties: ['directory', 'displayNameLower'] })
+@Index({ properties: ['directory', 'externalId'] })
+export class DirectoryGroup extends BaseEntity<'version' | 'externalId'> {
+  @ManyToOne({ entity: () => Directory, deleteRule: 'cascade' })
+  directory!: Directory;
+
+  @Property({ type: 'text', nullable: true })
+  externalId: string | null = null;
+
+  @Property({ type: 'text' })
+  displayName!: string;
+
+  @Property({ type: 'text' })
+  displayNameLower!: string;
+
+  /** The SCIM resource as the IdP last wrote it (without id, meta and members: those live in group_members). */
+  @Property({ type: 'json' })
+  raw!: Record<string, unknown>;
+
+  @Property({ type: 'integer', version: true })
+  version: number = 1;
+}

@@ -1,0 +1,169 @@
+import { scimPatch, ScimError as PatchLibraryError, type ScimPatchOperation } from 'scim-patch';
+import type { MemberChange } from '../directory/group.service.js';
+import { isObject } from '../lib/is-object.js';
+import { ScimError, type ScimType } from './errors.js';
+import { resolvePath, type ResourceKind } from './paths.js';
+import { memberIds, type ScimResource } from './resources.js';
+
+export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+export interface PatchOperation {
+  readonly op: 'add' | 'replace' | 'remove';
+  readonly path: string | undefined;
+  readonly value: unknown;
+}
+
+const READ_ONLY: Record<ResourceKind, readonly string[]> = { User: ['id', 'meta', 'groups'], Group: ['id', 'meta'] };
+
+/** Parses a PatchOp body (RFC 7644 §3.5.2); op names are accepted in any case (Entra sends "Replace"). */
+export function parsePatchBody(body: unknown): PatchOperation[] {
+  if (!isObject(body)) throw new ScimError(400, 'the request body must be a JSON object', 'invalidSyntax');
+  const operations = body['Operations'] ?? body['operations'];
+  if (!Array.isArray(operations) || operations.length === 0) {
+    throw new ScimError(400, 'a PatchOp needs a non-empty "Operations" array', 'invalidSyntax');
+  }
+  return operations.map((operation, index) => {
+    if (!isObject(operation)) throw new ScimError(400, `Operations[${index}] must be an object`, 'invalidSyntax');
+    const op = typeof operation['op'] === 'string' ? operation['op'].trim().toLowerCase() : '';
+    if (op !== 'add' && op !== 'replace' && op !== 'remove') {
+      throw new ScimError(400, `Operations[${index}].op must be add, replace or remove`, 'invalidSyntax');
+    }
+    const path = operation['path'];
+    if (path !== undefined && path !== null && (typeof path !== 'string' || path.trim() === '')) {
+      throw new ScimError(400, `Operations[${index}].path must be a non-empty string`, 'invalidPath');
+    }
+    if (op !== 'remove' && operation['value'] === undefined) {
+      throw new ScimError(400, `Operations[${index}] (${op}) needs a value`, 'invalidValue');
+    }
+    return { op, path: typeof path === 'string' ? path.trim() : undefined, value: operation['value'] };
+  });
+}
+
+/** Path text for canonical segments: `name.givenName`, `urn:…:User:manager.value`. */
+function joinSegments(segments: readonly string[]): string {
+  const [first, ...rest] = segments;
+  if (first === undefined) return '';
+  if (/^urn:/i.test(first)) return rest.length ? `${first}:${rest.join('.')}` : first;
+  return segments.join('.');
+}
+
+/** `name.givenName`, `urn:…:User:manager`, `emails[type eq "work"].value`: canonical names, filter kept. */
+function canonicalPath(kind: ResourceKind, path: string): string {
+  const bracket = path.indexOf('[');
+  if (bracket < 0) return joinSegments(resolvePath(kind, path).segments);
+  return `${joinSegments(resolvePath(kind, path.slice(0, bracket)).segments)}${path.slice(bracket)}`;
+}
+
+function checkWritable(kind: ResourceKind, path: string): void {
+  const top = resolvePath(kind, path.split('[')[0] ?? path).segments[0];
+  if (top && READ_ONLY[kind].includes(top)) throw new ScimError(400, `${top} is read-only`, 'mutability');
+}
+
+/**
+ * Expands a no-path add/replace into one operation per attribute, so dotted keys (`name.givenName`),
+ * URN-prefixed keys (`urn:…:enterprise:2.0:User:department`) and partial complex values (`name: {givenName}`)
+ * change only what they name (RFC 7644 §3.5.2.3: unspecified sub-attributes stay).
+ */
+function expandNoPath(kind: ResourceKind, operation: PatchOperation, id: string): PatchOperation[] {
+  if (!isObject(operation.value)) throw new ScimError(400, `a ${operation.op} without path needs an object value`, 'invalidValue');
+  const expanded: PatchOperation[] = [];
+  for (const [key, value] of Object.entries(operation.value)) {
+    if (key === 'id' && value === id) continue; // Okta repeats the id in group renames
+    if (key === 'schemas') continue;
+    const resolved = resolvePath(kind, key);
+    const extensionObject = /^urn:/i.test(key) && resolved.segments.length === 1 && isObject(value);
+    const complex = resolved.attribute?.type === 'complex' && !resolved.attribute.multiValued && isObject(value);
+    if (extensionObject || complex) {
+      const separator = extensionObject ? ':' : '.';
+      for (const [sub, subValue] of Object.entries(value as Record<string, unknown>)) {
+        expanded.push({ op: operation.op, path: `${key}${separator}${sub}`, value: subValue });
+      }
+    } else {
+      expanded.push({ op: operation.op, path: key, value });
+    }
+  }
+  return expanded;
+}
+
+function libraryError(error: unknown): never {
+  if (error instanceof PatchLibraryError) {
+    const scimType = (error as { scimCode?: string }).scimCode as ScimType | undefined;
+    throw new ScimError(400, error.message, scimType ?? 'invalidValue');
+  }
+  throw error;
+}
+
+/** Applies attribute operations to a resource with scim-patch (value-filter paths, add/replace/remove semantics). */
+export function applyToResource(kind: ResourceKind, resource: ScimResource, operations: readonly PatchOperation[], id: string): ScimResource {
+  const ops: ScimPatchOperation[] = [];
+  for (const operation of operations) {
+    if (operation.path === undefined) {
+      if (operation.op === 'remove') throw new ScimError(400, 'a remove operation needs a path', 'noTarget');
+      ops.push(...expandNoPath(kind, operation, id).map((o) => toLibraryOp(kind, o)));
+    } else {
+      ops.push(toLibraryOp(kind, operation));
+    }
+  }
+  try {
+    return scimPatch(resource as never, ops, { mutateDocument: false, treatMissingAsAdd: false }) as ScimResource;
+  } catch (error) {
+    return libraryError(error);
+  }
+}
+
+function toLibraryOp(kind: ResourceKind, operation: PatchOperation): ScimPatchOperation {
+  const path = canonicalPath(kind, operation.path ?? '');
+  checkWritable(kind, path);
+  if (operation.op === 'remove') {
+    return operation.value === undefined ? { op: 'remove', path } : ({ op: 'remove', path, value: operation.value } as ScimPatchOperation);
+  }
+  return { op: operation.op, path, value: operation.value } as ScimPatchOperation;
+}
+
+const MEMBER_FILTER = /^members\[\s*value\s+eq\s+"([^"]*)"\s*\]$/i;
+
+export interface GroupPatch {
+  readonly members: MemberChange[];
+  /** Operations on other attributes (displayName, externalId, extensions). */
+  readonly attributes: PatchOperation[];
+}
+
+/**
+ * Splits a group PatchOp: member operations become set changes applied in SQL (add, remove by value list or
+ * by `members[value eq "…"]`, remove all, replace all); everything else is patched on the raw resource.
+ */
+export function splitGroupPatch(operations: readonly PatchOperation[]): GroupPatch {
+  const members: MemberChange[] = [];
+  const attributes: PatchOperation[] = [];
+  for (const operation of operations) {
+    const path = operation.path;
+    if (path === undefined) {
+      if (isObject(operation.value) && Object.keys(operation.value).some((k) => k.toLowerCase() === 'members')) {
+        const { members: value, ...rest } = Object.fromEntries(
+          Object.entries(operation.value).map(([k, v]) => [k.toLowerCase() === 'members' ? 'members' : k, v]),
+        );
+        members.push({ op: operation.op === 'add' ? 'add' : 'replace', userIds: memberIds(value) });
+        if (Object.keys(rest).length > 0) attributes.push({ ...operation, value: rest });
+      } else {
+        attributes.push(operation);
+      }
+      continue;
+    }
+    const filtered = MEMBER_FILTER.exec(path);
+    if (filtered?.[1] !== undefined) {
+      if (operation.op !== 'remove') throw new ScimError(400, `${operation.op} on ${path} is not supported; add to "members"`, 'invalidPath');
+      members.push({ op: 'remove', userIds: [filtered[1]] });
+    } else if (/^members$/i.test(path)) {
+      if (operation.op === 'remove') {
+        members.push(operation.value === undefined ? { op: 'removeAll' } : { op: 'remove', userIds: memberIds(operation.value) });
+      } else {
+        members.push({ op: operation.op, userIds: memberIds(operation.value) });
+      }
+    } else if (/^members\b/i.test(path)) {
+      throw new ScimError(400, `unsupported members path ${JSON.stringify(path)}`, 'invalidPath');
+    } else {
+      attributes.push(operation);
+    }
+  }
+  return { members, attributes };
+}

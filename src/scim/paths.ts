@@ -1,0 +1,76 @@
+import {
+  enterpriseUserSchema,
+  groupSchema,
+  metaAttribute,
+  schemasAttribute,
+  userSchema,
+  type AttributeDefinition,
+  type SchemaDefinition,
+} from './schema-definitions.js';
+
+export type ResourceKind = 'User' | 'Group';
+
+export interface ResolvedPath {
+  /** Canonical names; an extension attribute starts with its schema URN. */
+  readonly segments: readonly string[];
+  /** The attribute the path ends at; undefined for attributes no schema defines (kept in raw). */
+  readonly attribute: AttributeDefinition | undefined;
+  /** Set when the path goes through a multi-valued complex attribute (`emails.value`). */
+  readonly multiValued?: { readonly attribute: string; readonly subPath: readonly string[] };
+}
+
+const coreSchema: Record<ResourceKind, SchemaDefinition> = { User: userSchema, Group: groupSchema };
+const extensions: Record<ResourceKind, readonly SchemaDefinition[]> = { User: [enterpriseUserSchema], Group: [] };
+
+function find(attributes: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
+  const lower = name.toLowerCase();
+  return attributes.find((attribute) => attribute.name.toLowerCase() === lower);
+}
+
+/** The schemas a resource of this kind may carry (core first). */
+export function schemaIds(kind: ResourceKind): string[] {
+  return [coreSchema[kind].id, ...extensions[kind].map((schema) => schema.id)];
+}
+
+/** Splits `urn:…:User:name.givenName` into the schema URN and the attribute path. */
+function splitUrn(kind: ResourceKind, path: string): { schema: SchemaDefinition | string | undefined; rest: string } {
+  if (!/^urn:/i.test(path)) return { schema: undefined, rest: path };
+  for (const schema of [coreSchema[kind], ...extensions[kind]]) {
+    if (path.toLowerCase().startsWith(`${schema.id.toLowerCase()}:`)) return { schema, rest: path.slice(schema.id.length + 1) };
+    if (path.toLowerCase() === schema.id.toLowerCase()) return { schema, rest: '' };
+  }
+  const cut = path.lastIndexOf(':');
+  return { schema: path.slice(0, cut), rest: path.slice(cut + 1) };
+}
+
+/**
+ * Resolves an attribute path of a filter, sortBy, attributes or PATCH (RFC 7644 §3.10 ABNF, names
+ * case-insensitive) to canonical names. Unknown attributes keep their spelling: they live in `raw`.
+ */
+export function resolvePath(kind: ResourceKind, path: string): ResolvedPath {
+  const { schema, rest } = splitUrn(kind, path.trim());
+  const names = rest === '' ? [] : rest.split('.');
+  const [first, ...subs] = names;
+  const extension = schema !== undefined && schema !== coreSchema[kind];
+  const prefix = extension ? [typeof schema === 'string' ? schema : schema.id] : [];
+  if (first === undefined) return { segments: prefix, attribute: undefined };
+  const pool =
+    typeof schema === 'object' ? schema.attributes : [...coreSchema[kind].attributes, metaAttribute, schemasAttribute];
+  const top = typeof schema === 'string' ? undefined : find(pool, first);
+  if (!top) return { segments: [...prefix, first, ...subs], attribute: undefined };
+  const segments = [...prefix, top.name];
+  let attribute: AttributeDefinition | undefined = top;
+  for (const sub of subs) {
+    const child: AttributeDefinition | undefined = attribute?.subAttributes ? find(attribute.subAttributes, sub) : undefined;
+    segments.push(child?.name ?? sub);
+    attribute = child;
+  }
+  const multiValued = top.multiValued ? { attribute: top.name, subPath: segments.slice(prefix.length + 1) } : undefined;
+  return { segments, attribute, ...(multiValued ? { multiValued } : {}) };
+}
+
+/** The sub-attribute definition of a multi-valued attribute (for value filters `emails[type eq "work"]`). */
+export function subAttribute(kind: ResourceKind, attribute: string, sub: string): AttributeDefinition | undefined {
+  const parent = resolvePath(kind, attribute).attribute;
+  return parent?.subAttributes ? find(parent.subAttributes, sub) : undefined;
+}

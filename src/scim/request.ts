@@ -1,0 +1,21 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/** A SCIM request after routing and authentication: what handlers see instead of Koa's context. */
+export interface ScimRequest {
+  readonly em: EntityManager;
+  readonly directoryId: string;
+  /** The SCIM base URL the IdP used, e.g. `https://dsync.example.com/scim/v2/<directoryId>`. */
+  readonly baseUrl: string;
+  readonly method: string;
+  readonly id: string | undefined;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly body: unknown;
+}
+
+export interface ScimResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';

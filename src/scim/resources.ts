@@ -1,0 +1,141 @@
+import type { DirectoryGroup } from '../directory/group.entity.js';
+import type { MemberRef } from '../directory/group.service.js';
+import { UserState, type DirectoryUser } from '../directory/user.entity.js';
+import type { GroupRef } from '../directory/user.service.js';
+import { isObject } from '../lib/is-object.js';
+import { ScimError } from './errors.js';
+import { resolvePath, type ResourceKind } from './paths.js';
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from './schema-definitions.js';
+
+export type ScimResource = Record<string, unknown>;
+
+/** Attributes the server owns: never stored in `raw` (RFC 7643 readOnly; password is writeOnly and not kept). */
+const SERVER_OWNED: Record<ResourceKind, readonly string[]> = {
+  User: ['id', 'meta', 'groups', 'password'],
+  Group: ['id', 'meta', 'members'],
+};
+
+function weakEtag(version: number): string {
+  return `W/"${version}"`;
+}
+
+/**
+ * Rewrites known attribute names to their canonical spelling (names are case-insensitive, RFC 7643 §2.1),
+ * so `raw` can be queried by path; unknown attributes are kept as sent.
+ */
+function canonicalize(kind: ResourceKind, body: ScimResource): ScimResource {
+  const result: ScimResource = {};
+  for (const [key, value] of Object.entries(body)) {
+    const resolved = resolvePath(kind, key);
+    const name = key.toLowerCase().startsWith('urn:') ? key : (resolved.segments[0] ?? key);
+    if (resolved.attribute?.subAttributes && !resolved.attribute.multiValued && isObject(value)) {
+      const sub: ScimResource = {};
+      for (const [subKey, subValue] of Object.entries(value)) {
+        sub[resolved.attribute.subAttributes.find((a) => a.name.toLowerCase() === subKey.toLowerCase())?.name ?? subKey] = subValue;
+      }
+      result[name] = sub;
+    } else {
+      result[name] = value;
+    }
+  }
+  return result;
+}
+
+/** Stored form of active: a JSON boolean even when the IdP sent "True"/"False". */
+function coerceActive(raw: ScimResource): void {
+  const active = raw['active'];
+  if (typeof active === 'string' && /^(true|false)$/i.test(active.trim())) raw['active'] = active.trim().toLowerCase() === 'true';
+}
+
+/** A bare-string manager (some IdPs) becomes `{ "value": "…" }` (RFC 7643 §4.3). */
+function coerceManager(raw: ScimResource): void {
+  const enterprise = raw[ENTERPRISE_USER_SCHEMA];
+  if (isObject(enterprise) && typeof enterprise['manager'] === 'string') enterprise['manager'] = { value: enterprise['manager'] };
+}
+
+/** Parses a POST/PUT body or a patched resource into the `raw` a user keeps. */
+export function toUserRaw(body: unknown): ScimResource {
+  if (!isObject(body)) throw new ScimError(400, 'the request body must be a JSON object', 'invalidSyntax');
+  const raw = canonicalize('User', body);
+  for (const key of SERVER_OWNED.User) delete raw[key];
+  coerceActive(raw);
+  coerceManager(raw);
+  return raw;
+}
+
+export interface GroupInput {
+  readonly raw: ScimResource;
+  /** `members[].value` of the body, or undefined when the body has no `members`. */
+  readonly memberIds: string[] | undefined;
+}
+
+/** The member ids of a `members` value: `[{ "value": id }, …]`. */
+export function memberIds(value: unknown): string[] {
+  if (value === null || value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((member, index) => {
+    const id = isObject(member) ? member['value'] : undefined;
+    if (typeof id !== 'string' || id === '') throw new ScimError(400, `members[${index}].value must be a user id`, 'invalidValue');
+    return id;
+  });
+}
+
+export function toGroupInput(body: unknown): GroupInput {
+  if (!isObject(body)) throw new ScimError(400, 'the request body must be a JSON object', 'invalidSyntax');
+  const raw = canonicalize('Group', body);
+  const members = 'members' in raw ? memberIds(raw['members']) : undefined;
+  for (const key of SERVER_OWNED.Group) delete raw[key];
+  return { raw, memberIds: members };
+}
+
+function schemasOf(raw: ScimResource, core: string): string[] {
+  const declared = Array.isArray(raw['schemas']) ? raw['schemas'].filter((s): s is string => typeof s === 'string') : [];
+  const schemas = new Set([core, ...declared]);
+  if (raw[ENTERPRISE_USER_SCHEMA] !== undefined) schemas.add(ENTERPRISE_USER_SCHEMA);
+  return [...schemas];
+}
+
+/** The SCIM representation of a user: raw attributes with server-owned ones filled in (RFC 7643 §3.1, §4.1). */
+export function toScimUser(user: DirectoryUser, groups: readonly GroupRef[] | undefined, baseUrl: string): ScimResource {
+  return {
+    ...user.raw,
+    schemas: schemasOf(user.raw, USER_SCHEMA),
+    id: user.id,
+    ...(user.externalId ? { externalId: user.externalId } : {}),
+    userName: user.userName,
+    active: user.state === UserState.ACTIVE,
+    ...(groups ? { groups: groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${baseUrl}/Groups/${g.id}` })) } : {}),
+    meta: {
+      resourceType: 'User',
+      created: user.createdAt.toISOString(),
+      lastModified: user.updatedAt.toISOString(),
+      location: `${baseUrl}/Users/${user.id}`,
+      version: weakEtag(user.version),
+    },
+  };
+}
+
+export function toScimGroup(group: DirectoryGroup, members: readonly MemberRef[] | undefined, baseUrl: string): ScimResource {
+  return {
+    ...group.raw,
+    schemas: schemasOf(group.raw, GROUP_SCHEMA),
+    id: group.id,
+    ...(group.externalId ? { externalId: group.externalId } : {}),
+    displayName: group.displayName,
+    ...(members
+      ? { members: members.map((m) => ({ value: m.id, display: m.displayName ?? m.userName, type: 'User', $ref: `${baseUrl}/Users/${m.id}` })) }
+      : {}),
+    meta: {
+      resourceType: 'Group',
+      created: group.createdAt.toISOString(),
+      lastModified: group.updatedAt.toISOString(),
+      location: `${baseUrl}/Groups/${group.id}`,
+      version: weakEtag(group.version),
+    },
+  };
+}
+
+/** The resource as PATCH sees it: what the IdP last wrote, with the server-owned columns in place. */
+export function patchableUser(user: DirectoryUser): ScimResource {
+  return { ...structuredClone(user.raw), userName: user.userName, active: user.state === UserState.ACTIVE };
+}
