@@ -1,6 +1,8 @@
-import { Entity, Index, ManyToOne, Property } from '@mikro-orm/core';
+import { Collection, Entity, Index, ManyToMany, ManyToOne, Property } from '@mikro-orm/core';
 import { BaseEntity } from '../db/base.entity.js';
 import { Directory } from './directory.entity.js';
+import { GroupMember } from './group-member.entity.js';
+import { DirectoryUser } from './user.entity.js';
 
 /** A group provisioned by a directory's IdP. displayName is not unique: SCIM does not require it. */
 @Entity({ tableName: 'directory_groups' })
@@ -25,4 +27,8 @@ export class DirectoryGroup extends BaseEntity<'version' | 'externalId'> {
 
   @Property({ type: 'integer', version: true })
   version: number = 1;
+
+  /** For queries only (`{ members: userId }`); writes go through group.service set operations. */
+  @ManyToMany({ entity: () => DirectoryUser, pivotEntity: () => GroupMember, owner: true })
+  members = new Collection<DirectoryUser>(this);
 }

@@ -1,6 +1,7 @@
-import { ArrayType, Entity, Enum, Index, ManyToOne, Property, Unique } from '@mikro-orm/core';
+import { ArrayType, Collection, Entity, Enum, Index, ManyToMany, ManyToOne, Property, Unique } from '@mikro-orm/core';
 import { BaseEntity } from '../db/base.entity.js';
 import { Directory } from './directory.entity.js';
+import type { DirectoryGroup } from './group.entity.js';
 
 export enum UserState {
   ACTIVE = 'active',
@@ -56,4 +57,8 @@ export class DirectoryUser extends BaseEntity<'version' | 'externalId' | 'email'
   /** Increases with every change: weak ETag, and lets consumers spot stale data. */
   @Property({ type: 'integer', version: true })
   version: number = 1;
+
+  /** For queries only (`{ groups: groupId }`). */
+  @ManyToMany({ entity: 'DirectoryGroup', mappedBy: 'members' })
+  groups = new Collection<DirectoryGroup>(this);
 }

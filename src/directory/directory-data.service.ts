@@ -1,0 +1,82 @@
+import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import { isUuid } from '../lib/ids.js';
+import { findDirectoryOrFail } from './directory.service.js';
+import { NotFoundError } from './errors.js';
+import { DirectoryGroup } from './group.entity.js';
+import { paginate, type Page, type PageArgs } from './pagination.js';
+import { DirectoryUser, type UserState } from './user.entity.js';
+
+/** What the admin API reads of provisioned users and groups, scoped to the caller's environment. */
+
+export interface UserListFilter {
+  readonly state?: UserState | null | undefined;
+  readonly email?: string | null | undefined;
+  readonly userName?: string | null | undefined;
+  /** Case-insensitive substring of userName, email or displayName. */
+  readonly search?: string | null | undefined;
+}
+
+export interface GroupListFilter {
+  readonly displayName?: string | null | undefined;
+  readonly search?: string | null | undefined;
+}
+
+function contains(text: string): { $ilike: string } {
+  return { $ilike: `%${text.trim().replace(/[\\%_]/g, (char) => `\\${char}`)}%` };
+}
+
+export async function listDirectoryUsers(
+  em: EntityManager,
+  environmentId: string,
+  directoryId: string,
+  filter: UserListFilter,
+  page: PageArgs,
+): Promise<Page<DirectoryUser>> {
+  await findDirectoryOrFail(em, environmentId, directoryId);
+  const where: FilterQuery<DirectoryUser> = { directory: directoryId };
+  if (filter.state) where.state = filter.state;
+  if (filter.email) where.email = filter.email.trim().toLowerCase();
+  if (filter.userName) where.userNameLower = filter.userName.trim().toLowerCase();
+  if (filter.search) where.$or = [{ userNameLower: contains(filter.search) }, { email: contains(filter.search) }, { displayName: contains(filter.search) }];
+  return paginate(em, DirectoryUser, where, page);
+}
+
+export async function listDirectoryGroups(
+  em: EntityManager,
+  environmentId: string,
+  directoryId: string,
+  filter: GroupListFilter,
+  page: PageArgs,
+): Promise<Page<DirectoryGroup>> {
+  await findDirectoryOrFail(em, environmentId, directoryId);
+  const where: FilterQuery<DirectoryGroup> = { directory: directoryId };
+  if (filter.displayName) where.displayNameLower = filter.displayName.trim().toLowerCase();
+  if (filter.search) where.displayNameLower = contains(filter.search.toLowerCase());
+  return paginate(em, DirectoryGroup, where, page);
+}
+
+export async function findDirectoryUserOrFail(em: EntityManager, environmentId: string, id: string): Promise<DirectoryUser> {
+  const user = isUuid(id)
+    ? await em.findOne(DirectoryUser, { id, directory: { organization: { environment: environmentId } } }, { populate: ['directory'] })
+    : null;
+  if (!user) throw new NotFoundError('DirectoryUser', id);
+  return user;
+}
+
+export async function findDirectoryGroupOrFail(em: EntityManager, environmentId: string, id: string): Promise<DirectoryGroup> {
+  const group = isUuid(id)
+    ? await em.findOne(DirectoryGroup, { id, directory: { organization: { environment: environmentId } } }, { populate: ['directory'] })
+    : null;
+  if (!group) throw new NotFoundError('DirectoryGroup', id);
+  return group;
+}
+
+/** Groups of a user (the user was already scoped to the caller). */
+export function listGroupsOfUser(em: EntityManager, userId: string, page: PageArgs): Promise<Page<DirectoryGroup>> {
+  return paginate(em, DirectoryGroup, { members: userId }, page);
+}
+
+/** Members of a group (the group was already scoped to the caller). */
+export function listMembersOfGroup(em: EntityManager, groupId: string, page: PageArgs): Promise<Page<DirectoryUser>> {
+  return paginate(em, DirectoryUser, { groups: groupId }, page);
+}
