@@ -72,7 +72,7 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
   const router = new Router();
   const parseBody = bodyParser({
     enableTypes: ['json'],
-    extendTypes: { json: [SCIM_CONTENT_TYPE] },
+    extendTypes: { json: ['application/json', SCIM_CONTENT_TYPE] },
     jsonLimit: '1mb',
     jsonStrict: true,
   });
