@@ -77,8 +77,9 @@ function convert(kind: ResourceKind, filter: Filter): ResourceFilter {
     }
     case 'pr': {
       const resolved = resolvePath(kind, filter.attrPath);
-      if (resolved.multiValued && resolved.multiValued.subPath.length > 0) {
-        return { kind: 'has', attribute: resolved.multiValued.attribute, filter: { kind: 'present', path: resolved.multiValued.subPath } };
+      if (resolved.multiValued) {
+        const sub = resolved.multiValued.subPath.length > 0 ? resolved.multiValued.subPath : ['value'];
+        return { kind: 'has', attribute: resolved.multiValued.attribute, filter: { kind: 'present', path: sub } };
       }
       return { kind: 'present', path: resolved.segments };
     }
