@@ -1,0 +1,4 @@
+import { okta } from '../../fixtures/idp-requests/okta.js';
+import { replayIdp } from './replay.js';
+
+replayIdp(okta);
