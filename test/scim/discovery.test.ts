@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDirectory, ENTERPRISE, GROUP_SCHEMA, LIST_RESPONSE, USER_SCHEMA, type TestDirectory } from '../fixtures/scim.js';
-import { startTestApp, type TestApp } from '../setup/app.js';
+import { describe, expect, it } from '@jest/globals';
+import { ENTERPRISE, GROUP_SCHEMA, LIST_RESPONSE, USER_SCHEMA } from '../fixtures/scim.js';
+import { useScimDirectory } from '../setup/scim.js';
 
-let t: TestApp;
-let dir: TestDirectory;
-beforeAll(async () => {
-  t = await startTestApp();
-  dir = await createTestDirectory(t.url, t.sandboxKey);
-});
-afterAll(async () => {
-  await t.close();
-});
+const ctx = useScimDirectory();
 
 describe('discovery (RFC 7644 §4)', () => {
   it('GET /ServiceProviderConfig says what is really supported', async () => {
-    const res = await dir.scim.get('/ServiceProviderConfig');
+    const res = await ctx.dir.scim.get('/ServiceProviderConfig');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/scim+json');
     expect(res.body).toMatchObject({
@@ -30,32 +22,32 @@ describe('discovery (RFC 7644 §4)', () => {
   });
 
   it('GET /ResourceTypes lists User (with the enterprise extension) and Group', async () => {
-    const res = await dir.scim.get('/ResourceTypes');
+    const res = await ctx.dir.scim.get('/ResourceTypes');
     expect(res.body).toMatchObject({ schemas: [LIST_RESPONSE], totalResults: 2 });
     expect(res.body.Resources).toEqual([
       expect.objectContaining({ id: 'User', endpoint: '/Users', schema: USER_SCHEMA, schemaExtensions: [{ schema: ENTERPRISE, required: false }] }),
       expect.objectContaining({ id: 'Group', endpoint: '/Groups', schema: GROUP_SCHEMA }),
     ]);
-    expect((await dir.scim.get('/ResourceTypes/User')).body.id).toBe('User');
-    expect((await dir.scim.get('/ResourceTypes/Nope')).status).toBe(404);
+    expect((await ctx.dir.scim.get('/ResourceTypes/User')).body.id).toBe('User');
+    expect((await ctx.dir.scim.get('/ResourceTypes/Nope')).status).toBe(404);
   });
 
   it('GET /Schemas returns the User, Group and EnterpriseUser definitions', async () => {
-    const res = await dir.scim.get('/Schemas');
+    const res = await ctx.dir.scim.get('/Schemas');
     expect(res.body.Resources.map((s: any) => s.id)).toEqual([USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE]);
-    const user = (await dir.scim.get(`/Schemas/${USER_SCHEMA}`)).body;
+    const user = (await ctx.dir.scim.get(`/Schemas/${USER_SCHEMA}`)).body;
     const userName = user.attributes.find((a: any) => a.name === 'userName');
     expect(userName).toMatchObject({ type: 'string', required: true, caseExact: false, uniqueness: 'server', multiValued: false });
     const emails = user.attributes.find((a: any) => a.name === 'emails');
     expect(emails).toMatchObject({ type: 'complex', multiValued: true });
     expect(emails.subAttributes.map((a: any) => a.name)).toEqual(['value', 'display', 'type', 'primary']);
-    const enterprise = (await dir.scim.get(`/Schemas/${ENTERPRISE}`)).body;
+    const enterprise = (await ctx.dir.scim.get(`/Schemas/${ENTERPRISE}`)).body;
     expect(enterprise.attributes.map((a: any) => a.name)).toContain('manager');
   });
 
   it('answers unknown endpoints and Bulk with SCIM errors', async () => {
-    expect((await dir.scim.get('/Nope')).body).toMatchObject({ status: '404' });
-    expect((await dir.scim.post('/Bulk', { Operations: [] })).body).toMatchObject({ status: '501' });
-    expect((await dir.scim.request('DELETE', '/Schemas')).status).toBe(405);
+    expect((await ctx.dir.scim.get('/Nope')).body).toMatchObject({ status: '404' });
+    expect((await ctx.dir.scim.post('/Bulk', { Operations: [] })).body).toMatchObject({ status: '501' });
+    expect((await ctx.dir.scim.request('DELETE', '/Schemas')).status).toBe(405);
   });
 });

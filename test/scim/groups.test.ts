@@ -1,34 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDirectory, ERROR, filterPath, GROUP_SCHEMA, scimGroupBody, scimPatch, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
-import { startTestApp, type TestApp } from '../setup/app.js';
+import { describe, expect, it } from '@jest/globals';
+import { createTestDirectory, ERROR, filterPath, GROUP_SCHEMA, scimGroupBody, scimPatch, scimUserBody } from '../fixtures/scim.js';
+import { useScimDirectory } from '../setup/scim.js';
 
-let t: TestApp;
-let dir: TestDirectory;
-beforeAll(async () => {
-  t = await startTestApp();
-  dir = await createTestDirectory(t.url, t.sandboxKey);
-});
-afterAll(async () => {
-  await t.close();
-});
+const ctx = useScimDirectory();
 
 async function users(n: number): Promise<string[]> {
   const ids: string[] = [];
-  for (let i = 0; i < n; i++) ids.push((await dir.scim.post('/Users', scimUserBody())).body.id);
+  for (let i = 0; i < n; i++) ids.push((await ctx.dir.scim.post('/Users', scimUserBody())).body.id);
   return ids;
 }
 
 async function memberIds(groupId: string): Promise<string[]> {
-  const res = await dir.scim.get(`/Groups/${groupId}`);
+  const res = await ctx.dir.scim.get(`/Groups/${groupId}`);
   return res.body.members.map((m: { value: string }) => m.value).sort();
 }
 
 describe('POST /Groups', () => {
   it('creates a group with the members sent in the body (Okta does this)', async () => {
     const [a, b] = await users(2);
-    const res = await dir.scim.post('/Groups', scimGroupBody({ displayName: 'Engineering', externalId: 'ext-1', members: [{ value: a }, { value: b }] }));
+    const res = await ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: 'Engineering', externalId: 'ext-1', members: [{ value: a }, { value: b }] }));
     expect(res.status).toBe(201);
-    expect(res.headers.get('location')).toBe(`https://dsync.test/scim/v2/${dir.directoryId}/Groups/${res.body.id}`);
+    expect(res.headers.get('location')).toBe(`https://dsync.test/scim/v2/${ctx.dir.directoryId}/Groups/${res.body.id}`);
     expect(res.body).toMatchObject({
       schemas: [GROUP_SCHEMA],
       id: expect.any(String),
@@ -41,64 +33,64 @@ describe('POST /Groups', () => {
   });
 
   it('rejects members that are not users of this directory, and creates nothing', async () => {
-    const other = await createTestDirectory(t.url, t.sandboxKey);
+    const other = await createTestDirectory(ctx.t.url, ctx.t.sandboxKey);
     const foreign = (await other.scim.post('/Users', scimUserBody())).body.id;
     const name = 'Should not exist';
-    const res = await dir.scim.post('/Groups', scimGroupBody({ displayName: name, members: [{ value: foreign }] }));
+    const res = await ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: name, members: [{ value: foreign }] }));
     expect(res).toMatchObject({ status: 400, body: { schemas: [ERROR], status: '400', scimType: 'invalidValue' } });
-    expect((await dir.scim.get(filterPath('Groups', `displayName eq "${name}"`))).body.totalResults).toBe(0);
+    expect((await ctx.dir.scim.get(filterPath('Groups', `displayName eq "${name}"`))).body.totalResults).toBe(0);
   });
 });
 
 describe('PATCH /Groups/{id}', () => {
   it('adds members in batches, removes by value list and by members[value eq], answers 204', async () => {
     const ids = await users(5);
-    const group = (await dir.scim.post('/Groups', scimGroupBody())).body;
+    const group = (await ctx.dir.scim.post('/Groups', scimGroupBody())).body;
     const path = `/Groups/${group.id}`;
-    const added = await dir.scim.patch(path, scimPatch({ op: 'Add', path: 'members', value: ids.slice(0, 4).map((value) => ({ value })) }));
+    const added = await ctx.dir.scim.patch(path, scimPatch({ op: 'Add', path: 'members', value: ids.slice(0, 4).map((value) => ({ value })) }));
     expect(added).toMatchObject({ status: 204, body: undefined });
     expect(await memberIds(group.id)).toEqual(ids.slice(0, 4).sort());
-    await dir.scim.patch(path, scimPatch({ op: 'add', path: 'members', value: [{ value: ids[0] }, { value: ids[4] }] }));
+    await ctx.dir.scim.patch(path, scimPatch({ op: 'add', path: 'members', value: [{ value: ids[0] }, { value: ids[4] }] }));
     expect(await memberIds(group.id)).toEqual([...ids].sort());
-    await dir.scim.patch(path, scimPatch({ op: 'Remove', path: 'members', value: [{ value: ids[0] }, { value: ids[1] }] }));
-    await dir.scim.patch(path, scimPatch({ op: 'remove', path: `members[value eq "${ids[2]}"]` }));
+    await ctx.dir.scim.patch(path, scimPatch({ op: 'Remove', path: 'members', value: [{ value: ids[0] }, { value: ids[1] }] }));
+    await ctx.dir.scim.patch(path, scimPatch({ op: 'remove', path: `members[value eq "${ids[2]}"]` }));
     expect(await memberIds(group.id)).toEqual([ids[3], ids[4]].sort());
   });
 
   it('replaces the member list, and removes all members without a value', async () => {
     const ids = await users(3);
-    const group = (await dir.scim.post('/Groups', scimGroupBody({ members: [{ value: ids[0] }] }))).body;
-    await dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'replace', path: 'members', value: [{ value: ids[1] }, { value: ids[2] }] }));
+    const group = (await ctx.dir.scim.post('/Groups', scimGroupBody({ members: [{ value: ids[0] }] }))).body;
+    await ctx.dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'replace', path: 'members', value: [{ value: ids[1] }, { value: ids[2] }] }));
     expect(await memberIds(group.id)).toEqual([ids[1], ids[2]].sort());
-    await dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'remove', path: 'members' }));
+    await ctx.dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'remove', path: 'members' }));
     expect(await memberIds(group.id)).toEqual([]);
   });
 
   it('renames with a no-path replace that repeats the id (Okta) and bumps the version', async () => {
-    const group = (await dir.scim.post('/Groups', scimGroupBody())).body;
-    const res = await dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'replace', value: { id: group.id, displayName: 'Renamed' } }));
+    const group = (await ctx.dir.scim.post('/Groups', scimGroupBody())).body;
+    const res = await ctx.dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'replace', value: { id: group.id, displayName: 'Renamed' } }));
     expect(res.status).toBe(204);
-    const read = (await dir.scim.get(`/Groups/${group.id}`)).body;
+    const read = (await ctx.dir.scim.get(`/Groups/${group.id}`)).body;
     expect(read).toMatchObject({ displayName: 'Renamed', meta: { version: 'W/"2"' } });
   });
 
   it('treats membership changes as changes of the group (version, lastModified)', async () => {
     const [a] = await users(1);
-    const group = (await dir.scim.post('/Groups', scimGroupBody())).body;
-    await dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'add', path: 'members', value: [{ value: a }] }));
-    const read = (await dir.scim.get(`/Groups/${group.id}`)).body;
+    const group = (await ctx.dir.scim.post('/Groups', scimGroupBody())).body;
+    await ctx.dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'add', path: 'members', value: [{ value: a }] }));
+    const read = (await ctx.dir.scim.get(`/Groups/${group.id}`)).body;
     expect(read.meta.version).toBe('W/"2"');
     // adding the same member again changes nothing
-    await dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'add', path: 'members', value: [{ value: a }] }));
-    expect((await dir.scim.get(`/Groups/${group.id}`)).body.meta.version).toBe('W/"2"');
+    await ctx.dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'add', path: 'members', value: [{ value: a }] }));
+    expect((await ctx.dir.scim.get(`/Groups/${group.id}`)).body.meta.version).toBe('W/"2"');
   });
 });
 
 describe('PUT /Groups/{id}', () => {
   it('replaces attributes and the member list from the body', async () => {
     const ids = await users(3);
-    const group = (await dir.scim.post('/Groups', scimGroupBody({ members: [{ value: ids[0] }] }))).body;
-    const res = await dir.scim.put(`/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Put name', members: [{ value: ids[1] }, { value: ids[2] }] });
+    const group = (await ctx.dir.scim.post('/Groups', scimGroupBody({ members: [{ value: ids[0] }] }))).body;
+    const res = await ctx.dir.scim.put(`/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Put name', members: [{ value: ids[1] }, { value: ids[2] }] });
     expect(res.status).toBe(200);
     expect(res.body.displayName).toBe('Put name');
     expect(await memberIds(group.id)).toEqual([ids[1], ids[2]].sort());
@@ -109,18 +101,18 @@ describe('GET /Groups', () => {
   it('returns members by default and skips them with excludedAttributes=members', async () => {
     const [a] = await users(1);
     const name = `Big ${Date.now()}`;
-    await dir.scim.post('/Groups', scimGroupBody({ displayName: name, members: [{ value: a }] }));
-    const withMembers = await dir.scim.get(filterPath('Groups', `displayName eq "${name}"`));
+    await ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: name, members: [{ value: a }] }));
+    const withMembers = await ctx.dir.scim.get(filterPath('Groups', `displayName eq "${name}"`));
     expect(withMembers.body.Resources[0].members).toHaveLength(1);
-    const without = await dir.scim.get(filterPath('Groups', `displayName eq "${name}"`, '&excludedAttributes=members'));
+    const without = await ctx.dir.scim.get(filterPath('Groups', `displayName eq "${name}"`, '&excludedAttributes=members'));
     expect(without.body.Resources[0]).not.toHaveProperty('members');
     expect(without.body.Resources[0].displayName).toBe(name);
   });
 
   it('finds the groups of a user with members[value eq]', async () => {
     const [a] = await users(1);
-    const group = (await dir.scim.post('/Groups', scimGroupBody({ members: [{ value: a }] }))).body;
-    const res = await dir.scim.get(filterPath('Groups', `members[value eq "${a}"]`, '&excludedAttributes=members'));
+    const group = (await ctx.dir.scim.post('/Groups', scimGroupBody({ members: [{ value: a }] }))).body;
+    const res = await ctx.dir.scim.get(filterPath('Groups', `members[value eq "${a}"]`, '&excludedAttributes=members'));
     expect(res.body.Resources.map((g: any) => g.id)).toEqual([group.id]);
   });
 });
@@ -128,16 +120,16 @@ describe('GET /Groups', () => {
 describe('DELETE', () => {
   it('deleting a group answers 204 and keeps its users', async () => {
     const [a] = await users(1);
-    const group = (await dir.scim.post('/Groups', scimGroupBody({ members: [{ value: a }] }))).body;
-    expect((await dir.scim.delete(`/Groups/${group.id}`)).status).toBe(204);
-    expect((await dir.scim.get(`/Groups/${group.id}`)).status).toBe(404);
-    expect((await dir.scim.get(`/Users/${a}`)).body.groups).toEqual([]);
+    const group = (await ctx.dir.scim.post('/Groups', scimGroupBody({ members: [{ value: a }] }))).body;
+    expect((await ctx.dir.scim.delete(`/Groups/${group.id}`)).status).toBe(204);
+    expect((await ctx.dir.scim.get(`/Groups/${group.id}`)).status).toBe(404);
+    expect((await ctx.dir.scim.get(`/Users/${a}`)).body.groups).toEqual([]);
   });
 
   it('deleting a user removes its memberships', async () => {
     const [a, b] = await users(2);
-    const group = (await dir.scim.post('/Groups', scimGroupBody({ members: [{ value: a }, { value: b }] }))).body;
-    await dir.scim.delete(`/Users/${a}`);
+    const group = (await ctx.dir.scim.post('/Groups', scimGroupBody({ members: [{ value: a }, { value: b }] }))).body;
+    await ctx.dir.scim.delete(`/Users/${a}`);
     expect(await memberIds(group.id)).toEqual([b]);
   });
 });

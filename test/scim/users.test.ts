@@ -1,29 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDirectory, ENTERPRISE, LIST_RESPONSE, scimPatch, scimUserBody, USER_SCHEMA, type TestDirectory } from '../fixtures/scim.js';
-import { startTestApp, type TestApp } from '../setup/app.js';
+import { describe, expect, it } from '@jest/globals';
+import { createTestDirectory, ENTERPRISE, LIST_RESPONSE, scimPatch, scimUserBody, USER_SCHEMA } from '../fixtures/scim.js';
+import { useScimDirectory } from '../setup/scim.js';
 
-let t: TestApp;
-let dir: TestDirectory;
-beforeAll(async () => {
-  t = await startTestApp();
-  dir = await createTestDirectory(t.url, t.sandboxKey);
-});
-afterAll(async () => {
-  await t.close();
-});
+const ctx = useScimDirectory();
 
 async function row(id: string): Promise<Record<string, unknown> | undefined> {
-  const rows = await t.app.orm.em.fork().getConnection().execute('select * from directory_users where id = ?', [id]);
+  const rows = await ctx.t.app.orm.em.fork().getConnection().execute('select * from directory_users where id = ?', [id]);
   return rows[0];
 }
 
 describe('POST /Users', () => {
   it('creates a user: 201, Location, meta, application/scim+json, normalized columns', async () => {
     const body = scimUserBody({ userName: 'Grace.Hopper@Example.com', externalId: 'okta-123', displayName: 'Grace Hopper' });
-    const res = await dir.scim.post('/Users', body);
+    const res = await ctx.dir.scim.post('/Users', body);
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toContain('application/scim+json');
-    expect(res.headers.get('location')).toBe(`https://dsync.test/scim/v2/${dir.directoryId}/Users/${res.body.id}`);
+    expect(res.headers.get('location')).toBe(`https://dsync.test/scim/v2/${ctx.dir.directoryId}/Users/${res.body.id}`);
     expect(res.body).toEqual({
       ...body,
       schemas: [USER_SCHEMA],
@@ -50,7 +42,7 @@ describe('POST /Users', () => {
   });
 
   it('keeps unknown and extension attributes in raw, and never stores a password', async () => {
-    const res = await dir.scim.post(
+    const res = await ctx.dir.scim.post(
       '/Users',
       scimUserBody({
         schemas: [USER_SCHEMA, ENTERPRISE, 'urn:okta:custom:1.0:User'],
@@ -69,7 +61,7 @@ describe('POST /Users', () => {
       'urn:okta:custom:1.0:User': { favouriteLanguage: 'COBOL' },
     });
     expect(JSON.stringify(stored)).not.toContain('hunter2');
-    const read = await dir.scim.get(`/Users/${res.body.id}`);
+    const read = await ctx.dir.scim.get(`/Users/${res.body.id}`);
     expect(read.body['urn:okta:custom:1.0:User']).toEqual({ favouriteLanguage: 'COBOL' });
   });
 
@@ -81,7 +73,7 @@ describe('POST /Users', () => {
       [[], null],
     ];
     for (const [emails, expected] of cases) {
-      const res = await dir.scim.post('/Users', scimUserBody({ emails }));
+      const res = await ctx.dir.scim.post('/Users', scimUserBody({ emails }));
       expect(res.status).toBe(201);
       expect((await row(res.body.id))?.['email']).toBe(expected);
     }
@@ -90,16 +82,16 @@ describe('POST /Users', () => {
 
 describe('GET /Users/{id}', () => {
   it('returns the user with its groups and an ETag', async () => {
-    const created = (await dir.scim.post('/Users', scimUserBody())).body;
-    const res = await dir.scim.get(`/Users/${created.id}`);
+    const created = (await ctx.dir.scim.post('/Users', scimUserBody())).body;
+    const res = await ctx.dir.scim.get(`/Users/${created.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual(created);
     expect(res.headers.get('etag')).toBe('W/"1"');
   });
 
   it('honours attributes and excludedAttributes', async () => {
-    const created = (await dir.scim.post('/Users', scimUserBody({ [ENTERPRISE]: { department: 'R&D' } }))).body;
-    const only = await dir.scim.get(`/Users/${created.id}?attributes=userName,name.givenName,${ENTERPRISE}:department`);
+    const created = (await ctx.dir.scim.post('/Users', scimUserBody({ [ENTERPRISE]: { department: 'R&D' } }))).body;
+    const only = await ctx.dir.scim.get(`/Users/${created.id}?attributes=userName,name.givenName,${ENTERPRISE}:department`);
     expect(only.body).toEqual({
       schemas: created.schemas,
       id: created.id,
@@ -107,7 +99,7 @@ describe('GET /Users/{id}', () => {
       name: { givenName: 'Ada' },
       [ENTERPRISE]: { department: 'R&D' },
     });
-    const without = await dir.scim.get(`/Users/${created.id}?excludedAttributes=emails,groups,meta`);
+    const without = await ctx.dir.scim.get(`/Users/${created.id}?excludedAttributes=emails,groups,meta`);
     expect(without.body).not.toHaveProperty('emails');
     expect(without.body).not.toHaveProperty('groups');
     expect(without.body).not.toHaveProperty('meta');
@@ -117,8 +109,8 @@ describe('GET /Users/{id}', () => {
 
 describe('PUT /Users/{id}', () => {
   it('replaces the resource: attributes left out are gone, normalized fields recomputed', async () => {
-    const created = (await dir.scim.post('/Users', scimUserBody({ title: 'Admiral', nickName: 'G' }))).body;
-    const res = await dir.scim.put(`/Users/${created.id}`, {
+    const created = (await ctx.dir.scim.post('/Users', scimUserBody({ title: 'Admiral', nickName: 'G' }))).body;
+    const res = await ctx.dir.scim.put(`/Users/${created.id}`, {
       schemas: [USER_SCHEMA],
       id: created.id,
       userName: created.userName,
@@ -136,36 +128,36 @@ describe('PUT /Users/{id}', () => {
 
 describe('PATCH /Users/{id}', () => {
   it('deactivates with active: false (kept as inactive) and reactivates', async () => {
-    const created = (await dir.scim.post('/Users', scimUserBody())).body;
-    const off = await dir.scim.patch(`/Users/${created.id}`, scimPatch({ op: 'replace', path: 'active', value: false }));
+    const created = (await ctx.dir.scim.post('/Users', scimUserBody())).body;
+    const off = await ctx.dir.scim.patch(`/Users/${created.id}`, scimPatch({ op: 'replace', path: 'active', value: false }));
     expect(off.status).toBe(200);
     expect(off.body.active).toBe(false);
     expect(await row(created.id)).toMatchObject({ state: 'inactive' });
-    const on = await dir.scim.patch(`/Users/${created.id}`, scimPatch({ op: 'Replace', value: { active: 'True' } }));
+    const on = await ctx.dir.scim.patch(`/Users/${created.id}`, scimPatch({ op: 'Replace', value: { active: 'True' } }));
     expect(on.body.active).toBe(true);
     expect(await row(created.id)).toMatchObject({ state: 'active' });
   });
 
   it('sends nothing new for a PATCH that changes nothing (version stays)', async () => {
-    const created = (await dir.scim.post('/Users', scimUserBody())).body;
-    const res = await dir.scim.patch(`/Users/${created.id}`, scimPatch({ op: 'replace', path: 'name.givenName', value: 'Ada' }));
+    const created = (await ctx.dir.scim.post('/Users', scimUserBody())).body;
+    const res = await ctx.dir.scim.patch(`/Users/${created.id}`, scimPatch({ op: 'replace', path: 'name.givenName', value: 'Ada' }));
     expect(res.body.meta.version).toBe('W/"1"');
   });
 });
 
 describe('DELETE /Users/{id}', () => {
   it('answers 204 and the user is gone', async () => {
-    const created = (await dir.scim.post('/Users', scimUserBody())).body;
-    const res = await dir.scim.delete(`/Users/${created.id}`);
+    const created = (await ctx.dir.scim.post('/Users', scimUserBody())).body;
+    const res = await ctx.dir.scim.delete(`/Users/${created.id}`);
     expect(res).toMatchObject({ status: 204, body: undefined });
-    expect((await dir.scim.get(`/Users/${created.id}`)).status).toBe(404);
+    expect((await ctx.dir.scim.get(`/Users/${created.id}`)).status).toBe(404);
     expect(await row(created.id)).toBeUndefined();
   });
 });
 
 describe('GET /Users', () => {
   it('pages with startIndex/count, sorts, and counts in the database', async () => {
-    const other = await createTestDirectory(t.url, t.sandboxKey);
+    const other = await createTestDirectory(ctx.t.url, ctx.t.sandboxKey);
     for (const name of ['carol', 'alice', 'bob', 'dave', 'eve']) {
       await other.scim.post('/Users', scimUserBody({ userName: `${name}@corp.example` }));
     }
@@ -179,12 +171,12 @@ describe('GET /Users', () => {
   });
 
   it('uses a fixed number of SQL statements whatever the page size (no per-row queries)', async () => {
-    const other = await createTestDirectory(t.url, t.sandboxKey);
+    const other = await createTestDirectory(ctx.t.url, ctx.t.sandboxKey);
     for (let i = 0; i < 12; i++) await other.scim.post('/Users', scimUserBody());
     const count = async (path: string) => {
-      const before = t.queries.length;
+      const before = ctx.t.queries.length;
       await other.scim.get(path);
-      return t.queries.slice(before).filter((q) => /\b(select|insert|update|delete)\b/i.test(q)).length;
+      return ctx.t.queries.slice(before).filter((q) => /\b(select|insert|update|delete)\b/i.test(q)).length;
     };
     expect(await count('/Users?count=2')).toBe(await count('/Users?count=12'));
     // token lookup, page, count(*), groups of the page

@@ -6,8 +6,9 @@ import { DateTimeScalar, JSONObjectScalar } from '../scalars.js';
 
 registerEnumType(UserState, { name: 'DirectoryUserState', description: 'inactive: deactivated in the IdP (SCIM active: false).' });
 
-@ObjectType('DirectoryUser', { description: 'A user provisioned by an IdP, normalized, with the raw SCIM resource.' })
-export class DirectoryUserNode {
+/** Fields every provisioned resource has. */
+@ObjectType('DirectoryResource')
+abstract class DirectoryResourceNode {
   @Field(() => ID)
   id!: string;
 
@@ -16,6 +17,22 @@ export class DirectoryUserNode {
 
   @Field(() => String, { nullable: true })
   externalId!: string | null;
+
+  @Field(() => JSONObjectScalar, { description: 'The SCIM resource as the IdP last wrote it.' })
+  raw!: Record<string, unknown>;
+
+  @Field(() => Int, { description: 'Increases with every change.' })
+  version!: number;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+
+  @Field(() => DateTimeScalar)
+  updatedAt!: Date;
+}
+
+@ObjectType('DirectoryUser', { description: 'A user provisioned by an IdP, normalized, with the raw SCIM resource.' })
+export class DirectoryUserNode extends DirectoryResourceNode {
 
   @Field(() => String)
   userName!: string;
@@ -37,45 +54,13 @@ export class DirectoryUserNode {
 
   @Field(() => UserState)
   state!: UserState;
-
-  @Field(() => JSONObjectScalar, { description: 'The SCIM resource as the IdP last wrote it.' })
-  raw!: Record<string, unknown>;
-
-  @Field(() => Int, { description: 'Increases with every change.' })
-  version!: number;
-
-  @Field(() => DateTimeScalar)
-  createdAt!: Date;
-
-  @Field(() => DateTimeScalar)
-  updatedAt!: Date;
 }
 
 @ObjectType('DirectoryGroup')
-export class DirectoryGroupNode {
-  @Field(() => ID)
-  id!: string;
-
-  @Field(() => ID)
-  directoryId!: string;
-
-  @Field(() => String, { nullable: true })
-  externalId!: string | null;
+export class DirectoryGroupNode extends DirectoryResourceNode {
 
   @Field(() => String)
   displayName!: string;
-
-  @Field(() => JSONObjectScalar)
-  raw!: Record<string, unknown>;
-
-  @Field(() => Int)
-  version!: number;
-
-  @Field(() => DateTimeScalar)
-  createdAt!: Date;
-
-  @Field(() => DateTimeScalar)
-  updatedAt!: Date;
 }
 
 @ObjectType()
