@@ -7,6 +7,7 @@ import { parseProjection, type Projection } from './projection.js';
 /** RFC 7644 §3.4.2.4 default page size, and `filter.maxResults` of ServiceProviderConfig. */
 export const DEFAULT_COUNT = 100;
 export const MAX_RESULTS = 1_000;
+const MAX_INT = 2_147_483_647;
 
 export interface ListParams {
   readonly query: ListQuery;
@@ -17,7 +18,8 @@ export interface ListParams {
 function integer(value: string | undefined, name: string): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   if (!/^-?\d+$/.test(value.trim())) throw new ScimError(400, `${name} must be an integer`, 'invalidValue');
-  return Number(value);
+  // Beyond PostgreSQL's int range an offset means "past the end" anyway.
+  return Math.max(-MAX_INT, Math.min(MAX_INT, Number(value)));
 }
 
 /** Paging (1-based startIndex, count capped at maxResults), sorting, filtering and projection of a list request. */

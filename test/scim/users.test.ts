@@ -166,6 +166,8 @@ describe('GET /Users', () => {
     expect(page.body.Resources.map((u: any) => u.userName)).toEqual(['dave@corp.example', 'carol@corp.example']);
     const none = await other.scim.get('/Users?count=0');
     expect(none.body).toEqual({ schemas: [LIST_RESPONSE], totalResults: 5, itemsPerPage: 0, startIndex: 1 });
+    const far = await other.scim.get('/Users?startIndex=99999999999999999999');
+    expect(far.body).toMatchObject({ totalResults: 5, itemsPerPage: 0, Resources: [] });
     const past = await other.scim.get('/Users?startIndex=50');
     expect(past.body).toMatchObject({ totalResults: 5, itemsPerPage: 0, Resources: [] });
   });
