@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import { RequestContext } from '@mikro-orm/core';
 import { koaMiddleware } from '@as-integrations/koa';
 import Koa from 'koa';
 import type { Config } from './config.js';
@@ -81,7 +80,8 @@ export async function createApp({ config, logger, databaseUrl, logQuery }: AppOp
     bodyParser({ enableTypes: ['json'], jsonLimit: GRAPHQL_BODY_LIMIT }),
     koaMiddleware<GraphQLContext, RequestState>(apollo, {
       context: async ({ ctx }) => {
-        const em = RequestContext.getEntityManager() ?? orm.em.fork();
+        // Inside the request context (first middleware) this is the request's own EntityManager.
+        const em = orm.em.getContext();
         return createContext(em, await authenticate(em, ctx.get('authorization')), shared);
       },
     }),

@@ -45,7 +45,7 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   GRAPHQL_INTROSPECTION: booleanString.optional(),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
-  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(20_000),
+  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(5_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 

@@ -70,13 +70,3 @@ export async function findDirectoryGroupOrFail(em: EntityManager, environmentId:
   if (!group) throw new NotFoundError('DirectoryGroup', id);
   return group;
 }
-
-/** Groups of a user (the user was already scoped to the caller). */
-export function listGroupsOfUser(em: EntityManager, userId: string, page: PageArgs): Promise<Page<DirectoryGroup>> {
-  return paginate(em, DirectoryGroup, { members: userId }, page);
-}
-
-/** Members of a group (the group was already scoped to the caller). */
-export function listMembersOfGroup(em: EntityManager, groupId: string, page: PageArgs): Promise<Page<DirectoryUser>> {
-  return paginate(em, DirectoryUser, { groups: groupId }, page);
-}

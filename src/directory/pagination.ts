@@ -18,7 +18,7 @@ export interface Page<T> {
   cursorOf(item: T): string;
 }
 
-function pageSize(first: number | null | undefined): number {
+export function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
     throw new InvalidInputError(`first must be an integer between 0 and ${MAX_PAGE_SIZE}`, 'first');
@@ -27,7 +27,7 @@ function pageSize(first: number | null | undefined): number {
 }
 
 /** The id a cursor points after. */
-function checkCursor(after: string): string {
+export function checkCursor(after: string): string {
   try {
     // Pages are ordered by id alone, so a cursor is exactly one uuid.
     const decoded: unknown = Cursor.decode(after);

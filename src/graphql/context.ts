@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../directory/types.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { AppPubSub } from './pubsub.js';

@@ -18,5 +18,7 @@ export function limitRules({ maxDepth, maxCost }: QueryLimits): ValidationRule[]
     ignoreIntrospection: true,
     exposeLimits: true,
   };
-  return [maxDepthRule({ n: maxDepth, ...report }), costLimitRule({ maxCost, ...report })] as ValidationRule[];
+  // Depth is bounded by its own rule, so cost grows linearly with the number of selected fields (depthCostFactor 1):
+  // graphql-armor's default factor of 1.5 makes an ordinary 10-level admin query cost tens of thousands.
+  return [maxDepthRule({ n: maxDepth, ...report }), costLimitRule({ maxCost, depthCostFactor: 1, ...report })] as ValidationRule[];
 }

@@ -1,14 +1,49 @@
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import type { Directory } from '../directory/directory.entity.js';
 import { findDirectoriesOfOrganizations } from '../directory/directory.service.js';
+import type { DirectoryGroup } from '../directory/group.entity.js';
 import type { Organization } from '../directory/organization.entity.js';
 import { findOrganizationsByIds } from '../directory/organization.service.js';
+import type { Page, PageArgs } from '../directory/pagination.js';
+import { groupPagesOfUsers, memberPagesOfGroups } from '../directory/related-pages.js';
+import type { DirectoryUser } from '../directory/user.entity.js';
+
+/** A parent and the page of its related items that a nested connection asks for. */
+export interface RelatedKey {
+  readonly id: string;
+  readonly first?: number | null | undefined;
+  readonly after?: string | null | undefined;
+}
+
+type PagesOf<T> = (em: EntityManager, ids: readonly string[], args: PageArgs) => Promise<Map<string, Page<T>>>;
+
+/** Batches nested connections: one query per distinct (first, after) among the parents of a response. */
+function relatedLoader<T>(em: EntityManager, pagesOf: PagesOf<T>): DataLoader<RelatedKey, Page<T>, string> {
+  return new DataLoader(
+    async (keys) => {
+      const byArgs = new Map<string, RelatedKey[]>();
+      for (const key of keys) {
+        const args = JSON.stringify([key.first ?? null, key.after ?? null]);
+        byArgs.set(args, [...(byArgs.get(args) ?? []), key]);
+      }
+      const pages = new Map<string, Page<T>>();
+      for (const [args, group] of byArgs) {
+        const result = await pagesOf(em, group.map((k) => k.id), { first: group[0]?.first, after: group[0]?.after });
+        for (const [id, page] of result) pages.set(`${id}|${args}`, page);
+      }
+      return keys.map((key) => pages.get(`${key.id}|${JSON.stringify([key.first ?? null, key.after ?? null])}`) ?? new Error(`no page for ${key.id}`));
+    },
+    { cacheKeyFn: (key) => JSON.stringify([key.id, key.first ?? null, key.after ?? null]) },
+  );
+}
 
 /** Per-request batch loaders, so nested fields cost one query per level, not one per parent. */
 export interface Loaders {
   readonly organization: DataLoader<string, Organization | null>;
   readonly directoriesOfOrganization: DataLoader<string, Directory[]>;
+  readonly groupsOfUser: DataLoader<RelatedKey, Page<DirectoryGroup>, string>;
+  readonly membersOfGroup: DataLoader<RelatedKey, Page<DirectoryUser>, string>;
 }
 
 export function createLoaders(em: EntityManager, environmentId: string): Loaders {
@@ -24,5 +59,7 @@ export function createLoaders(em: EntityManager, environmentId: string): Loaders
       }
       return organizationIds.map((id) => byOrganization.get(id) ?? []);
     }),
+    groupsOfUser: relatedLoader(em, groupPagesOfUsers),
+    membersOfGroup: relatedLoader(em, memberPagesOfGroups),
   };
 }

@@ -15,7 +15,7 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       graphqlIntrospection: true,
       graphqlMaxDepth: 12,
-      graphqlMaxComplexity: 20000,
+      graphqlMaxComplexity: 5000,
       shutdownTimeoutMs: 10000,
     });
   });

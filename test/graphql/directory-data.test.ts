@@ -107,3 +107,43 @@ describe('directoryUser / directoryGroup', () => {
     expect(errorCodes(await graphql(t.url, t.sandboxKey, `query($id: ID!) { directoryUser(id: $id) { id } }`, { id: 'nope' }))).toEqual(['NOT_FOUND']);
   });
 });
+
+describe('nested connections', () => {
+  const NESTED = `query($d: ID!, $first: Int, $after: String) {
+    directoryUsers(directoryId: $d, first: 50) { edges { node { userName groups(first: $first, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { node { displayName } } } } } }
+  }`;
+
+  it('page the groups of every user with the same cursors as top-level lists', async () => {
+    const other = await createTestDirectory(t.url, t.sandboxKey);
+    const user = (await other.scim.post('/Users', scimUserBody())).body.id;
+    for (const name of ['G1', 'G2', 'G3']) await other.scim.post('/Groups', scimGroupBody({ displayName: name, members: [{ value: user }] }));
+    const first = await graphql(t.url, t.sandboxKey, NESTED, { d: other.directoryId, first: 2 });
+    const groups = first.data?.['directoryUsers'].edges[0].node.groups;
+    expect(groups).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true, hasPreviousPage: false }, edges: [{ node: { displayName: 'G1' } }, { node: { displayName: 'G2' } }] });
+    const next = await graphql(t.url, t.sandboxKey, NESTED, { d: other.directoryId, first: 2, after: groups.pageInfo.endCursor });
+    expect(next.data?.['directoryUsers'].edges[0].node.groups).toMatchObject({
+      totalCount: 3,
+      pageInfo: { hasNextPage: false, hasPreviousPage: true },
+      edges: [{ node: { displayName: 'G3' } }],
+    });
+  });
+
+  it('cost the same number of SQL statements for 2 and for 12 users with groups (no N+1)', async () => {
+    const measure = async (users: number) => {
+      const other = await createTestDirectory(t.url, t.sandboxKey);
+      const ids: string[] = [];
+      for (let i = 0; i < users; i++) ids.push((await other.scim.post('/Users', scimUserBody())).body.id);
+      await other.scim.post('/Groups', scimGroupBody({ members: ids.map((value) => ({ value })) }));
+      const query = `query($d: ID!) {
+        directoryUsers(directoryId: $d, first: 50) { edges { node { groups { totalCount edges { node { members(first: 5) { totalCount edges { node { id } } } } } } } } }
+      }`;
+      await graphql(t.url, t.sandboxKey, '{ viewer { apiKey { id } } }');
+      const before = t.queries.length;
+      const res = await graphql(t.url, t.sandboxKey, query, { d: other.directoryId });
+      expect(res.errors).toBeUndefined();
+      expect(res.data?.['directoryUsers'].edges).toHaveLength(users);
+      return t.queries.slice(before).filter((q) => /\b(select|insert|update|delete)\b/i.test(q)).length;
+    };
+    expect(await measure(12)).toBe(await measure(2));
+  });
+});

@@ -4,8 +4,6 @@ import {
   findDirectoryUserOrFail,
   listDirectoryGroups,
   listDirectoryUsers,
-  listGroupsOfUser,
-  listMembersOfGroup,
 } from '../../directory/directory-data.service.js';
 import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
@@ -40,7 +38,7 @@ export class DirectoryUserResolver {
 
   @FieldResolver(() => DirectoryGroupConnection)
   async groups(@Root() user: DirectoryUserNode, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<DirectoryGroupConnection> {
-    return toConnection(await listGroupsOfUser(ctx.em, user.id, page), toDirectoryGroupNode);
+    return toConnection(await ctx.loaders.groupsOfUser.load({ id: user.id, first: page.first, after: page.after }), toDirectoryGroupNode);
   }
 }
 
@@ -64,6 +62,6 @@ export class DirectoryGroupResolver {
 
   @FieldResolver(() => DirectoryUserConnection)
   async members(@Root() group: DirectoryGroupNode, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<DirectoryUserConnection> {
-    return toConnection(await listMembersOfGroup(ctx.em, group.id, page), toDirectoryUserNode);
+    return toConnection(await ctx.loaders.membersOfGroup.load({ id: group.id, first: page.first, after: page.after }), toDirectoryUserNode);
   }
 }
