@@ -3,8 +3,9 @@ import { createTestDirectory, scimClient, scimGroupBody, scimPatch, scimUserBody
 import { startTestApp, type TestApp } from '../setup/app.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 
-// Two servers on one database, as when dsync runs as several processes behind a load balancer:
-// correctness must come from PostgreSQL (constraints, row locks, set operations), not from process memory.
+// Two app instances (each with its own HTTP server and connection pool) on one database, standing in for
+// several dsync processes behind a load balancer: correctness must come from PostgreSQL (constraints, row
+// locks, set operations), not from anything one instance holds in memory.
 
 let database: TestDatabase;
 let first: TestApp;
@@ -23,7 +24,7 @@ afterAll(async () => {
   await database.drop();
 });
 
-describe('SCIM writes spread over two server processes', () => {
+describe('SCIM writes spread over two server instances', () => {
   it('create the same userName once', async () => {
     const body = scimUserBody({ userName: 'both@example.com' });
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => clients[i % 2]!.post('/Users', body)));
