@@ -1,3 +1,4 @@
+import { isUuid } from '../lib/ids.js';
 import { InvalidInputError } from './errors.js';
 import type { CompareOp, FilterValue, ResourceFilter, SortSpec } from './filter.js';
 
@@ -84,7 +85,11 @@ function compareColumn(column: Column, alias: string, op: CompareOp, value: Filt
     const sqlOp = op === 'eq' ? '=' : op === 'ne' ? '<>' : ORDER[op];
     return { sql: `${expr} ${sqlOp} ?::timestamptz`, params: [new Date(value).toISOString()] };
   }
-  if (column.kind === 'uuid') return compareText(`${expr}::text`, op, value, true);
+  if (column.kind === 'uuid') {
+    // Equality on a well-formed id uses the primary-key index; anything else compares the text form.
+    if (op === 'eq' && typeof value === 'string' && isUuid(value)) return { sql: `${expr} = ?::uuid`, params: [value] };
+    return compareText(`${expr}::text`, op, value, true);
+  }
   return compareText(expr, op, value, !caseExact || column.kind === 'lowerText', column.kind === 'lowerText');
 }
 
