@@ -5,7 +5,7 @@ import type { ListQuery } from './filter.js';
 
 export interface ListResult<T> {
   readonly items: T[];
-  /** Counted by the database, never by loading rows. */
+  /** Counted by the database (or known from a short page), never by loading rows. */
   readonly total: number;
 }
 
@@ -30,6 +30,9 @@ export async function listInDirectory<T extends { id: string }>(
     order.push({ [raw(sortExpression(query.sort, alias, schema))]: direction });
   }
   qb.orderBy([...order, { id: QueryOrder.ASC }] as never);
-  const [items, total] = await qb.limit(query.limit).offset(query.offset).getResultAndCount();
-  return { items, total };
+  const items = await qb.clone().limit(query.limit).offset(query.offset).getResult();
+  // A short page tells the total by itself (the usual IdP lookup: a filter that matches 0 or 1 resources).
+  if (items.length > 0 && items.length < query.limit) return { items, total: query.offset + items.length };
+  if (items.length === 0 && query.offset === 0) return { items, total: 0 };
+  return { items, total: await qb.getCount() };
 }
