@@ -29,7 +29,7 @@ const groups: ResourceReader<DirectoryGroup, MemberRef> = {
 async function create(req: ScimRequest): Promise<ScimResponse> {
   const input = toGroupInput(req.body);
   const group = await createGroup(req.em, req.directoryId, input.raw, input.memberIds ?? []);
-  const response = await readOne(groups, req, group.id, 201);
+  const response = await readOne(groups, req, group.id, { status: 201, loaded: group });
   return { ...response, headers: { ...response.headers, Location: `${req.baseUrl}/Groups/${group.id}` } };
 }
 
@@ -38,8 +38,8 @@ async function replace(req: ScimRequest, id: string): Promise<ScimResponse> {
   assertSameId(req.body, id);
   const input = toGroupInput(req.body);
   const members: MemberChange[] = input.memberIds ? [{ op: 'replace', userIds: input.memberIds }] : [{ op: 'removeAll' }];
-  await updateGroup(req.em, req.directoryId, id, { raw: () => input.raw, members });
-  return readOne(groups, req, id);
+  const group = await updateGroup(req.em, req.directoryId, id, { raw: () => input.raw, members });
+  return readOne(groups, req, id, { loaded: group });
 }
 
 /** PATCH answers 204: echoing a group with 100,000 members back to the IdP helps nobody. */

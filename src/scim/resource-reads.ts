@@ -18,10 +18,18 @@ export interface ResourceReader<T extends { id: string }, R> {
   toScim(item: T, related: readonly R[] | undefined, baseUrl: string): ScimResource;
 }
 
-/** GET /{Resource}/{id}: the resource with its related values unless projected away, plus its weak ETag. */
-export async function readOne<T extends { id: string }, R>(reader: ResourceReader<T, R>, req: ScimRequest, id: string, status = 200): Promise<ScimResponse> {
+/**
+ * GET /{Resource}/{id}: the resource with its related values unless projected away, plus its weak ETag.
+ * Writes pass the entity they just saved as `loaded`, so it is not read again.
+ */
+export async function readOne<T extends { id: string }, R>(
+  reader: ResourceReader<T, R>,
+  req: ScimRequest,
+  id: string,
+  { status = 200, loaded }: { status?: number; loaded?: T } = {},
+): Promise<ScimResponse> {
   const projection = parseProjection(reader.kind, req.query['attributes'], req.query['excludedAttributes']);
-  const item = await reader.find(req.em, req.directoryId, id);
+  const item = loaded ?? (await reader.find(req.em, req.directoryId, id));
   const related = includesAttribute(projection, reader.related) ? (await reader.loadRelated(req.em, [item.id])).get(item.id) : undefined;
   const resource = reader.toScim(item, related, req.baseUrl);
   const meta = resource['meta'] as { version: string };

@@ -24,14 +24,14 @@ async function create(req: ScimRequest): Promise<ScimResponse> {
 async function replace(req: ScimRequest, id: string): Promise<ScimResponse> {
   assertSameId(req.body, id);
   const raw = toUserRaw(req.body);
-  await updateUser(req.em, req.directoryId, id, () => raw);
-  return readOne(users, req, id);
+  const user = await updateUser(req.em, req.directoryId, id, () => raw);
+  return readOne(users, req, id, { loaded: user });
 }
 
 async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
   const operations = parsePatchBody(req.body);
-  await updateUser(req.em, req.directoryId, id, (user) => toUserRaw(applyToResource('User', patchableUser(user), operations, id)));
-  return readOne(users, req, id);
+  const user = await updateUser(req.em, req.directoryId, id, (current) => toUserRaw(applyToResource('User', patchableUser(current), operations, id)));
+  return readOne(users, req, id, { loaded: user });
 }
 
 export function handleUsers(req: ScimRequest): Promise<ScimResponse> {
