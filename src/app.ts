@@ -8,12 +8,13 @@ import type { Config } from './config.js';
 import { initOrm, type MikroORM } from './db/orm.js';
 import { requestContext } from './db/request-context.js';
 import { bootstrapEnvironments, type BootstrapKey } from './directory/environment.service.js';
+import { createEventRelay, type EventRelay } from './events/notify.js';
+import { createRetentionJob } from './events/retention.js';
 import { createApollo } from './graphql/apollo.js';
 import { authenticate } from './graphql/auth.js';
 import { createContext, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { limitRules } from './graphql/limits.js';
-import { createAppPubSub } from './graphql/pubsub.js';
 import { buildAppSchema } from './graphql/schema.js';
 import { createGraphqlWs } from './graphql/ws.js';
 import { errorMiddleware } from './http/error-middleware.js';
@@ -34,6 +35,10 @@ export interface AppOptions {
 export interface App {
   readonly httpServer: Server;
   readonly orm: MikroORM;
+  /** This process's feed of committed events (LISTEN/NOTIFY). */
+  readonly relay: EventRelay;
+  /** Deletes events older than EVENT_RETENTION_DAYS now (it also runs hourly); resolves with the count. */
+  purgeExpiredEvents(): Promise<number>;
   /** Plaintext API keys created by this start (first start only), to be shown once. */
   readonly bootstrapKeys: readonly BootstrapKey[];
   /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:8080`. */
@@ -53,9 +58,14 @@ export async function createApp({ config, logger, databaseUrl, logQuery }: AppOp
   // Koa composes its middleware when callback() is called, so the handler is attached after koa.use below.
   const httpServer = createServer();
   const production = config.nodeEnv === 'production';
-  const pubSub = createAppPubSub();
-  const shared = { pubSub, publicUrl: config.publicUrl };
-  const schema = await buildAppSchema(pubSub);
+  const fork = () => orm.em.fork();
+  const relay = createEventRelay({ databaseUrl, fork, logger });
+  await relay.start();
+  const retention = createRetentionJob({ fork, logger, retentionDays: config.eventRetentionDays });
+  retention.start();
+  const events = { relay, fork, retentionDays: config.eventRetentionDays, bufferLimit: config.subscriptionBufferLimit };
+  const shared = { events, publicUrl: config.publicUrl };
+  const schema = await buildAppSchema();
   const validationRules = limitRules({ maxDepth: config.graphqlMaxDepth, maxCost: config.graphqlMaxComplexity });
   const formatError = createFormatError({
     includeStacktrace: !production,
@@ -99,6 +109,8 @@ export async function createApp({ config, logger, databaseUrl, logQuery }: AppOp
   return {
     httpServer,
     orm,
+    relay,
+    purgeExpiredEvents: () => retention.runOnce(),
     bootstrapKeys,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
@@ -112,6 +124,8 @@ export async function createApp({ config, logger, databaseUrl, logQuery }: AppOp
       }),
     close: async () => {
       await apollo.stop(); // drains HTTP (in-flight requests finish) and disposes graphql-ws
+      await retention.stop();
+      await relay.close();
       await orm.close(true);
     },
   };

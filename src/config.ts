@@ -17,6 +17,10 @@ export interface Config {
   readonly graphqlMaxDepth: number;
   readonly graphqlMaxComplexity: number;
   readonly shutdownTimeoutMs: number;
+  /** Events older than this many days are purged. */
+  readonly eventRetentionDays: number;
+  /** Live events queued per subscription before a slow subscriber is disconnected (close code 4290). */
+  readonly subscriptionBufferLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +51,8 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(5_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3_650).default(30),
+  SUBSCRIPTION_BUFFER_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
 });
 
 /**
@@ -76,5 +82,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
     graphqlMaxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    eventRetentionDays: e.EVENT_RETENTION_DAYS,
+    subscriptionBufferLimit: e.SUBSCRIPTION_BUFFER_LIMIT,
   });
 }

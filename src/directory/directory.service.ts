@@ -1,9 +1,11 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { recordEvent } from '../events/record-event.js';
 import { isUuid } from '../lib/ids.js';
 import { digestsEqual, hashSecret, issueSecret } from '../lib/secrets.js';
 import { Directory, DirectoryState } from './directory.entity.js';
 import { NotFoundError } from './errors.js';
 import { findOrganizationOrFail } from './organization.service.js';
+import { directorySnapshot, eventScope } from './snapshots.js';
 import type { DirectoryChanges, NewDirectory } from './types.js';
 import { normalizeName } from './validation.js';
 
@@ -77,8 +79,10 @@ export async function rotateDirectoryToken(em: EntityManager, environmentId: str
   return { directory, token };
 }
 
+/** Deletes a directory (its users and groups go with it) and records `dsync.deleted` in the same transaction. */
 export async function deleteDirectory(em: EntityManager, environmentId: string, id: string): Promise<Directory> {
   const directory = await findDirectoryOrFail(em, environmentId, id);
+  recordEvent(em, eventScope(directory), 'dsync.deleted', { before: directorySnapshot(directory), after: null, changed: [] });
   em.remove(directory);
   await em.flush();
   return directory;
@@ -112,10 +116,24 @@ export async function authenticateDirectoryToken(em: EntityManager, target: Scim
 /** `lastSyncAt` is refreshed at most this often, so SCIM traffic does not write on every request. */
 const SYNC_GRANULARITY_MS = 60_000;
 
-/** Records IdP traffic: the first authenticated request activates a pending directory. */
+/**
+ * Records IdP traffic: the first authenticated request activates a pending directory and records
+ * `dsync.activated` in the same transaction (exactly once, however many first requests race).
+ */
 export async function markDirectorySynced(em: EntityManager, directory: Directory, now = new Date()): Promise<void> {
+  if (directory.state === DirectoryState.PENDING) {
+    await em.transactional(async (tx) => {
+      const activated = await tx.nativeUpdate(
+        Directory,
+        { id: directory.id, state: DirectoryState.PENDING },
+        { state: DirectoryState.ACTIVE, lastSyncAt: now },
+      );
+      if (activated === 0) return;
+      const before = directorySnapshot(directory);
+      recordEvent(tx, eventScope(directory), 'dsync.activated', { before, after: { ...before, state: DirectoryState.ACTIVE }, changed: ['state'] });
+    });
+    return;
+  }
   const stale = !directory.lastSyncAt || now.getTime() - directory.lastSyncAt.getTime() > SYNC_GRANULARITY_MS;
-  if (directory.state !== DirectoryState.PENDING && !stale) return;
-  const state = directory.state === DirectoryState.PENDING ? DirectoryState.ACTIVE : directory.state;
-  await em.nativeUpdate(Directory, { id: directory.id }, { state, lastSyncAt: now });
+  if (stale) await em.nativeUpdate(Directory, { id: directory.id }, { lastSyncAt: now });
 }

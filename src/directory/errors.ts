@@ -1,5 +1,5 @@
 /** Domain failures; each adapter maps `code` to its own wire format in exactly one place. */
-export type DomainErrorCode = 'not_found' | 'conflict' | 'invalid_input' | 'forbidden' | 'unauthenticated';
+export type DomainErrorCode = 'not_found' | 'conflict' | 'invalid_input' | 'forbidden' | 'unauthenticated' | 'expired';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -38,6 +38,12 @@ export class ForbiddenError extends DomainError {
 export class UnauthenticatedError extends DomainError {
   override readonly name = 'UnauthenticatedError';
   readonly code = 'unauthenticated';
+}
+
+/** A resume cursor that points past the retention window: the events after it are gone. */
+export class ExpiredError extends DomainError {
+  override readonly name = 'ExpiredError';
+  readonly code = 'expired';
 }
 
 export function isDomainError(error: unknown): error is DomainError {

@@ -1,8 +1,11 @@
 import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+import { recordEvent } from '../events/record-event.js';
 import { isUuid } from '../lib/ids.js';
+import { Directory } from './directory.entity.js';
 import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
 import { Organization } from './organization.entity.js';
 import { paginate, type Page, type PageArgs } from './pagination.js';
+import { directorySnapshot, eventScope } from './snapshots.js';
 import type { NewOrganization, OrganizationChanges, OrganizationFilter } from './types.js';
 import { normalizeName } from './validation.js';
 
@@ -65,6 +68,10 @@ export async function updateOrganization(
 /** Deletes the organization; its directories go with it (foreign keys cascade). */
 export async function deleteOrganization(em: EntityManager, environmentId: string, id: string): Promise<Organization> {
   const organization = await findOrganizationOrFail(em, environmentId, id);
+  // Its directories go with it: each records `dsync.deleted`, in the same transaction.
+  for (const directory of await em.find(Directory, { organization }, { orderBy: { id: 'asc' } })) {
+    recordEvent(em, eventScope(directory), 'dsync.deleted', { before: directorySnapshot(directory), after: null, changed: [] });
+  }
   em.remove(organization);
   await em.flush();
   return organization;

@@ -1,12 +1,18 @@
+import { isDeepStrictEqual } from 'node:util';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { changedFields, changedPaths } from '../events/changes.js';
+import type { EventScope, UserSnapshot } from '../events/event-types.js';
+import { recordEvent } from '../events/record-event.js';
 import { isUuid } from '../lib/ids.js';
 import { Directory } from './directory.entity.js';
 import { ConflictError, NotFoundError } from './errors.js';
+import { DirectoryGroup } from './group.entity.js';
 import { column, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
 import { listInDirectory, type ListResult } from './list.js';
 import { normalizeUser } from './normalize.js';
+import { groupSnapshot, USER_FIELDS, userSnapshot } from './snapshots.js';
 import { DirectoryUser } from './user.entity.js';
 
 /** How SCIM user attributes map onto columns (indexed where IdPs filter: userName, externalId, emails). */
@@ -54,9 +60,26 @@ export async function findUserOrFail(em: EntityManager, directoryId: string, id:
   return user;
 }
 
-/** Creates a user; a userName taken in the directory (case-insensitively) is a ConflictError. */
-export async function createUser(em: EntityManager, directoryId: string, raw: Record<string, unknown>): Promise<DirectoryUser> {
-  const user = em.create(DirectoryUser, { directory: em.getReference(Directory, directoryId), ...normalizeUser(raw), raw });
+/** The groups of one user (for event snapshots). */
+async function groupsOfUser(em: EntityManager, userId: string): Promise<GroupRef[]> {
+  return (await groupsOfUsers(em, [userId])).get(userId) ?? [];
+}
+
+async function lockUser(em: EntityManager, directoryId: string, id: string): Promise<DirectoryUser> {
+  const user = isUuid(id) ? await em.findOne(DirectoryUser, { id, directory: directoryId }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
+  if (!user) throw new NotFoundError('User', id);
+  return user;
+}
+
+/** What changed between two snapshots: normalized fields, then every changed SCIM attribute path. */
+export function userChanges(before: UserSnapshot, after: UserSnapshot): string[] {
+  return [...new Set([...changedFields(before, after, USER_FIELDS), ...changedPaths(before.raw, after.raw)])];
+}
+
+/** Creates a user and its `dsync.user.created` event in one transaction; a taken userName is a ConflictError. */
+export async function createUser(em: EntityManager, scope: EventScope, raw: Record<string, unknown>): Promise<DirectoryUser> {
+  const user = em.create(DirectoryUser, { directory: em.getReference(Directory, scope.directoryId), ...normalizeUser(raw), raw });
+  recordEvent(em, scope, 'dsync.user.created', { before: null, after: userSnapshot(user, scope, []), changed: [] });
   try {
     await em.flush();
   } catch (error) {
@@ -66,22 +89,28 @@ export async function createUser(em: EntityManager, directoryId: string, raw: Re
 }
 
 /**
- * Runs `change` on the locked row (SELECT … FOR UPDATE) and commits: concurrent writers to one user
- * serialise in the database, whichever process they run in. `change` returns the new raw resource.
+ * Runs `change` on the locked row (SELECT … FOR UPDATE) and commits it with its `dsync.user.updated` event:
+ * concurrent writers to one user serialise in the database, whichever process they run in. `change`
+ * returns the new raw resource; a change that changes nothing records no event and keeps the version.
  */
 export async function updateUser(
   em: EntityManager,
-  directoryId: string,
+  scope: EventScope,
   id: string,
   change: (user: DirectoryUser) => Record<string, unknown>,
 ): Promise<DirectoryUser> {
   try {
     return await em.transactional(async (tx) => {
-      const user = isUuid(id)
-        ? await tx.findOne(DirectoryUser, { id, directory: directoryId }, { lockMode: LockMode.PESSIMISTIC_WRITE })
-        : null;
-      if (!user) throw new NotFoundError('User', id);
-      applyNormalized(user, change(user));
+      const user = await lockUser(tx, scope.directoryId, id);
+      const groups = await groupsOfUser(tx, user.id);
+      const before = userSnapshot(user, scope, groups);
+      const raw = change(user);
+      // Equal content in another key order is no change (the ORM would see a new JSON value and bump the version).
+      if (!isDeepStrictEqual(raw, user.raw)) applyNormalized(user, raw);
+      await tx.flush();
+      const after = userSnapshot(user, scope, groups);
+      const changed = userChanges(before, after);
+      if (changed.length > 0) recordEvent(tx, scope, 'dsync.user.updated', { before, after, changed });
       return user;
     });
   } catch (error) {
@@ -89,10 +118,35 @@ export async function updateUser(
   }
 }
 
-/** Deletes a user and (by cascade) its memberships. */
-export async function deleteUser(em: EntityManager, directoryId: string, id: string): Promise<void> {
-  const deleted = isUuid(id) ? await em.nativeDelete(DirectoryUser, { id, directory: directoryId }) : 0;
-  if (deleted === 0) throw new NotFoundError('User', id);
+/**
+ * Deletes a user: one `dsync.group.user_removed` per group it was in (those groups' versions go up), then
+ * `dsync.user.deleted`, all in one transaction.
+ */
+export async function deleteUser(em: EntityManager, scope: EventScope, id: string): Promise<void> {
+  await em.transactional(async (tx) => {
+    const user = await lockUser(tx, scope.directoryId, id);
+    const groupRefs = await groupsOfUser(tx, user.id);
+    const before = userSnapshot(user, scope, groupRefs);
+    if (groupRefs.length > 0) {
+      const groupIds = groupRefs.map((group) => group.id);
+      await tx.execute(
+        `update directory_groups set version = version + 1, updated_at = now() where id in (${groupIds.map(() => '?').join(',')})`,
+        groupIds,
+        'run',
+      );
+      const groups = new Map((await tx.find(DirectoryGroup, { id: { $in: groupIds } }, { refresh: true })).map((g) => [g.id, g]));
+      let remaining = groupRefs;
+      for (const ref of groupRefs) {
+        const group = groups.get(ref.id);
+        if (!group) continue;
+        remaining = remaining.filter((other) => other.id !== ref.id);
+        recordEvent(tx, scope, 'dsync.group.user_removed', { user: userSnapshot(user, scope, remaining), group: groupSnapshot(group, scope) });
+      }
+    }
+    recordEvent(tx, scope, 'dsync.user.deleted', { before, after: null, changed: [] });
+    await tx.flush();
+    await tx.nativeDelete(DirectoryUser, { id: user.id });
+  });
 }
 
 /** One page of a directory's users plus the total, both computed by the database. */

@@ -1,22 +1,37 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../directory/types.js';
+import type { EventRelay } from '../events/notify.js';
 import { createLoaders, type Loaders } from './loaders.js';
-import type { AppPubSub } from './pubsub.js';
+
+/** What subscriptions and the events API need from the process. */
+export interface EventsRuntime {
+  readonly relay: EventRelay;
+  /** A fresh EntityManager per read: a subscription lives longer than one unit of work. */
+  readonly fork: () => EntityManager;
+  readonly retentionDays: number;
+  /** Live events held per subscription before a slow subscriber is disconnected. */
+  readonly bufferLimit: number;
+}
+
+/** The WebSocket a subscription runs on (absent over HTTP). */
+export interface SubscriptionConnection {
+  /** Closes the socket with the slow-subscriber close code; the client resumes with `after`. */
+  closeSlow(): void;
+}
 
 /** What resolvers may use; built per HTTP request and per subscription. */
 export interface GraphQLContext {
   readonly em: EntityManager;
   readonly viewer: Viewer;
   readonly loaders: Loaders;
-  readonly pubSub: AppPubSub;
+  readonly events: EventsRuntime;
   /** Base for SCIM URLs, e.g. `https://dsync.example.com`. */
   readonly publicUrl: string;
+  readonly connection?: SubscriptionConnection;
 }
 
-export function createContext(
-  em: EntityManager,
-  viewer: Viewer,
-  shared: Pick<GraphQLContext, 'pubSub' | 'publicUrl'>,
-): GraphQLContext {
-  return { em, viewer, loaders: createLoaders(em, viewer.environmentId), ...shared };
+export type SharedContext = Pick<GraphQLContext, 'events' | 'publicUrl'>;
+
+export function createContext(em: EntityManager, viewer: Viewer, shared: SharedContext, connection?: SubscriptionConnection): GraphQLContext {
+  return { em, viewer, loaders: createLoaders(em, viewer.environmentId), ...shared, ...(connection ? { connection } : {}) };
 }

@@ -9,6 +9,7 @@ const CODES: Record<DomainErrorCode, string> = {
   invalid_input: 'BAD_USER_INPUT',
   forbidden: 'FORBIDDEN',
   unauthenticated: 'UNAUTHENTICATED',
+  expired: 'CURSOR_EXPIRED',
 };
 
 export function unauthenticated(message = 'A valid API key is required: Authorization: Bearer dsk_…'): GraphQLError {

@@ -1,10 +1,10 @@
 import type { GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
 import { ApiKeyResolver } from './api-keys/api-key.resolver.js';
 import { DirectoryResolver } from './directories/directory.resolver.js';
 import { DirectoryGroupResolver, DirectoryUserResolver } from './directory-data/directory-data.resolver.js';
+import { EventResolver } from './events/event.resolver.js';
 import { OrganizationResolver } from './organizations/organization.resolver.js';
-import type { AppPubSub } from './pubsub.js';
 import { DateTimeScalar } from './scalars.js';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
 
@@ -15,13 +15,27 @@ export const resolvers = [
   DirectoryUserResolver,
   DirectoryGroupResolver,
   ApiKeyResolver,
+  EventResolver,
 ] as const;
 
+/**
+ * type-graphql requires a PubSub as soon as a subscription exists, though ours bring their own `subscribe`
+ * (events come from PostgreSQL LISTEN/NOTIFY, not from topics), so topics are refused.
+ */
+const NO_TOPICS: PubSub = {
+  publish() {
+    throw new Error('topic pub/sub is not used: subscriptions read the events table');
+  },
+  subscribe() {
+    throw new Error('topic pub/sub is not used: subscriptions read the events table');
+  },
+};
+
 /** The executable schema; `schema.graphql` is this, printed. */
-export function buildAppSchema(pubSub: AppPubSub): Promise<GraphQLSchema> {
+export function buildAppSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
-    pubSub,
+    pubSub: NO_TOPICS,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // class-validator rules on input types; failures are BAD_USER_INPUT (ArgumentValidationError).
     validate: { forbidUnknownValues: false },

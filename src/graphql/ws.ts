@@ -5,16 +5,22 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Viewer } from '../directory/types.js';
 import { authenticate } from './auth.js';
-import { createContext, type GraphQLContext } from './context.js';
+import { createContext, type SharedContext } from './context.js';
 
 /** Close code for a socket whose `connection_init` carried no valid API key. */
 export const CLOSE_UNAUTHORIZED = 4401;
+
+/**
+ * Close code for a subscriber that fell behind: more live events queued for one of its subscriptions than
+ * SUBSCRIPTION_BUFFER_LIMIT. Reconnect and resubscribe with `after: <last event id received>`.
+ */
+export const CLOSE_SLOW_SUBSCRIBER = 4290;
 
 export interface GraphqlWsOptions {
   readonly httpServer: Server;
   readonly schema: GraphQLSchema;
   readonly orm: MikroORM;
-  readonly shared: Pick<GraphQLContext, 'pubSub' | 'publicUrl'>;
+  readonly shared: SharedContext;
   readonly validationRules: ValidationRule[];
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
@@ -59,7 +65,10 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
       context: (ctx) => {
         const viewer = ctx.extra.viewer;
         if (!viewer) throw new Error('socket has no viewer after connection_init');
-        return createContext(orm.em.fork(), viewer, shared);
+        const socket = ctx.extra.socket;
+        return createContext(orm.em.fork(), viewer, shared, {
+          closeSlow: () => socket.close(CLOSE_SLOW_SUBSCRIBER, 'Subscriber too slow: resume with after'),
+        });
       },
       onError: (_ctx, _id, _payload, errors) => formatAll(errors) as unknown as readonly GraphQLError[],
       onNext: (_ctx, _id, _payload, _args, result) =>

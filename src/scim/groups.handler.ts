@@ -28,7 +28,7 @@ const groups: ResourceReader<DirectoryGroup, MemberRef> = {
 /** POST /Groups, members in the body included (Okta sends them there). */
 async function create(req: ScimRequest): Promise<ScimResponse> {
   const input = toGroupInput(req.body);
-  const group = await createGroup(req.em, req.directoryId, input.raw, input.memberIds ?? []);
+  const group = await createGroup(req.em, req.scope, input.raw, input.memberIds ?? []);
   const response = await readOne(groups, req, group.id, { status: 201, loaded: group });
   return { ...response, headers: { ...response.headers, Location: `${req.baseUrl}/Groups/${group.id}` } };
 }
@@ -38,14 +38,14 @@ async function replace(req: ScimRequest, id: string): Promise<ScimResponse> {
   assertSameId(req.body, id);
   const input = toGroupInput(req.body);
   const members: MemberChange[] = input.memberIds ? [{ op: 'replace', userIds: input.memberIds }] : [{ op: 'removeAll' }];
-  const group = await updateGroup(req.em, req.directoryId, id, { raw: () => input.raw, members });
+  const group = await updateGroup(req.em, req.scope, id, { raw: () => input.raw, members });
   return readOne(groups, req, id, { loaded: group });
 }
 
 /** PATCH answers 204: echoing a group with 100,000 members back to the IdP helps nobody. */
 async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
   const { members, attributes } = splitGroupPatch(parsePatchBody(req.body));
-  await updateGroup(req.em, req.directoryId, id, {
+  await updateGroup(req.em, req.scope, id, {
     members,
     ...(attributes.length > 0
       ? { raw: (group) => toGroupInput(applyToResource('Group', { ...group.raw, displayName: group.displayName }, attributes, id)).raw }
@@ -62,7 +62,7 @@ export function handleGroups(req: ScimRequest): Promise<ScimResponse> {
       get: (r, id) => readOne(groups, r, id),
       replace,
       patch,
-      remove: (r, id) => deleteGroup(r.em, r.directoryId, id),
+      remove: (r, id) => deleteGroup(r.em, r.scope, id),
     },
     req,
   );

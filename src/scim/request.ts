@@ -1,9 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EventScope } from '../events/event-types.js';
 
 /** A SCIM request after routing and authentication: what handlers see instead of Koa's context. */
 export interface ScimRequest {
   readonly em: EntityManager;
   readonly directoryId: string;
+  /** Environment, organization and directory of the request: where its events belong. */
+  readonly scope: EventScope;
   /** The SCIM base URL the IdP used, e.g. `https://dsync.example.com/scim/v2/<directoryId>`. */
   readonly baseUrl: string;
   readonly method: string;

@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 import { authenticateDirectoryToken, markDirectorySynced, type ScimTarget } from '../directory/directory.service.js';
+import { eventScope } from '../directory/snapshots.js';
 import type { Logger } from '../lib/logger.js';
 import { parseBearer } from '../lib/secrets.js';
 import { handleDiscovery } from './discovery.handler.js';
@@ -97,6 +98,7 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
       const response = await dispatch(target.resource, {
         em,
         directoryId: directory.id,
+        scope: eventScope(directory),
         baseUrl: `${publicUrl}${target.base}`,
         method,
         id: target.id,

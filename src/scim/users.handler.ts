@@ -16,7 +16,7 @@ const users: ResourceReader<DirectoryUser, GroupRef> = {
 };
 
 async function create(req: ScimRequest): Promise<ScimResponse> {
-  const user = await createUser(req.em, req.directoryId, toUserRaw(req.body));
+  const user = await createUser(req.em, req.scope, toUserRaw(req.body));
   return { status: 201, body: toScimUser(user, [], req.baseUrl), headers: { Location: `${req.baseUrl}/Users/${user.id}` } };
 }
 
@@ -24,13 +24,13 @@ async function create(req: ScimRequest): Promise<ScimResponse> {
 async function replace(req: ScimRequest, id: string): Promise<ScimResponse> {
   assertSameId(req.body, id);
   const raw = toUserRaw(req.body);
-  const user = await updateUser(req.em, req.directoryId, id, () => raw);
+  const user = await updateUser(req.em, req.scope, id, () => raw);
   return readOne(users, req, id, { loaded: user });
 }
 
 async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
   const operations = parsePatchBody(req.body);
-  const user = await updateUser(req.em, req.directoryId, id, (current) => toUserRaw(applyToResource('User', patchableUser(current), operations, id)));
+  const user = await updateUser(req.em, req.scope, id, (current) => toUserRaw(applyToResource('User', patchableUser(current), operations, id)));
   return readOne(users, req, id, { loaded: user });
 }
 
@@ -42,7 +42,7 @@ export function handleUsers(req: ScimRequest): Promise<ScimResponse> {
       get: (r, id) => readOne(users, r, id),
       replace,
       patch,
-      remove: (r, id) => deleteUser(r.em, r.directoryId, id),
+      remove: (r, id) => deleteUser(r.em, r.scope, id),
     },
     req,
   );

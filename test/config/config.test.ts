@@ -17,6 +17,8 @@ describe('loadConfig', () => {
       graphqlMaxDepth: 12,
       graphqlMaxComplexity: 5000,
       shutdownTimeoutMs: 10000,
+      eventRetentionDays: 30,
+      subscriptionBufferLimit: 1000,
     });
   });
 

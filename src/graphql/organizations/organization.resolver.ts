@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import {
   createOrganization,
   deleteOrganization,
@@ -10,19 +10,8 @@ import { paginateArray } from '../../directory/pagination.js';
 import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
 import { DirectoryConnection, toDirectoryNode } from '../directories/directory.type.js';
-import { Topic } from '../pubsub.js';
-import { OrganizationEvent, OrganizationEventType, type OrganizationEventPayload } from './organization-event.type.js';
 import { CreateOrganizationInput, OrganizationFilter, UpdateOrganizationInput } from './organization.inputs.js';
 import { OrganizationConnection, OrganizationNode, toOrganizationNode } from './organization.type.js';
-
-function publish(ctx: GraphQLContext, type: OrganizationEventType, organization: OrganizationNode): void {
-  ctx.pubSub.publish(Topic.OrganizationEvents, {
-    environmentId: ctx.viewer.environmentId,
-    type,
-    organization,
-    occurredAt: new Date(),
-  });
-}
 
 @Resolver(() => OrganizationNode)
 export class OrganizationResolver {
@@ -56,9 +45,7 @@ export class OrganizationResolver {
     @Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrganizationNode> {
-    const node = toOrganizationNode(await createOrganization(ctx.em, ctx.viewer.environmentId, input));
-    publish(ctx, OrganizationEventType.CREATED, node);
-    return node;
+    return toOrganizationNode(await createOrganization(ctx.em, ctx.viewer.environmentId, input));
   }
 
   @Mutation(() => OrganizationNode)
@@ -67,25 +54,12 @@ export class OrganizationResolver {
     @Arg('input', () => UpdateOrganizationInput) input: UpdateOrganizationInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrganizationNode> {
-    const node = toOrganizationNode(await updateOrganization(ctx.em, ctx.viewer.environmentId, id, input));
-    publish(ctx, OrganizationEventType.UPDATED, node);
-    return node;
+    return toOrganizationNode(await updateOrganization(ctx.em, ctx.viewer.environmentId, id, input));
   }
 
   @Mutation(() => ID, { description: 'Deletes the organization and all of its directories.' })
   async deleteOrganization(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    const node = toOrganizationNode(await deleteOrganization(ctx.em, ctx.viewer.environmentId, id));
-    publish(ctx, OrganizationEventType.DELETED, node);
+    await deleteOrganization(ctx.em, ctx.viewer.environmentId, id);
     return id;
-  }
-
-  @Subscription(() => OrganizationEvent, {
-    topics: Topic.OrganizationEvents,
-    filter: ({ payload, context }: { payload: OrganizationEventPayload; context: GraphQLContext }) =>
-      payload.environmentId === context.viewer.environmentId,
-    description: 'Organization changes in your environment. A placeholder until provisioning events exist.',
-  })
-  organizationEvents(@Root() payload: OrganizationEventPayload): OrganizationEvent {
-    return { type: payload.type, organization: payload.organization, occurredAt: payload.occurredAt };
   }
 }

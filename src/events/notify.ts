@@ -1,0 +1,144 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { Logger } from '../lib/logger.js';
+import { newestPosition, readAllEventsAfter } from './event-log.js';
+import type { DirectoryEvent } from './event-types.js';
+
+/** Receives every committed event once, in commit order. Must not block: queue and return. */
+export type EventSink = (event: DirectoryEvent) => void;
+
+/** The channel the commit trigger notifies (migrations): the payload is the event's commit position. */
+export const EVENTS_CHANNEL = 'dsync_events';
+
+export interface EventRelayOptions {
+  readonly databaseUrl: string;
+  /** A fresh EntityManager for reading the events table. */
+  readonly fork: () => EntityManager;
+  readonly logger: Logger;
+  readonly batchSize?: number;
+  readonly reconnectDelayMs?: number;
+  readonly maxReconnectDelayMs?: number;
+}
+
+export interface EventRelay {
+  /** The newest commit position handed to the sinks. */
+  readonly position: number;
+  /** Adds a sink; returns its removal. */
+  subscribe(sink: EventSink): () => void;
+  /** LISTENs and starts from the newest committed event. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Fan-out of committed events to this process: LISTEN on {@link EVENTS_CHANNEL}; a notification only says
+ * "something committed", and the relay reads every event after the last position it handed out from the
+ * table, in position (= commit) order. A dropped connection is re-opened and the relay catches up from
+ * the table, so a missed notification loses nothing; no in-process state is needed for correctness.
+ */
+export function createEventRelay(options: EventRelayOptions): EventRelay {
+  const { databaseUrl, fork, logger, batchSize = 1_000, reconnectDelayMs = 250, maxReconnectDelayMs = 5_000 } = options;
+  const sinks = new Set<EventSink>();
+  let position = 0;
+  let client: pg.Client | undefined;
+  let closed = false;
+  let reading: Promise<void> | undefined;
+  let readAgain = false;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let failures = 0;
+
+  const publish = (event: DirectoryEvent) => {
+    for (const sink of sinks) {
+      try {
+        sink(event);
+      } catch (error) {
+        logger.error({ err: error }, 'event sink failed');
+      }
+    }
+  };
+
+  const readNew = async () => {
+    do {
+      readAgain = false;
+      for (;;) {
+        const events = await readAllEventsAfter(fork(), position, batchSize);
+        for (const event of events) {
+          position = event.position;
+          publish(event);
+        }
+        if (events.length < batchSize) break;
+      }
+    } while (readAgain && !closed);
+  };
+
+  /** Coalesces notifications: one read at a time, and one more if anything arrived meanwhile. */
+  const catchUp = () => {
+    if (closed) return;
+    if (reading) {
+      readAgain = true;
+      return;
+    }
+    reading = readNew()
+      .catch((error: unknown) => logger.error({ err: error }, 'reading new events failed; retrying on the next notification'))
+      .finally(() => {
+        reading = undefined;
+        if (readAgain) catchUp();
+      });
+  };
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: databaseUrl, application_name: 'dsync-events' });
+    next.on('notification', catchUp);
+    next.on('error', (error) => {
+      logger.warn({ err: error }, 'event listener connection failed; reconnecting');
+      scheduleReconnect(next);
+    });
+    next.on('end', () => scheduleReconnect(next));
+    await next.connect();
+    await next.query(`LISTEN ${EVENTS_CHANNEL}`);
+    client = next;
+    failures = 0;
+  };
+
+  const scheduleReconnect = (failed: pg.Client) => {
+    if (closed || client !== failed || reconnectTimer) return;
+    client = undefined;
+    void failed.end().catch(() => undefined);
+    const delay = Math.min(maxReconnectDelayMs, reconnectDelayMs * 2 ** failures);
+    failures += 1;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      connect()
+        .then(catchUp) // whatever committed while we were away
+        .catch((error: unknown) => {
+          logger.warn({ err: error }, 'event listener reconnect failed');
+          client = failed; // let scheduleReconnect run again
+          scheduleReconnect(failed);
+        });
+    }, delay);
+  };
+
+  return {
+    get position() {
+      return position;
+    },
+    subscribe(sink) {
+      sinks.add(sink);
+      return () => sinks.delete(sink);
+    },
+    async start() {
+      await connect();
+      position = await newestPosition(fork());
+      catchUp(); // anything that committed between LISTEN and reading the newest position
+    },
+    async close() {
+      closed = true;
+      clearTimeout(reconnectTimer);
+      sinks.clear();
+      await reading;
+      const current = client;
+      client = undefined;
+      await current?.end().catch(() => undefined);
+    },
+  };
+}

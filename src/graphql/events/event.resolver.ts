@@ -1,0 +1,117 @@
+import { Arg, Args, Ctx, ID, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { findDirectoryOrFail } from '../../directory/directory.service.js';
+import { InvalidInputError, NotFoundError } from '../../directory/errors.js';
+import { findOrganizationOrFail } from '../../directory/organization.service.js';
+import { pageSize, type PageArgs as Paging } from '../../directory/pagination.js';
+import {
+  checkEventFilter,
+  countEvents,
+  findEventOrFail,
+  hasEventsOf,
+  positionAfterEvent,
+  positionAfterSequence,
+  readEventsAfter,
+  type EventFilter as EventQuery,
+} from '../../events/event-log.js';
+import type { DirectoryEvent } from '../../events/event-types.js';
+import { EventStream } from '../../events/stream.js';
+import { PageArgs } from '../connection.js';
+import type { GraphQLContext } from '../context.js';
+import { EventConnection, EventFilter, EventNode, ProvisioningEventsArgs, toEventNode } from './event.type.js';
+
+/**
+ * The organization and directory a filter names must be in the caller's environment (or have been, for the
+ * history of deleted ones); anything else is NOT_FOUND, never a hint that it exists elsewhere.
+ */
+async function checkScope(ctx: GraphQLContext, filter: EventQuery): Promise<void> {
+  checkEventFilter(filter);
+  const environmentId = ctx.viewer.environmentId;
+  if (filter.organizationId) {
+    const organizationId = filter.organizationId;
+    await findOrganizationOrFail(ctx.em, environmentId, organizationId).catch(async (error: unknown) => {
+      if (!(error instanceof NotFoundError) || !(await hasEventsOf(ctx.em, environmentId, { organizationId }))) throw error;
+    });
+  }
+  if (filter.directoryId) {
+    const directoryId = filter.directoryId;
+    await findDirectoryOrFail(ctx.em, environmentId, directoryId).catch(async (error: unknown) => {
+      if (!(error instanceof NotFoundError) || !(await hasEventsOf(ctx.em, environmentId, { directoryId }))) throw error;
+    });
+  }
+}
+
+function retentionCutoff(ctx: GraphQLContext): Date {
+  return new Date(Date.now() - ctx.events.retentionDays * 86_400_000);
+}
+
+async function resumePosition(ctx: GraphQLContext, args: ProvisioningEventsArgs): Promise<number | undefined> {
+  const hasSequence = args.afterSequence !== null && args.afterSequence !== undefined;
+  if (args.after && hasSequence) throw new InvalidInputError('give either after or afterSequence, not both', 'after');
+  if (args.after) return positionAfterEvent(ctx.em, ctx.viewer.environmentId, args.after, retentionCutoff(ctx));
+  if (hasSequence) {
+    if (!args.directoryId) throw new InvalidInputError('afterSequence needs directoryId: sequences count per directory', 'afterSequence');
+    return positionAfterSequence(ctx.em, args.directoryId, args.afterSequence as number);
+  }
+  return undefined;
+}
+
+@Resolver(() => EventNode)
+export class EventResolver {
+  @Query(() => EventConnection, { description: 'Committed events of your environment, oldest first (commit order).' })
+  async events(
+    @Arg('filter', () => EventFilter, { nullable: true }) filter: EventFilter | null,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<EventConnection> {
+    const query: EventQuery = { ...filter, environmentId: ctx.viewer.environmentId };
+    await checkScope(ctx, query);
+    const paging: Paging = page;
+    const first = pageSize(paging.first);
+    const after = paging.after ? await positionAfterEvent(ctx.em, ctx.viewer.environmentId, paging.after, retentionCutoff(ctx)) : 0;
+    const [rows, totalCount] = await Promise.all([readEventsAfter(ctx.em.fork(), query, after, first + 1), countEvents(ctx.em.fork(), query)]);
+    const items = rows.slice(0, first);
+    return {
+      edges: items.map((event) => ({ cursor: event.id, node: toEventNode(event) })),
+      pageInfo: {
+        hasNextPage: rows.length > first,
+        hasPreviousPage: after > 0,
+        startCursor: items[0]?.id ?? null,
+        endCursor: items.at(-1)?.id ?? null,
+      },
+      totalCount,
+    };
+  }
+
+  @Query(() => EventNode, { nullable: true, description: 'NOT_FOUND when no such event is in your environment.' })
+  async event(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<EventNode> {
+    return toEventNode(await findEventOrFail(ctx.em, ctx.viewer.environmentId, id));
+  }
+
+  @Subscription(() => EventNode, {
+    description:
+      'Provisioning events as they commit, in commit order. With after/afterSequence: first the missed ones, then live, ' +
+      'without gaps or duplicates. A subscriber that falls too far behind is disconnected with close code 4290; resume with after.',
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, ProvisioningEventsArgs, GraphQLContext>) => {
+      const filter: EventQuery = {
+        environmentId: context.viewer.environmentId,
+        organizationId: args.organizationId,
+        directoryId: args.directoryId,
+        types: args.types,
+      };
+      await checkScope(context, filter);
+      const after = await resumePosition(context, args);
+      const { relay, fork, bufferLimit } = context.events;
+      return new EventStream({
+        relay,
+        filter,
+        after,
+        bufferLimit,
+        readAfter: (f, position, limit) => readEventsAfter(fork(), f, position, limit),
+        onOverflow: () => context.connection?.closeSlow(),
+      });
+    },
+  })
+  provisioningEvents(@Root() event: DirectoryEvent, @Args(() => ProvisioningEventsArgs) _args: ProvisioningEventsArgs): EventNode {
+    return toEventNode(event);
+  }
+}
