@@ -1,51 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createDeferred } from './fixtures/deferred.js';
+import { freePort, start, waitForOutput } from './setup/process.js';
 
 // `npm start` as a newcomer runs it: the built entry point, no DATABASE_URL, embedded PostgreSQL in DATA_DIR.
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-interface Run {
-  readonly child: ChildProcessWithoutNullStreams;
-  stdout: string;
-  stderr: string;
-  readonly exited: Promise<number | null>;
-}
-
-function start(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
-  });
-  const exited = createDeferred<number | null>();
-  const run: Run = { child, stdout: '', stderr: '', exited: exited.promise };
-  child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
-  child.on('exit', (code) => exited.resolve(code));
-  return run;
-}
-
-async function waitForOutput(run: Run, pattern: RegExp): Promise<void> {
-  const exitedEarly = run.exited.then((code) => {
-    throw new Error(`exited with ${code} before printing ${pattern}: ${run.stderr}`);
-  });
-  exitedEarly.catch(() => undefined); // a later, expected exit is not an error
-  while (!pattern.test(run.stdout)) {
-    await Promise.race([new Promise((resolve) => run.child.stdout.once('data', resolve)), exitedEarly]);
-  }
-}
 
 describe('node dist/src/main.js', () => {
   let dataDir: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { allEvents, type EventPayload } from '../fixtures/events.js';
-import { ENTERPRISE, scimGroupBody, scimPatch, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
+import { createTestDirectory, ENTERPRISE, scimGroupBody, scimPatch, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
 import { useScimDirectory } from '../setup/scim.js';
 
 const s = useScimDirectory();
@@ -207,6 +207,22 @@ describe('group events', () => {
       ['dsync.group.user_removed', [u1, u2].sort()[0]],
       ['dsync.group.user_removed', [u1, u2].sort()[1]],
       ['dsync.group.deleted', null],
+    ]);
+  });
+});
+
+describe('directory events', () => {
+  it('records dsync.activated exactly once when the first SCIM requests race', async () => {
+    const fresh = await createTestDirectory(s.t.url, s.t.sandboxKey);
+    const results = await Promise.all(Array.from({ length: 10 }, () => fresh.scim.get('/Users')));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    const events = await allEvents(s.t.url, s.t.sandboxKey, { directoryId: fresh.directoryId });
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'dsync.activated',
+        sequence: 1,
+        data: { before: expect.objectContaining({ state: 'pending' }), after: expect.objectContaining({ state: 'active' }), changed: ['state'] },
+      }),
     ]);
   });
 });

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { createDeferred } from '../fixtures/deferred.js';
+import { allEvents, connectedClient, PROVISIONING_EVENTS, subscribeEvents } from '../fixtures/events.js';
+import { createTestDirectory, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
+import { startTestApp, type TestApp } from '../setup/app.js';
+
+const BUFFER_LIMIT = 5;
+let t: TestApp;
+let dir: TestDirectory;
+let healthy: Client;
+beforeAll(async () => {
+  t = await startTestApp({ SUBSCRIPTION_BUFFER_LIMIT: String(BUFFER_LIMIT) });
+  dir = await createTestDirectory(t.url, t.sandboxKey);
+  healthy = await connectedClient(t.url, t.sandboxKey);
+});
+afterAll(async () => {
+  await healthy.dispose();
+  await t.close();
+});
+
+/** A graphql-transport-ws client written by hand, so the test can stop reading from its socket. */
+async function rawSubscriber(variables: Record<string, unknown>): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
+  const socket = new WebSocket(`${t.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+  const closed = createDeferred<{ code: number; reason: string }>();
+  socket.on('close', (code, reason) => closed.resolve({ code, reason: reason.toString() }));
+  const acked = createDeferred();
+  socket.on('message', (data: Buffer) => {
+    if ((JSON.parse(data.toString()) as { type: string }).type === 'connection_ack') acked.resolve();
+  });
+  await new Promise((resolve) => socket.once('open', resolve));
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${t.sandboxKey}` } }));
+  await acked.promise;
+  socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: PROVISIONING_EVENTS, variables } }));
+  return { socket, closed: closed.promise };
+}
+
+describe('a subscriber that stops reading', () => {
+  it('is disconnected with close code 4290 while writers and other subscribers carry on', async () => {
+    const after = (await allEvents(t.url, t.sandboxKey, { directoryId: dir.directoryId })).at(-1)?.id ?? null;
+    const slow = await rawSubscriber({ directoryId: dir.directoryId, after });
+    const fast = subscribeEvents(healthy, { directoryId: dir.directoryId, after });
+    slow.socket.pause(); // stop reading: the kernel buffers fill, then the server's sends stall
+
+    // Large events (each user carries ~300 KB) fill the socket buffers quickly.
+    const writes = 60;
+    const padding = 'x'.repeat(300_000);
+    const statuses: number[] = [];
+    for (let i = 0; i < writes; i++) statuses.push((await dir.scim.post('/Users', scimUserBody({ title: padding }))).status);
+    expect(statuses).toEqual(Array(writes).fill(201));
+
+    const received = await fast.take(writes + 1); // dsync.activated + the users
+    expect(received.map((r) => r.provisioningEvents.sequence)).toEqual(received.map((_, i) => i + 1));
+
+    slow.socket.resume();
+    expect(await slow.closed).toEqual({ code: 4290, reason: 'Subscriber too slow: resume with after' });
+  });
+});

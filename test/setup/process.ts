@@ -1,0 +1,44 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createDeferred } from '../fixtures/deferred.js';
+
+// A real `node dist/src/main.js` process (the build is made by `npm test` before jest runs).
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface Run {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout: string;
+  stderr: string;
+  readonly exited: Promise<number | null>;
+}
+
+export function start(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
+  });
+  const exited = createDeferred<number | null>();
+  const run: Run = { child, stdout: '', stderr: '', exited: exited.promise };
+  child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
+  child.on('exit', (code) => exited.resolve(code));
+  return run;
+}
+
+export async function waitForOutput(run: Run, pattern: RegExp): Promise<void> {
+  const exitedEarly = run.exited.then((code) => {
+    throw new Error(`exited with ${code} before printing ${pattern}: ${run.stderr}`);
+  });
+  exitedEarly.catch(() => undefined); // a later, expected exit is not an error
+  while (!pattern.test(run.stdout)) {
+    await Promise.race([new Promise((resolve) => run.child.stdout.once('data', resolve)), exitedEarly]);
+  }
+}
