@@ -88,7 +88,12 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
 
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: databaseUrl, application_name: 'dsync-events' });
-    next.on('notification', catchUp);
+    next.on('notification', (message) => {
+      // Nobody here listens: the payload (a commit position) is enough to stay current, without a read.
+      const notified = Number(message.payload);
+      if (sinks.size === 0 && !reading && Number.isSafeInteger(notified)) position = Math.max(position, notified);
+      else catchUp();
+    });
     next.on('error', (error) => {
       logger.warn({ err: error }, 'event listener connection failed; reconnecting');
       scheduleReconnect(next);
