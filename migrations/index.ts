@@ -3,9 +3,11 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261124021749 } from './Migration20261124021749.js';
 import { Migration20261124024558 } from './Migration20261124024558.js';
 import { Migration20261125215523 } from './Migration20261125215523.js';
+import { Migration20261125221851 } from './Migration20261125221851.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124021749', class: Migration20261124021749 },
   { name: 'Migration20261124024558', class: Migration20261124024558 },
   { name: 'Migration20261125215523', class: Migration20261125215523 },
+  { name: 'Migration20261125221851', class: Migration20261125221851 },
 ];

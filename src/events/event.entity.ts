@@ -14,6 +14,7 @@ import type { DirectoryEventType } from './event-types.js';
 @Entity({ tableName: 'events' })
 @Index({ properties: ['environmentId', 'position'] })
 @Index({ properties: ['organizationId', 'position'] })
+@Index({ properties: ['directoryId', 'position'] })
 @Unique({ properties: ['directoryId', 'sequence'] })
 @Index({ properties: ['createdAt'] })
 export class ProvisioningEvent {
