@@ -1,6 +1,7 @@
 // `npm run bench`: SCIM throughput and latency on one server process over real PostgreSQL (embedded, or
 // DATABASE_URL). Loopback only; every loop is bounded. Prints a Markdown table for bench/RESULTS.md.
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,7 +52,7 @@ async function main() {
   const databaseUrl = withDatabase(serverUrl, `dsync_bench_${Date.now()}`);
   await ensureDatabase(databaseUrl);
   const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' });
-  const app = await createApp({ config, logger: createLogger('silent'), databaseUrl });
+  const app = await createApp({ config, logger: createLogger('silent'), databaseUrl, encryptionKey: randomBytes(32) });
   const base = await app.listen(0, '127.0.0.1');
   const key = app.bootstrapKeys[0].apiKey;
   const gql = async (query, variables) => {

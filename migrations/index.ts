@@ -4,10 +4,12 @@ import { Migration20261124021749 } from './Migration20261124021749.js';
 import { Migration20261124024558 } from './Migration20261124024558.js';
 import { Migration20261125215523 } from './Migration20261125215523.js';
 import { Migration20261125221851 } from './Migration20261125221851.js';
+import { Migration20261125222531 } from './Migration20261125222531.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124021749', class: Migration20261124021749 },
   { name: 'Migration20261124024558', class: Migration20261124024558 },
   { name: 'Migration20261125215523', class: Migration20261125215523 },
   { name: 'Migration20261125221851', class: Migration20261125221851 },
+  { name: 'Migration20261125222531', class: Migration20261125222531 },
 ];

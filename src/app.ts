@@ -9,6 +9,9 @@ import { initOrm, type MikroORM } from './db/orm.js';
 import { requestContext } from './db/request-context.js';
 import { bootstrapEnvironments, type BootstrapKey } from './directory/environment.service.js';
 import { createEventRelay, type EventRelay } from './events/notify.js';
+import { SecretBox } from './lib/encryption.js';
+import { resealWebhookSecrets } from './webhooks/webhook.service.js';
+import { createWebhookWorker } from './webhooks/worker.js';
 import { createRetentionJob } from './events/retention.js';
 import { createApollo } from './graphql/apollo.js';
 import { authenticate } from './graphql/auth.js';
@@ -28,6 +31,8 @@ export interface AppOptions {
   readonly logger: Logger;
   /** The database to use; main.ts resolves DATABASE_URL or the embedded server into this. */
   readonly databaseUrl: string;
+  /** AES-256 key sealing webhook secrets at rest (main.ts: ENCRYPTION_KEY or the key file). */
+  readonly encryptionKey: Buffer;
   /** Receives every SQL statement (tests count them for query budgets). */
   readonly logQuery?: (sql: string) => void;
 }
@@ -50,21 +55,40 @@ export interface App {
 const GRAPHQL_BODY_LIMIT = '1mb';
 
 /** The composition root: ORM, domain, Koa, Apollo and graphql-ws on one HTTP server. Starts nothing listening. */
-export async function createApp({ config, logger, databaseUrl, logQuery }: AppOptions): Promise<App> {
+export async function createApp({ config, logger, databaseUrl, encryptionKey, logQuery }: AppOptions): Promise<App> {
   const orm = await initOrm({ clientUrl: databaseUrl, ...(logQuery ? { logQuery } : {}) });
+  const fork = () => orm.em.fork();
+  const box = new SecretBox(encryptionKey, config.previousEncryptionKeys);
+  const policy = { allowPrivateNetworks: config.webhooks.allowPrivateNetworks, allowHttp: config.webhooks.allowHttp };
+  // Before anything can write an event: the enqueue trigger calls graphile-worker's add_job.
+  const webhookWorker = createWebhookWorker({
+    databaseUrl,
+    fork,
+    box,
+    policy,
+    logger,
+    concurrency: config.webhooks.workers,
+    retryDelaysMs: config.webhooks.retryDelaysMs,
+    timeoutMs: config.webhooks.timeoutMs,
+    staleLockMs: config.webhooks.staleLockMs,
+    pollIntervalMs: config.webhooks.pollIntervalMs,
+  });
+  await webhookWorker.start();
+  const resealed = await resealWebhookSecrets(fork(), box);
+  if (resealed > 0) logger.info({ resealed }, 'webhook secrets re-encrypted with the current ENCRYPTION_KEY');
   const bootstrapKeys = await bootstrapEnvironments(orm.em.fork());
 
   const koa = new Koa<RequestState>({ proxy: true });
   // Koa composes its middleware when callback() is called, so the handler is attached after koa.use below.
   const httpServer = createServer();
   const production = config.nodeEnv === 'production';
-  const fork = () => orm.em.fork();
   const relay = createEventRelay({ databaseUrl, fork, logger });
   await relay.start();
   const retention = createRetentionJob({ fork, logger, retentionDays: config.eventRetentionDays });
   retention.start();
   const events = { relay, fork, retentionDays: config.eventRetentionDays, bufferLimit: config.subscriptionBufferLimit };
-  const shared = { events, publicUrl: config.publicUrl };
+  const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
+  const shared = { events, webhooks, publicUrl: config.publicUrl };
   const schema = await buildAppSchema();
   const validationRules = limitRules({ maxDepth: config.graphqlMaxDepth, maxCost: config.graphqlMaxComplexity });
   const formatError = createFormatError({
@@ -126,6 +150,7 @@ export async function createApp({ config, logger, databaseUrl, logQuery }: AppOp
       await apollo.stop(); // drains HTTP (in-flight requests finish) and disposes graphql-ws
       await retention.stop();
       await relay.close();
+      await webhookWorker.stop();
       await orm.close(true);
     },
   };

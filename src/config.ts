@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseDurationList } from './lib/duration.js';
+import { parseEncryptionKey } from './lib/encryption.js';
 
 /** Everything dsync can be told from the outside. `loadConfig` is the only place defaults live. */
 export interface Config {
@@ -21,6 +23,21 @@ export interface Config {
   readonly eventRetentionDays: number;
   /** Live events queued per subscription before a slow subscriber is disconnected (close code 4290). */
   readonly subscriptionBufferLimit: number;
+  /** AES-256 key for secrets at rest; `undefined` = the key file in `dataDir` (created on first start). */
+  readonly encryptionKey: Buffer | undefined;
+  /** Older keys, for reading secrets sealed before a rotation (they are re-sealed at start). */
+  readonly previousEncryptionKeys: readonly Buffer[];
+  readonly webhooks: {
+    /** Concurrent deliveries in this process; 0 = this process only enqueues. */
+    readonly workers: number;
+    readonly retryDelaysMs: readonly number[];
+    readonly timeoutMs: number;
+    readonly allowPrivateNetworks: boolean;
+    readonly allowHttp: boolean;
+    readonly staleLockMs: number;
+    /** How often workers look for retries that came due (new jobs arrive through LISTEN at once). */
+    readonly pollIntervalMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -32,6 +49,20 @@ const booleanString = z
   .transform((value) => value === 'true' || value === '1');
 
 const port = z.coerce.number().int().min(0).max(65_535);
+
+function parseKey(text: string, ctx: z.RefinementCtx): Buffer {
+  try {
+    return parseEncryptionKey(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+}
+
+const encryptionKey = z.string().transform((text, ctx) => parseKey(text, ctx));
+
+/** Retry schedule of the issue: about 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h, 24 h. */
+const DEFAULT_RETRY_DELAYS = '5s,30s,2m,10m,30m,1h,3h,6h,12h,24h';
 
 const EnvSchema = z.object({
   PORT: port.default(8080),
@@ -53,6 +84,28 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3_650).default(30),
   SUBSCRIPTION_BUFFER_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  ENCRYPTION_KEY: encryptionKey.optional(),
+  ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .transform((text, ctx) => text.split(',').filter(Boolean).map((part) => parseKey(part, ctx)))
+    .optional(),
+  WEBHOOK_WORKERS: z.coerce.number().int().min(0).max(1_000).default(10),
+  WEBHOOK_RETRY_DELAYS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseDurationList(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of durations such as 5s,30s,2m (${(error as Error).message})` });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanString.optional(),
+  WEBHOOK_ALLOW_HTTP: booleanString.optional(),
+  WEBHOOK_STALE_LOCK_MS: z.coerce.number().int().min(1_000).default(60_000),
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
 });
 
 /**
@@ -84,5 +137,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     subscriptionBufferLimit: e.SUBSCRIPTION_BUFFER_LIMIT,
+    encryptionKey: e.ENCRYPTION_KEY,
+    previousEncryptionKeys: e.ENCRYPTION_KEY_PREVIOUS ?? [],
+    webhooks: Object.freeze({
+      workers: e.WEBHOOK_WORKERS,
+      retryDelaysMs: e.WEBHOOK_RETRY_DELAYS ?? parseDurationList(DEFAULT_RETRY_DELAYS),
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? e.NODE_ENV !== 'production',
+      allowHttp: e.WEBHOOK_ALLOW_HTTP ?? e.NODE_ENV !== 'production',
+      staleLockMs: e.WEBHOOK_STALE_LOCK_MS,
+      pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
+    }),
   });
 }

@@ -3,6 +3,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { detachEmbeddedPostgresExitHooks } from './db/embedded-postgres.js';
 import { openDatabase } from './db/open-database.js';
+import { loadOrCreateKeyFile } from './lib/encryption.js';
 import { createLogger } from './lib/logger.js';
 
 /** The only reader of process.env: config → database → app → listen; SIGTERM/SIGINT → graceful stop. */
@@ -20,8 +21,15 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  if (!config.encryptionKey && config.nodeEnv === 'production' && config.databaseUrl) {
+    process.stderr.write('Invalid configuration: ENCRYPTION_KEY is required in production with DATABASE_URL (64 hex characters)\n');
+    process.exitCode = 1;
+    return;
+  }
+  // Zero configuration: a key generated once into DATA_DIR (0600), next to the embedded database.
+  const encryptionKey = config.encryptionKey ?? (await loadOrCreateKeyFile(config.dataDir));
   const database = await openDatabase(config, logger);
-  const app = await createApp({ config, logger, databaseUrl: database.url }).catch(async (error: unknown) => {
+  const app = await createApp({ config, logger, databaseUrl: database.url, encryptionKey }).catch(async (error: unknown) => {
     await database.close();
     throw error;
   });

@@ -6,9 +6,10 @@ import { DirectoryGroup } from '../directory/group.entity.js';
 import { Organization } from '../directory/organization.entity.js';
 import { DirectoryUser } from '../directory/user.entity.js';
 import { DirectoryEventCounter, ProvisioningEvent } from '../events/event.entity.js';
+import { WebhookDelivery, WebhookEndpoint } from '../webhooks/webhook.entity.js';
 
 /**
  * Every entity, listed explicitly: folder globs need file-system discovery, which neither the
  * compiled ESM build nor the test runner can rely on.
  */
-export const entities = [Environment, ApiKey, Organization, Directory, DirectoryUser, DirectoryGroup, GroupMember, ProvisioningEvent, DirectoryEventCounter];
+export const entities = [Environment, ApiKey, Organization, Directory, DirectoryUser, DirectoryGroup, GroupMember, ProvisioningEvent, DirectoryEventCounter, WebhookEndpoint, WebhookDelivery];

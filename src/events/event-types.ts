@@ -106,3 +106,11 @@ export interface DirectoryEvent {
   readonly directoryId: string;
   readonly data: Record<string, unknown>;
 }
+
+/** The event as the API and webhooks show it (without the internal commit position). */
+export type PublicEvent = Omit<DirectoryEvent, 'position'>;
+
+export function toPublicEvent(event: DirectoryEvent): PublicEvent {
+  const { position: _position, ...rest } = event;
+  return rest;
+}

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../directory/types.js';
 import type { EventRelay } from '../events/notify.js';
+import type { SecretBox } from '../lib/encryption.js';
+import type { UrlPolicy } from '../webhooks/url-guard.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 /** What subscriptions and the events API need from the process. */
@@ -11,6 +13,13 @@ export interface EventsRuntime {
   readonly retentionDays: number;
   /** Live events held per subscription before a slow subscriber is disconnected. */
   readonly bufferLimit: number;
+}
+
+/** What webhook mutations need: the secret box and the URL policy. */
+export interface WebhooksRuntime {
+  readonly box: SecretBox;
+  readonly policy: UrlPolicy;
+  readonly timeoutMs: number;
 }
 
 /** The WebSocket a subscription runs on (absent over HTTP). */
@@ -25,12 +34,13 @@ export interface GraphQLContext {
   readonly viewer: Viewer;
   readonly loaders: Loaders;
   readonly events: EventsRuntime;
+  readonly webhooks: WebhooksRuntime;
   /** Base for SCIM URLs, e.g. `https://dsync.example.com`. */
   readonly publicUrl: string;
   readonly connection?: SubscriptionConnection;
 }
 
-export type SharedContext = Pick<GraphQLContext, 'events' | 'publicUrl'>;
+export type SharedContext = Pick<GraphQLContext, 'events' | 'webhooks' | 'publicUrl'>;
 
 export function createContext(em: EntityManager, viewer: Viewer, shared: SharedContext, connection?: SubscriptionConnection): GraphQLContext {
   return { em, viewer, loaders: createLoaders(em, viewer.environmentId), ...shared, ...(connection ? { connection } : {}) };

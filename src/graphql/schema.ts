@@ -7,6 +7,7 @@ import { EventResolver } from './events/event.resolver.js';
 import { OrganizationResolver } from './organizations/organization.resolver.js';
 import { DateTimeScalar } from './scalars.js';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
+import { WebhookResolver } from './webhooks/webhook.resolver.js';
 
 export const resolvers = [
   ViewerResolver,
@@ -16,6 +17,7 @@ export const resolvers = [
   DirectoryGroupResolver,
   ApiKeyResolver,
   EventResolver,
+  WebhookResolver,
 ] as const;
 
 /**

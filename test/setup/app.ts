@@ -5,6 +5,9 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
+/** A fixed key for tests (production keys come from ENCRYPTION_KEY or the data directory's key file). */
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7);
+
 export interface TestApp {
   readonly app: App;
   readonly url: string;
@@ -40,7 +43,7 @@ export async function startTestApp(env: Record<string, string> = {}, database?: 
   const rawLogs: string[] = [];
   const queries: string[] = [];
   const logger = createLogger(config.logLevel, logCollector(logs, rawLogs));
-  const app = await createApp({ config, logger, databaseUrl: db.url, logQuery: (sql) => queries.push(sql) });
+  const app = await createApp({ config, logger, databaseUrl: db.url, encryptionKey: TEST_ENCRYPTION_KEY, logQuery: (sql) => queries.push(sql) });
   const url = await app.listen(0, '127.0.0.1');
   const key = (name: string) => app.bootstrapKeys.find((k) => k.environment === name)?.apiKey ?? '';
   return {

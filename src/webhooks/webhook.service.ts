@@ -1,0 +1,213 @@
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { InvalidInputError, NotFoundError } from '../directory/errors.js';
+import { isDirectoryEventType } from '../events/event-types.js';
+import type { SecretBox } from '../lib/encryption.js';
+import { isUuid, newId } from '../lib/ids.js';
+import { deliverOnce } from './deliver.js';
+import { checkWebhookTarget, parseWebhookUrl, type UrlPolicy } from './url-guard.js';
+import { DeliveryStatus, WebhookDelivery, WebhookEndpoint, type DeliveryAttempt } from './webhook.entity.js';
+
+/** What webhook writes need besides the EntityManager. */
+export interface WebhookContext {
+  readonly box: SecretBox;
+  readonly policy: UrlPolicy;
+}
+
+export interface WebhookInput {
+  readonly url: string;
+  readonly eventTypes?: readonly string[] | null | undefined;
+  /** Already checked to be an organization of the environment (the caller owns that rule). */
+  readonly organizationId?: string | null | undefined;
+  readonly description?: string | null | undefined;
+}
+
+export interface WebhookChanges {
+  readonly url?: string | null | undefined;
+  readonly eventTypes?: readonly string[] | null | undefined;
+  /** `null` removes the organization filter. */
+  readonly organizationId?: string | null | undefined;
+  readonly description?: string | null | undefined;
+  readonly enabled?: boolean | null | undefined;
+}
+
+export interface WebhookWithSecret {
+  readonly webhook: WebhookEndpoint;
+  /** `whsec_…`, returned once. */
+  readonly secret: string;
+}
+
+/** At most this many events per `replayEvents` call; narrow the time range for more. */
+export const MAX_REPLAY = 10_000;
+
+/** Standard Webhooks secrets: `whsec_` + base64 of 24 random bytes. */
+function newSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+function checkEventTypes(types: readonly string[] | null | undefined): string[] {
+  const list = [...new Set(types ?? [])];
+  const unknown = list.filter((type) => !isDirectoryEventType(type));
+  if (unknown.length > 0) throw new InvalidInputError(`unknown event types: ${unknown.join(', ')}`, 'eventTypes');
+  return list;
+}
+
+async function checkedUrl(url: string, policy: UrlPolicy): Promise<string> {
+  const parsed = parseWebhookUrl(url.trim(), policy);
+  await checkWebhookTarget(parsed, policy);
+  return parsed.toString();
+}
+
+export async function findWebhookOrFail(em: EntityManager, environmentId: string, id: string): Promise<WebhookEndpoint> {
+  const webhook = isUuid(id) ? await em.findOne(WebhookEndpoint, { id, environmentId }) : null;
+  if (!webhook) throw new NotFoundError('Webhook', id);
+  return webhook;
+}
+
+export async function createWebhook(em: EntityManager, environmentId: string, input: WebhookInput, ctx: WebhookContext): Promise<WebhookWithSecret> {
+  const secret = newSecret();
+  const webhook = em.create(WebhookEndpoint, {
+    environmentId,
+    url: await checkedUrl(input.url, ctx.policy),
+    eventTypes: checkEventTypes(input.eventTypes),
+    organizationId: input.organizationId ?? null,
+    description: input.description?.trim() || null,
+    secretSealed: ctx.box.encrypt(secret),
+  });
+  await em.flush();
+  return { webhook, secret };
+}
+
+export async function updateWebhook(
+  em: EntityManager,
+  environmentId: string,
+  id: string,
+  changes: WebhookChanges,
+  ctx: WebhookContext,
+): Promise<WebhookEndpoint> {
+  const webhook = await findWebhookOrFail(em, environmentId, id);
+  if (changes.url !== undefined && changes.url !== null) webhook.url = await checkedUrl(changes.url, ctx.policy);
+  if (changes.eventTypes !== undefined && changes.eventTypes !== null) webhook.eventTypes = checkEventTypes(changes.eventTypes);
+  if (changes.organizationId !== undefined) webhook.organizationId = changes.organizationId;
+  if (changes.description !== undefined) webhook.description = changes.description?.trim() || null;
+  if (changes.enabled !== undefined && changes.enabled !== null) {
+    webhook.enabled = changes.enabled;
+    if (changes.enabled) webhook.disabledReason = null;
+  }
+  await em.flush();
+  return webhook;
+}
+
+/** A new secret; the old one stops signing at once (receivers verify with the new one from then on). */
+export async function rotateWebhookSecret(em: EntityManager, environmentId: string, id: string, ctx: WebhookContext): Promise<WebhookWithSecret> {
+  const webhook = await findWebhookOrFail(em, environmentId, id);
+  const secret = newSecret();
+  webhook.secretSealed = ctx.box.encrypt(secret);
+  await em.flush();
+  return { webhook, secret };
+}
+
+/** Deletes the endpoint, its deliveries and their pending jobs (a job whose delivery is gone does nothing). */
+export async function deleteWebhook(em: EntityManager, environmentId: string, id: string): Promise<void> {
+  const webhook = await findWebhookOrFail(em, environmentId, id);
+  await em.nativeDelete(WebhookEndpoint, { id: webhook.id });
+}
+
+/** Queues a delivery and its job in one transaction. */
+async function enqueue(em: EntityManager, webhook: WebhookEndpoint, events: readonly { id: string; type: string }[]): Promise<WebhookDelivery[]> {
+  return em.transactional(async (tx) => {
+    const deliveries = events.map((event) =>
+      tx.create(WebhookDelivery, { webhook: tx.getReference(WebhookEndpoint, webhook.id), eventId: event.id, eventType: event.type, nextAttemptAt: new Date() }),
+    );
+    await tx.flush();
+    if (deliveries.length > 0) {
+      await tx.execute(
+        `select graphile_worker.add_job('deliver_webhook', json_build_object('deliveryId', d), job_key := d::text) from unnest(array[${deliveries.map(() => '?').join(',')}]::uuid[]) as d`,
+        deliveries.map((delivery) => delivery.id),
+      );
+    }
+    return deliveries;
+  });
+}
+
+/** Queues one event again (a pending delivery of it is returned instead of a second one). */
+export async function redeliverEvent(em: EntityManager, environmentId: string, webhookId: string, eventId: string): Promise<WebhookDelivery> {
+  const webhook = await findWebhookOrFail(em, environmentId, webhookId);
+  const [event] = isUuid(eventId)
+    ? await em.execute<{ id: string; type: string }[]>('select id, type from events where id = ? and environment_id = ? and position is not null', [eventId, environmentId])
+    : [];
+  if (!event) throw new NotFoundError('Event', eventId);
+  const pending = await em.findOne(WebhookDelivery, { webhook: webhook.id, eventId, status: DeliveryStatus.PENDING });
+  if (pending) return pending;
+  const [delivery] = await enqueue(em, webhook, [event]);
+  return delivery as WebhookDelivery;
+}
+
+/**
+ * Queues every event of the environment created in [since, until) that the endpoint's filters match and that
+ * has no pending delivery to it yet; at most {@link MAX_REPLAY}. Returns how many were queued.
+ */
+export async function replayEvents(em: EntityManager, environmentId: string, webhookId: string, since: Date, until: Date | null): Promise<number> {
+  const webhook = await findWebhookOrFail(em, environmentId, webhookId);
+  if (until && until <= since) throw new InvalidInputError('until must be after since', 'until');
+  const events = await em.execute<{ id: string; type: string }[]>(
+    `select e.id, e.type from events e
+      where e.environment_id = ? and e.position is not null and e.created_at >= ? and e.created_at < coalesce(?::timestamptz, 'infinity')
+        and (?::uuid is null or e.organization_id = ?::uuid)
+        and (jsonb_array_length(?::jsonb) = 0 or e.type in (select jsonb_array_elements_text(?::jsonb)))
+        and not exists (select 1 from webhook_deliveries d where d.webhook_id = ? and d.event_id = e.id and d.status = 'pending')
+      order by e.position limit ?`,
+    [environmentId, since, until, webhook.organizationId, webhook.organizationId, JSON.stringify(webhook.eventTypes), JSON.stringify(webhook.eventTypes), webhook.id, MAX_REPLAY + 1],
+  );
+  if (events.length > MAX_REPLAY) throw new InvalidInputError(`more than ${MAX_REPLAY} events in that range: replay a shorter one`, 'since');
+  return (await enqueue(em, webhook, events)).length;
+}
+
+export interface DeliveryFilter {
+  readonly status?: DeliveryStatus | null | undefined;
+  readonly eventType?: string | null | undefined;
+}
+
+/** Deliveries of one endpoint, newest first, keyset-paged by id. */
+export async function listDeliveries(
+  em: EntityManager,
+  webhookId: string,
+  filter: DeliveryFilter,
+  first: number,
+  afterId: string | null,
+): Promise<{ items: WebhookDelivery[]; hasNextPage: boolean; totalCount: number }> {
+  const where = {
+    webhook: webhookId,
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.eventType ? { eventType: filter.eventType } : {}),
+  };
+  const [rows, totalCount] = await Promise.all([
+    em.find(WebhookDelivery, { ...where, ...(afterId ? { id: { $lt: afterId } } : {}) }, { orderBy: { id: 'desc' }, limit: first + 1 }),
+    em.count(WebhookDelivery, where),
+  ]);
+  return { items: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
+}
+
+/** Re-seals secrets sealed with an older ENCRYPTION_KEY (listed in ENCRYPTION_KEY_PREVIOUS); returns how many. */
+export async function resealWebhookSecrets(em: EntityManager, box: SecretBox): Promise<number> {
+  const stale = (await em.find(WebhookEndpoint, {})).filter((webhook) => box.isStale(webhook.secretSealed));
+  for (const webhook of stale) webhook.secretSealed = box.encrypt(box.decrypt(webhook.secretSealed));
+  await em.flush();
+  return stale.length;
+}
+
+/** Sends a `webhook.test` event now, signed like any other, and returns the attempt (nothing is stored). */
+export async function sendTestEvent(webhook: WebhookEndpoint, ctx: WebhookContext & { timeoutMs: number }): Promise<DeliveryAttempt> {
+  const event = {
+    id: newId(),
+    sequence: 0,
+    type: 'webhook.test',
+    createdAt: new Date().toISOString(),
+    environmentId: webhook.environmentId,
+    organizationId: webhook.organizationId,
+    directoryId: null,
+    data: { webhookId: webhook.id, message: 'This is a test event from dsync.' },
+  };
+  const result = await deliverOnce(webhook.url, ctx.box.decrypt(webhook.secretSealed), { id: event.id, body: JSON.stringify(event) }, ctx);
+  return result.attempt;
+}
