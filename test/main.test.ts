@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -36,6 +36,10 @@ describe('node dist/src/main.js', () => {
     expect(await response.json()).toEqual({ data: { viewer: { environment: { name: 'sandbox' } } } });
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
+    // The webhook-secret encryption key was generated once into DATA_DIR, readable by the owner only.
+    const keyFile = await stat(path.join(dataDir, 'encryption.key'));
+    expect(keyFile.mode & 0o777).toBe(0o600);
+    const key = await readFile(path.join(dataDir, 'encryption.key'), 'utf8');
 
     const second = start(env);
     await waitForOutput(second, /GraphQL \(HTTP \+ WebSocket\)/);
@@ -46,6 +50,7 @@ describe('node dist/src/main.js', () => {
       body: JSON.stringify({ query: '{ viewer { environment { name } } }' }),
     });
     expect(again.status).toBe(200);
+    expect(await readFile(path.join(dataDir, 'encryption.key'), 'utf8')).toBe(key); // kept, not regenerated
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
   }, 60_000);

@@ -19,6 +19,17 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10000,
       eventRetentionDays: 30,
       subscriptionBufferLimit: 1000,
+      encryptionKey: undefined,
+      previousEncryptionKeys: [],
+      webhooks: {
+        workers: 10,
+        retryDelaysMs: [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000],
+        timeoutMs: 10_000,
+        allowPrivateNetworks: true,
+        allowHttp: true,
+        staleLockMs: 60_000,
+        pollIntervalMs: 1_000,
+      },
     });
   });
 
@@ -44,6 +55,18 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('reads webhook settings: retry schedule, encryption keys, and a production SSRF guard', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      ENCRYPTION_KEY: 'ab'.repeat(32),
+      ENCRYPTION_KEY_PREVIOUS: Buffer.alloc(32, 1).toString('base64'),
+      WEBHOOK_RETRY_DELAYS: '250ms,5s,2m,1h,1d',
+    });
+    expect(config.encryptionKey).toEqual(Buffer.from('ab'.repeat(32), 'hex'));
+    expect(config.previousEncryptionKeys).toEqual([Buffer.alloc(32, 1)]);
+    expect(config.webhooks).toMatchObject({ retryDelaysMs: [250, 5_000, 120_000, 3_600_000, 86_400_000], allowPrivateNetworks: false, allowHttp: false });
+  });
+
   it('turns introspection off in production by default', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).graphqlIntrospection).toBe(false);
   });
@@ -56,6 +79,10 @@ describe('loadConfig', () => {
     ['PUBLIC_URL', 'ftp://example.com'],
     ['NODE_ENV', 'staging'],
     ['GRAPHQL_INTROSPECTION', 'yes'],
+    ['ENCRYPTION_KEY', 'too-short'],
+    ['WEBHOOK_RETRY_DELAYS', '5s,soon'],
+    ['WEBHOOK_WORKERS', '-1'],
+    ['EVENT_RETENTION_DAYS', '0'],
   ])('fails with one line naming %s when it is %j', (variable, value) => {
     const load = () => loadConfig({ [variable]: value });
     expect(load).toThrow(ConfigError);

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { errorCodes, graphql } from '../fixtures/graphql.js';
+import { startReceiver, type Receiver } from '../fixtures/receiver.js';
+import { createTestDirectory, type TestDirectory } from '../fixtures/scim.js';
+import { startTestApp, type TestApp } from '../setup/app.js';
+import { createTestDatabase, type TestDatabase } from '../setup/db.js';
+
+const CREATE = `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { id url eventTypes organizationId description enabled } } }`;
+
+describe('webhook endpoints', () => {
+  let t: TestApp;
+  let dir: TestDirectory;
+  let receiver: Receiver;
+  beforeAll(async () => {
+    t = await startTestApp();
+    dir = await createTestDirectory(t.url, t.sandboxKey);
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await t.close();
+  });
+
+  it('creates, lists, updates and deletes; the secret is shown once and stored only encrypted', async () => {
+    const created = (await graphql(t.url, t.sandboxKey, CREATE, {
+      input: { url: receiver.url, eventTypes: ['dsync.user.created'], organizationId: dir.organizationId, description: 'HR sync' },
+    })).data?.['createWebhook'];
+    expect(created).toEqual({
+      secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{32}$/),
+      webhook: { id: expect.any(String), url: receiver.url, eventTypes: ['dsync.user.created'], organizationId: dir.organizationId, description: 'HR sync', enabled: true },
+    });
+    const id = created.webhook.id;
+    const admin = new pg.Client({ connectionString: t.database.url });
+    await admin.connect();
+    try {
+      const row = (await admin.query('select row_to_json(w)::text as json, secret_sealed from webhooks w where id = $1', [id])).rows[0];
+      expect(row.json).not.toContain(created.secret.slice(6));
+      expect(row.secret_sealed).toMatch(/^v1\.[0-9a-f]{8}\./);
+    } finally {
+      await admin.end();
+    }
+    const list = await graphql(t.url, t.sandboxKey, `{ webhooks(first: 10) { totalCount edges { node { id } } } }`);
+    expect(list.data?.['webhooks']).toEqual({ totalCount: 1, edges: [{ node: { id } }] });
+    const updated = await graphql(t.url, t.sandboxKey, `mutation($id: ID!, $input: UpdateWebhookInput!) { updateWebhook(id: $id, input: $input) { eventTypes organizationId enabled description } }`, {
+      id,
+      input: { eventTypes: [], organizationId: null, enabled: false, description: null },
+    });
+    expect(updated.data?.['updateWebhook']).toEqual({ eventTypes: [], organizationId: null, enabled: false, description: null });
+    expect((await graphql(t.url, t.sandboxKey, `mutation($id: ID!) { deleteWebhook(id: $id) }`, { id })).data).toEqual({ deleteWebhook: id });
+    expect(errorCodes(await graphql(t.url, t.sandboxKey, `query($id: ID!) { webhook(id: $id) { id } }`, { id }))).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('SSRF guard', () => {
+  it.each([
+    ['http in production', { NODE_ENV: 'production' }, 'http://example.com/hook', /must use https/],
+    ['loopback in production', { NODE_ENV: 'production' }, 'https://127.0.0.1/hook', /127\.0\.0\.1, a private or reserved address/],
+    ['localhost in production', { NODE_ENV: 'production' }, 'https://localhost/hook', /a private or reserved address/],
+    ['the metadata address', { NODE_ENV: 'production' }, 'https://169.254.169.254/latest', /169\.254\.169\.254/],
+    ['private ranges when turned on in development', { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' }, 'http://10.1.2.3/hook', /10\.1\.2\.3/],
+    ['IPv6 loopback when turned on in development', { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' }, 'http://[::1]:8000/hook', /::1/],
+  ])('refuses %s', async (_name, env, url, message) => {
+    const t = await startTestApp({ ...env, WEBHOOK_WORKERS: '0' });
+    try {
+      const res = await graphql(t.url, t.sandboxKey, CREATE, { input: { url } });
+      expect(res.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(message), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'url' }) })]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('allows a local receiver in development by default (like the seeds\' Express example on port 8000)', async () => {
+    const t = await startTestApp({ WEBHOOK_WORKERS: '0' });
+    try {
+      const res = await graphql(t.url, t.sandboxKey, CREATE, { input: { url: 'http://localhost:8000/webhooks' } });
+      expect(res.data?.['createWebhook'].webhook.url).toBe('http://localhost:8000/webhooks');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('checks again at delivery time: a process with the guard on refuses to send to a private address', async () => {
+    const database: TestDatabase = await createTestDatabase();
+    const receiver = await startReceiver();
+    // The endpoint was accepted by a permissive process that delivers nothing...
+    const permissive = await startTestApp({ WEBHOOK_WORKERS: '0' }, database);
+    // ...and the deliveries are made by a guarded one (as if DNS had changed since).
+    const guarded = await startTestApp({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false', WEBHOOK_RETRY_DELAYS: '100ms', WEBHOOK_POLL_INTERVAL_MS: '100' }, database);
+    try {
+      const hook = (await graphql(permissive.url, permissive.sandboxKey, CREATE, { input: { url: receiver.url.replace('127.0.0.1', 'localhost') } })).data?.['createWebhook'];
+      const test = await graphql(guarded.url, permissive.sandboxKey, `mutation($id: ID!) { testWebhook(id: $id) { statusCode error success } }`, { id: hook.webhook.id });
+      expect(test.data?.['testWebhook']).toEqual({ statusCode: null, error: expect.stringMatching(/^refused: localhost resolves to (127\.0\.0\.1|::1), a private or reserved address$/), success: false });
+      expect(receiver.received).toEqual([]);
+    } finally {
+      await permissive.close();
+      await guarded.close();
+      await receiver.close();
+      await database.drop();
+    }
+  });
+});
