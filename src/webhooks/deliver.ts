@@ -44,7 +44,14 @@ function parseRetryAfter(value: string | undefined, now: number): number | null 
  * read, private addresses refused at connect time unless the policy allows them. Never throws: failures are
  * attempts with an `error`.
  */
-export function deliverOnce(url: string, secret: string, message: OutgoingMessage, options: { policy: UrlPolicy; timeoutMs: number }): Promise<DeliveryResult> {
+export interface DeliverOptions {
+  readonly policy: UrlPolicy;
+  readonly timeoutMs: number;
+  /** Keep-alive agents; without them every attempt opens a new connection. */
+  readonly agents?: { readonly http: http.Agent; readonly https: https.Agent };
+}
+
+export function deliverOnce(url: string, secret: string, message: OutgoingMessage, options: DeliverOptions): Promise<DeliveryResult> {
   const started = performance.now();
   const attemptedAt = new Date();
   const target = new URL(url);
@@ -80,7 +87,8 @@ export function deliverOnce(url: string, secret: string, message: OutgoingMessag
       'user-agent': 'dsync-webhooks/1',
       ...signatureHeaders(secret, message, attemptedAt),
     };
-    const request = client.request(target, { method: 'POST', headers, lookup: guardedLookup(options.policy) as never, agent: false }, (response) => {
+    const agent = options.agents ? (target.protocol === 'https:' ? options.agents.https : options.agents.http) : false;
+    const request = client.request(target, { method: 'POST', headers, lookup: guardedLookup(options.policy) as never, agent }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const done = () => {

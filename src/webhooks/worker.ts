@@ -1,12 +1,14 @@
+import http from 'node:http';
+import https from 'node:https';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Logger as GraphileLogger, run, runMigrations, type Runner, type Task } from 'graphile-worker';
 import { toDirectoryEvent } from '../events/event-log.js';
 import { toPublicEvent } from '../events/event-types.js';
 import type { SecretBox } from '../lib/encryption.js';
 import type { Logger } from '../lib/logger.js';
-import { deliverOnce, type DeliveryResult } from './deliver.js';
+import { deliverOnce } from './deliver.js';
 import type { UrlPolicy } from './url-guard.js';
-import { DeliveryStatus, WebhookDelivery } from './webhook.entity.js';
+import { DeliveryStatus, type DeliveryAttempt } from './webhook.entity.js';
 
 export const DELIVER_TASK = 'deliver_webhook';
 
@@ -35,6 +37,43 @@ export interface WebhookWorker {
 
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
 
+type Query = (sql: string, values: unknown[]) => Promise<unknown>;
+
+/** Decrypted secrets by sealed value (a rotation seals anew, so entries never go stale); bounded. */
+class SecretCache {
+  private readonly entries = new Map<string, string>();
+  constructor(private readonly box: SecretBox, private readonly max = 1_000) {}
+  get(sealed: string): string {
+    let plain = this.entries.get(sealed);
+    if (plain === undefined) {
+      plain = this.box.decrypt(sealed);
+      if (this.entries.size >= this.max) this.entries.clear();
+      this.entries.set(sealed, plain);
+    }
+    return plain;
+  }
+}
+
+/** A delivery with its endpoint and event, as one row. */
+interface DeliveryJob {
+  id: string;
+  status: string;
+  attempt_count: number;
+  url: string;
+  secret_sealed: string;
+  enabled: boolean;
+  disabled_reason: string | null;
+  event_id: string | null;
+  position: string;
+  sequence: number;
+  type: string;
+  created_at: Date;
+  environment_id: string;
+  organization_id: string;
+  directory_id: string;
+  data: Record<string, unknown>;
+}
+
 function graphileLogger(logger: Logger): GraphileLogger {
   return new GraphileLogger(() => (level, message) => {
     if (level === 'error') logger.error({ component: 'graphile-worker' }, message);
@@ -51,59 +90,73 @@ function graphileLogger(logger: Logger): GraphileLogger {
 export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorker {
   const { databaseUrl, fork, box, policy, logger, concurrency, retryDelaysMs, timeoutMs, staleLockMs, pollIntervalMs = 1_000, now = () => new Date() } = options;
   let runner: Runner | undefined;
+  const secrets = new SecretCache(box);
+  // Keep-alive connections to endpoints; each new connection's address is checked by the guarded lookup.
+  const agents = { http: new http.Agent({ keepAlive: true, maxSockets: Math.max(1, concurrency) }), https: new https.Agent({ keepAlive: true, maxSockets: Math.max(1, concurrency) }) };
   let sweeper: NodeJS.Timeout | undefined;
 
-  const settle = async (delivery: WebhookDelivery, result: DeliveryResult | { error: string }) => {
-    const em = fork();
-    await em.transactional(async (tx) => {
-      const current = await tx.findOne(WebhookDelivery, { id: delivery.id }, { populate: ['webhook'] });
-      if (!current) return;
-      if ('attempt' in result) {
-        current.attempts = [...current.attempts, result.attempt];
-        current.attemptCount += 1;
-      }
-      const attempt = 'attempt' in result ? result.attempt : null;
-      if (attempt?.success) {
-        current.status = DeliveryStatus.SUCCEEDED;
-        current.nextAttemptAt = null;
-      } else if (!attempt) {
-        current.status = DeliveryStatus.FAILED;
-        current.nextAttemptAt = null;
-        current.attempts = [...current.attempts, { attemptedAt: now().toISOString(), statusCode: null, durationMs: 0, responseExcerpt: null, error: 'error' in result ? result.error : null, success: false }];
-      } else if (attempt.statusCode === 410) {
-        current.status = DeliveryStatus.FAILED;
-        current.nextAttemptAt = null;
-        current.webhook.enabled = false;
-        current.webhook.disabledReason = `the endpoint answered 410 Gone at ${attempt.attemptedAt}`;
-      } else if (current.attemptCount > retryDelaysMs.length) {
-        current.status = DeliveryStatus.FAILED;
-        current.nextAttemptAt = null;
-      } else {
-        const retryAfter = 'retryAfterMs' in result && result.retryAfterMs !== null ? Math.min(result.retryAfterMs, MAX_RETRY_AFTER_MS) : null;
-        const delay = retryAfter ?? (retryDelaysMs[current.attemptCount - 1] as number);
-        current.nextAttemptAt = new Date(now().getTime() + delay);
-        await tx.execute(`select graphile_worker.add_job(?, json_build_object('deliveryId', ?::text), run_at := ?, job_key := ?)`, [
-          DELIVER_TASK,
-          current.id,
-          current.nextAttemptAt,
-          current.id,
-        ]);
-      }
-    });
+  /**
+   * Records an attempt and decides what follows, in one statement: done, failed for good (410 Gone also
+   * disables the endpoint), or the next attempt queued with its `run_at` (the update and the job commit
+   * together).
+   */
+  const settle = async (query: Query, job: DeliveryJob, attempt: DeliveryAttempt, retryAfterMs: number | null, final = false) => {
+    const attemptCount = job.attempt_count + 1;
+    const gone = attempt.statusCode === 410;
+    let status: DeliveryStatus;
+    let nextAttemptAt: Date | null = null;
+    if (attempt.success) status = DeliveryStatus.SUCCEEDED;
+    else if (final || gone || attemptCount > retryDelaysMs.length) status = DeliveryStatus.FAILED;
+    else {
+      status = DeliveryStatus.PENDING;
+      const delay = retryAfterMs !== null ? Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) : (retryDelaysMs[attemptCount - 1] as number);
+      nextAttemptAt = new Date(now().getTime() + delay);
+    }
+    await query(
+      `with updated as (
+         update webhook_deliveries set status = $1::text, attempts = attempts || $2::jsonb, attempt_count = $3::int, next_attempt_at = $4::timestamptz, updated_at = now()
+          where id = $5::uuid and status = 'pending' returning id, webhook_id
+       ), disabled as (
+         update webhooks set enabled = false, disabled_reason = $6::text, updated_at = now() where $7::boolean and id in (select webhook_id from updated)
+       )
+       select graphile_worker.add_job($8::text, json_build_object('deliveryId', id), run_at := $9::timestamptz, job_key := id::text) from updated where $10::boolean`,
+      [
+        status,
+        JSON.stringify([attempt]),
+        attemptCount,
+        nextAttemptAt,
+        job.id,
+        `the endpoint answered 410 Gone at ${attempt.attemptedAt}`,
+        gone,
+        DELIVER_TASK,
+        nextAttemptAt,
+        status === DeliveryStatus.PENDING,
+      ],
+    );
   };
 
-  const deliver: Task = async (payload) => {
+  const failWithoutAttempt = (query: Query, job: DeliveryJob, error: string) =>
+    settle(query, job, { attemptedAt: now().toISOString(), statusCode: null, durationMs: 0, responseExcerpt: null, error, success: false }, null, true);
+
+  const deliver: Task = async (payload, helpers) => {
     const deliveryId = typeof payload === 'object' && payload !== null && 'deliveryId' in payload ? payload.deliveryId : undefined;
     if (typeof deliveryId !== 'string') return;
-    const em = fork();
-    const delivery = await em.findOne(WebhookDelivery, { id: deliveryId }, { populate: ['webhook'] });
-    if (!delivery || delivery.status !== DeliveryStatus.PENDING) return; // done already, or the endpoint is gone
-    if (!delivery.webhook.enabled) return settle(delivery, { error: `endpoint disabled${delivery.webhook.disabledReason ? `: ${delivery.webhook.disabledReason}` : ''}` });
-    const [row] = await em.execute('select id, position, sequence, type, created_at, environment_id, organization_id, directory_id, data from events where id = ?', [delivery.eventId]);
-    if (!row) return settle(delivery, { error: 'the event is no longer retained (EVENT_RETENTION_DAYS)' });
-    const event = toPublicEvent(toDirectoryEvent(row as never));
-    const result = await deliverOnce(delivery.webhook.url, box.decrypt(delivery.webhook.secretSealed), { id: event.id, body: JSON.stringify(event) }, { policy, timeoutMs });
-    await settle(delivery, result);
+    // graphile-worker's own pool: plain SQL, no ORM unit of work needed for two statements.
+    const query: Query = (sql, values) => helpers.query(sql, values);
+    // One read for the delivery, its endpoint and its event.
+    const { rows: [job] } = await helpers.query<DeliveryJob>(
+      `select d.id, d.status, d.attempt_count, w.url, w.secret_sealed, w.enabled, w.disabled_reason,
+              e.id as event_id, e.position, e.sequence, e.type, e.created_at, e.environment_id, e.organization_id, e.directory_id, e.data
+         from webhook_deliveries d join webhooks w on w.id = d.webhook_id left join events e on e.id = d.event_id
+        where d.id = $1::uuid`,
+      [deliveryId],
+    );
+    if (!job || job.status !== DeliveryStatus.PENDING) return; // done already, or the endpoint is gone
+    if (!job.enabled) return failWithoutAttempt(query, job, `endpoint disabled${job.disabled_reason ? `: ${job.disabled_reason}` : ''}`);
+    if (!job.event_id) return failWithoutAttempt(query, job, 'the event is no longer retained (EVENT_RETENTION_DAYS)');
+    const event = toPublicEvent(toDirectoryEvent({ ...job, id: job.event_id }));
+    const result = await deliverOnce(job.url, secrets.get(job.secret_sealed), { id: event.id, body: JSON.stringify(event) }, { policy, timeoutMs, agents });
+    await settle(query, job, result.attempt, result.retryAfterMs);
   };
 
   /** graphile-worker 0.16 releases a dead worker's jobs only after 4 hours; dsync does it after `staleLockMs`. */
@@ -137,6 +190,8 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       clearInterval(sweeper);
       await runner?.stop();
       runner = undefined;
+      agents.http.destroy();
+      agents.https.destroy();
     },
   };
 }
