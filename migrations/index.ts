@@ -5,6 +5,7 @@ import { Migration20261124024558 } from './Migration20261124024558.js';
 import { Migration20261125215523 } from './Migration20261125215523.js';
 import { Migration20261125221851 } from './Migration20261125221851.js';
 import { Migration20261125222531 } from './Migration20261125222531.js';
+import { Migration20261125231015 } from './Migration20261125231015.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124021749', class: Migration20261124021749 },
@@ -12,4 +13,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125215523', class: Migration20261125215523 },
   { name: 'Migration20261125221851', class: Migration20261125221851 },
   { name: 'Migration20261125222531', class: Migration20261125222531 },
+  { name: 'Migration20261125231015', class: Migration20261125231015 },
 ];

@@ -54,12 +54,13 @@ export interface DeliveryAttempt {
 
 /**
  * One event on its way to one endpoint. Created by the `events_enqueue_webhooks` trigger in the event's own
- * transaction (with its job), or by redeliver/replay. The event is read from the events table when sent.
+ * transaction (with its endpoint's job), or by redeliver/replay. The event is read from the events table
+ * when sent.
  */
 @Entity({ tableName: 'webhook_deliveries' })
 @Index({ properties: ['webhook', 'eventId'] })
-@Index({ properties: ['webhook', 'status'] })
-export class WebhookDelivery extends BaseEntity<'status' | 'attempts' | 'attemptCount' | 'nextAttemptAt'> {
+@Index({ properties: ['webhook', 'status', 'nextAttemptAt'] })
+export class WebhookDelivery extends BaseEntity<'status' | 'attempts' | 'attemptCount' | 'nextAttemptAt' | 'leaseUntil'> {
   @ManyToOne({ entity: () => WebhookEndpoint, deleteRule: 'cascade' })
   webhook!: WebhookEndpoint;
 
@@ -80,4 +81,8 @@ export class WebhookDelivery extends BaseEntity<'status' | 'attempts' | 'attempt
 
   @Property({ type: 'datetime', nullable: true })
   nextAttemptAt: Date | null = null;
+
+  /** While an attempt is in flight: no other worker takes it before then (a crashed worker's lease runs out). */
+  @Property({ type: 'datetime', nullable: true })
+  leaseUntil: Date | null = null;
 }

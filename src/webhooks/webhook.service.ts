@@ -113,20 +113,23 @@ export async function deleteWebhook(em: EntityManager, environmentId: string, id
   await em.nativeDelete(WebhookEndpoint, { id: webhook.id });
 }
 
-/** Queues a delivery and its job in one transaction. */
-async function enqueue(em: EntityManager, webhook: WebhookEndpoint, events: readonly { id: string; type: string }[]): Promise<WebhookDelivery[]> {
+/** Queues deliveries of the given events and the endpoint's job, in one transaction (two statements). */
+async function enqueue(em: EntityManager, webhook: WebhookEndpoint, eventIds: readonly string[]): Promise<string[]> {
+  if (eventIds.length === 0) return [];
   return em.transactional(async (tx) => {
-    const deliveries = events.map((event) =>
-      tx.create(WebhookDelivery, { webhook: tx.getReference(WebhookEndpoint, webhook.id), eventId: event.id, eventType: event.type, nextAttemptAt: new Date() }),
+    const rows = await tx.execute<{ id: string }[]>(
+      `insert into webhook_deliveries (id, created_at, updated_at, webhook_id, event_id, event_type, status, attempts, attempt_count, next_attempt_at)
+       select dsync_uuid_v7(), now(), now(), ?, e.id, e.type, 'pending', '[]', 0, now()
+         from events e join unnest(array[${eventIds.map(() => '?').join(',')}]::uuid[]) with ordinality as wanted(id, n) on wanted.id = e.id
+        order by wanted.n
+       returning id`,
+      [webhook.id, ...eventIds],
     );
-    await tx.flush();
-    if (deliveries.length > 0) {
-      await tx.execute(
-        `select graphile_worker.add_job('deliver_webhook', json_build_object('deliveryId', d), job_key := d::text) from unnest(array[${deliveries.map(() => '?').join(',')}]::uuid[]) as d`,
-        deliveries.map((delivery) => delivery.id),
-      );
-    }
-    return deliveries;
+    await tx.execute(`select graphile_worker.add_job('deliver_webhooks', json_build_object('webhookId', ?::text), job_key := 'webhook:' || ?::text)`, [
+      webhook.id,
+      webhook.id,
+    ]);
+    return rows.map((row) => row.id);
   });
 }
 
@@ -139,8 +142,8 @@ export async function redeliverEvent(em: EntityManager, environmentId: string, w
   if (!event) throw new NotFoundError('Event', eventId);
   const pending = await em.findOne(WebhookDelivery, { webhook: webhook.id, eventId, status: DeliveryStatus.PENDING });
   if (pending) return pending;
-  const [delivery] = await enqueue(em, webhook, [event]);
-  return delivery as WebhookDelivery;
+  const [id] = await enqueue(em, webhook, [event.id]);
+  return em.findOneOrFail(WebhookDelivery, { id: id as string });
 }
 
 /**
@@ -160,7 +163,7 @@ export async function replayEvents(em: EntityManager, environmentId: string, web
     [environmentId, since, until, webhook.organizationId, webhook.organizationId, JSON.stringify(webhook.eventTypes), JSON.stringify(webhook.eventTypes), webhook.id, MAX_REPLAY + 1],
   );
   if (events.length > MAX_REPLAY) throw new InvalidInputError(`more than ${MAX_REPLAY} events in that range: replay a shorter one`, 'since');
-  return (await enqueue(em, webhook, events)).length;
+  return (await enqueue(em, webhook, events.map((event) => event.id))).length;
 }
 
 export interface DeliveryFilter {

@@ -10,7 +10,10 @@ import { deliverOnce } from './deliver.js';
 import type { UrlPolicy } from './url-guard.js';
 import { DeliveryStatus, type DeliveryAttempt } from './webhook.entity.js';
 
-export const DELIVER_TASK = 'deliver_webhook';
+export const DELIVER_TASK = 'deliver_webhooks';
+
+/** Deliveries one endpoint's job claims at a time. */
+const BATCH_SIZE = 100;
 
 export interface WebhookWorkerOptions {
   readonly databaseUrl: string;
@@ -18,8 +21,10 @@ export interface WebhookWorkerOptions {
   readonly box: SecretBox;
   readonly policy: UrlPolicy;
   readonly logger: Logger;
-  /** Deliveries in flight in this process; 0 = enqueue only, deliver nothing here. */
+  /** Endpoints served at once by this process; 0 = enqueue only, deliver nothing here. */
   readonly concurrency: number;
+  /** Attempts in flight per endpoint. */
+  readonly perEndpoint?: number;
   /** Wait before attempt 2, 3, …; after the last one the delivery is `failed`. */
   readonly retryDelaysMs: readonly number[];
   readonly timeoutMs: number;
@@ -88,17 +93,17 @@ function graphileLogger(logger: Logger): GraphileLogger {
  * and the next one queued with `run_at` from WEBHOOK_RETRY_DELAYS (or Retry-After), in one transaction.
  */
 export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorker {
-  const { databaseUrl, fork, box, policy, logger, concurrency, retryDelaysMs, timeoutMs, staleLockMs, pollIntervalMs = 1_000, now = () => new Date() } = options;
+  const { databaseUrl, fork, box, policy, logger, concurrency, retryDelaysMs, timeoutMs, staleLockMs, perEndpoint = 16, pollIntervalMs = 1_000, now = () => new Date() } = options;
   let runner: Runner | undefined;
   const secrets = new SecretCache(box);
   // Keep-alive connections to endpoints; each new connection's address is checked by the guarded lookup.
-  const agents = { http: new http.Agent({ keepAlive: true, maxSockets: Math.max(1, concurrency) }), https: new https.Agent({ keepAlive: true, maxSockets: Math.max(1, concurrency) }) };
+  const agents = { http: new http.Agent({ keepAlive: true, maxSockets: perEndpoint }), https: new https.Agent({ keepAlive: true, maxSockets: perEndpoint }) };
   let sweeper: NodeJS.Timeout | undefined;
 
   /**
    * Records an attempt and decides what follows, in one statement: done, failed for good (410 Gone also
-   * disables the endpoint), or the next attempt queued with its `run_at` (the update and the job commit
-   * together).
+   * disables the endpoint), or pending again with `next_attempt_at` from WEBHOOK_RETRY_DELAYS (or
+   * Retry-After). The endpoint's job picks it up when it comes due.
    */
   const settle = async (query: Query, job: DeliveryJob, attempt: DeliveryAttempt, retryAfterMs: number | null, final = false) => {
     const attemptCount = job.attempt_count + 1;
@@ -114,49 +119,69 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     }
     await query(
       `with updated as (
-         update webhook_deliveries set status = $1::text, attempts = attempts || $2::jsonb, attempt_count = $3::int, next_attempt_at = $4::timestamptz, updated_at = now()
-          where id = $5::uuid and status = 'pending' returning id, webhook_id
-       ), disabled as (
-         update webhooks set enabled = false, disabled_reason = $6::text, updated_at = now() where $7::boolean and id in (select webhook_id from updated)
+         update webhook_deliveries set status = $1::text, attempts = attempts || $2::jsonb, attempt_count = $3::int,
+                next_attempt_at = $4::timestamptz, lease_until = null, updated_at = now()
+          where id = $5::uuid and status = 'pending' returning webhook_id
        )
-       select graphile_worker.add_job($8::text, json_build_object('deliveryId', id), run_at := $9::timestamptz, job_key := id::text) from updated where $10::boolean`,
-      [
-        status,
-        JSON.stringify([attempt]),
-        attemptCount,
-        nextAttemptAt,
-        job.id,
-        `the endpoint answered 410 Gone at ${attempt.attemptedAt}`,
-        gone,
-        DELIVER_TASK,
-        nextAttemptAt,
-        status === DeliveryStatus.PENDING,
-      ],
+       update webhooks set enabled = false, disabled_reason = $6::text, updated_at = now() where $7::boolean and id in (select webhook_id from updated)`,
+      [status, JSON.stringify([attempt]), attemptCount, nextAttemptAt, job.id, `the endpoint answered 410 Gone at ${attempt.attemptedAt}`, gone],
     );
   };
 
   const failWithoutAttempt = (query: Query, job: DeliveryJob, error: string) =>
     settle(query, job, { attemptedAt: now().toISOString(), statusCode: null, durationMs: 0, responseExcerpt: null, error, success: false }, null, true);
 
-  const deliver: Task = async (payload, helpers) => {
-    const deliveryId = typeof payload === 'object' && payload !== null && 'deliveryId' in payload ? payload.deliveryId : undefined;
-    if (typeof deliveryId !== 'string') return;
-    // graphile-worker's own pool: plain SQL, no ORM unit of work needed for two statements.
-    const query: Query = (sql, values) => helpers.query(sql, values);
-    // One read for the delivery, its endpoint and its event.
-    const { rows: [job] } = await helpers.query<DeliveryJob>(
-      `select d.id, d.status, d.attempt_count, w.url, w.secret_sealed, w.enabled, w.disabled_reason,
-              e.id as event_id, e.position, e.sequence, e.type, e.created_at, e.environment_id, e.organization_id, e.directory_id, e.data
-         from webhook_deliveries d join webhooks w on w.id = d.webhook_id left join events e on e.id = d.event_id
-        where d.id = $1::uuid`,
-      [deliveryId],
-    );
-    if (!job || job.status !== DeliveryStatus.PENDING) return; // done already, or the endpoint is gone
+  const attemptOne = async (query: Query, job: DeliveryJob) => {
     if (!job.enabled) return failWithoutAttempt(query, job, `endpoint disabled${job.disabled_reason ? `: ${job.disabled_reason}` : ''}`);
     if (!job.event_id) return failWithoutAttempt(query, job, 'the event is no longer retained (EVENT_RETENTION_DAYS)');
     const event = toPublicEvent(toDirectoryEvent({ ...job, id: job.event_id }));
     const result = await deliverOnce(job.url, secrets.get(job.secret_sealed), { id: event.id, body: JSON.stringify(event) }, { policy, timeoutMs, agents });
-    await settle(query, job, result.attempt, result.retryAfterMs);
+    return settle(query, job, result.attempt, result.retryAfterMs);
+  };
+
+  /**
+   * One endpoint's job: claim its due deliveries a batch at a time (a lease, `for update skip locked`, so
+   * several workers and processes never take the same one), attempt them `perEndpoint` at a time, and
+   * finally queue the job again for the earliest delivery still pending (a retry, or a lease that a crashed
+   * worker left behind).
+   */
+  const deliverForEndpoint: Task = async (payload, helpers) => {
+    const webhookId = typeof payload === 'object' && payload !== null && 'webhookId' in payload ? payload.webhookId : undefined;
+    if (typeof webhookId !== 'string') return;
+    const query: Query = (sql, values) => helpers.query(sql, values);
+    const leaseSeconds = (2 * timeoutMs + 5_000) / 1000;
+    for (;;) {
+      const { rows } = await helpers.query<DeliveryJob>(
+        `with claimed as (
+           update webhook_deliveries d set lease_until = now() + make_interval(secs => $2::float8)
+            where d.id in (select id from webhook_deliveries
+                            where webhook_id = $1::uuid and status = 'pending' and next_attempt_at <= now()
+                              and (lease_until is null or lease_until < now())
+                            order by next_attempt_at, id limit $3::int for update skip locked)
+           returning d.id, d.status, d.attempt_count, d.event_id as claimed_event_id, d.webhook_id
+         )
+         select c.id, c.status, c.attempt_count, w.url, w.secret_sealed, w.enabled, w.disabled_reason,
+                e.id as event_id, e.position, e.sequence, e.type, e.created_at, e.environment_id, e.organization_id, e.directory_id, e.data
+           from claimed c join webhooks w on w.id = c.webhook_id left join events e on e.id = c.claimed_event_id
+          order by c.id`,
+        [webhookId, leaseSeconds, BATCH_SIZE],
+      );
+      if (rows.length === 0) break;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(perEndpoint, rows.length) }, async () => {
+          while (next < rows.length) await attemptOne(query, rows[next++] as DeliveryJob);
+        }),
+      );
+      if (rows.length < BATCH_SIZE) break;
+    }
+    await helpers.query(
+      `select graphile_worker.add_job($1::text, json_build_object('webhookId', $2::text), run_at := greatest(at, now()), job_key := 'webhook:' || $2::text)
+         from (select min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at))) as at
+                 from webhook_deliveries where webhook_id = $2::uuid and status = 'pending') due
+        where at is not null`,
+      [DELIVER_TASK, webhookId],
+    );
   };
 
   /** graphile-worker 0.16 releases a dead worker's jobs only after 4 hours; dsync does it after `staleLockMs`. */
@@ -179,7 +204,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         await runMigrations(common);
         return;
       }
-      runner = await run({ ...common, concurrency, pollInterval: pollIntervalMs, taskList: { [DELIVER_TASK]: deliver } });
+      runner = await run({ ...common, concurrency, pollInterval: pollIntervalMs, taskList: { [DELIVER_TASK]: deliverForEndpoint } });
       await releaseStaleLocks();
       sweeper = setInterval(() => {
         releaseStaleLocks().catch((error: unknown) => logger.error({ err: error }, 'releasing stale webhook jobs failed'));
