@@ -100,3 +100,41 @@ describe('SSRF guard', () => {
     }
   });
 });
+
+describe('ENCRYPTION_KEY rotation', () => {
+  it('re-seals secrets with the new key at start while the previous key can still read them', async () => {
+    const database = await createTestDatabase();
+    const receiver = await startReceiver();
+    const oldKey = 'aa'.repeat(32);
+    const newKey = 'bb'.repeat(32);
+    const sealedWith = async () => {
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      try {
+        return (await admin.query<{ secret_sealed: string }>('select secret_sealed from webhooks')).rows[0]?.secret_sealed.split('.')[1];
+      } finally {
+        await admin.end();
+      }
+    };
+    try {
+      const before = await startTestApp({ ENCRYPTION_KEY: oldKey, WEBHOOK_WORKERS: '0' }, database);
+      const created = (await graphql(before.url, before.sandboxKey, CREATE, { input: { url: receiver.url } })).data?.['createWebhook'];
+      receiver.secret = created.secret;
+      await before.close();
+      const oldKeyId = await sealedWith();
+
+      const after = await startTestApp({ ENCRYPTION_KEY: newKey, ENCRYPTION_KEY_PREVIOUS: oldKey, WEBHOOK_WORKERS: '0' }, database);
+      try {
+        expect(await sealedWith()).not.toBe(oldKeyId);
+        const test = await graphql(after.url, before.sandboxKey, `mutation($id: ID!) { testWebhook(id: $id) { success } }`, { id: created.webhook.id });
+        expect(test.data).toEqual({ testWebhook: { success: true } });
+        expect(receiver.received[0]?.verified).toBe(true); // same secret, now sealed with the new key
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await receiver.close();
+      await database.drop();
+    }
+  });
+});
