@@ -5,6 +5,7 @@ import { isDirectoryEventType } from '../events/event-types.js';
 import type { SecretBox } from '../lib/encryption.js';
 import { isUuid, newId } from '../lib/ids.js';
 import { deliverOnce } from './deliver.js';
+import { DELIVER_TASK, endpointJobKey } from './jobs.js';
 import { checkWebhookTarget, parseWebhookUrl, type UrlPolicy } from './url-guard.js';
 import { DeliveryStatus, WebhookDelivery, WebhookEndpoint, type DeliveryAttempt } from './webhook.entity.js';
 
@@ -90,11 +91,16 @@ export async function updateWebhook(
   if (changes.eventTypes !== undefined && changes.eventTypes !== null) webhook.eventTypes = checkEventTypes(changes.eventTypes);
   if (changes.organizationId !== undefined) webhook.organizationId = changes.organizationId;
   if (changes.description !== undefined) webhook.description = changes.description?.trim() || null;
+  const reenabled = changes.enabled === true && !webhook.enabled;
   if (changes.enabled !== undefined && changes.enabled !== null) {
     webhook.enabled = changes.enabled;
     if (changes.enabled) webhook.disabledReason = null;
   }
-  await em.flush();
+  await em.transactional(async (tx) => {
+    await tx.flush();
+    // Deliveries still pending from before it was disabled get a job again.
+    if (reenabled) await queueEndpointJob(tx, webhook.id);
+  });
   return webhook;
 }
 
@@ -113,6 +119,11 @@ export async function deleteWebhook(em: EntityManager, environmentId: string, id
   await em.nativeDelete(WebhookEndpoint, { id: webhook.id });
 }
 
+/** Queues (or moves to now) the endpoint's delivery job; one per endpoint thanks to the job key. */
+async function queueEndpointJob(em: EntityManager, webhookId: string): Promise<void> {
+  await em.execute(`select graphile_worker.add_job(?, json_build_object('webhookId', ?::text), job_key := ?)`, [DELIVER_TASK, webhookId, endpointJobKey(webhookId)]);
+}
+
 /** Queues deliveries of the given events and the endpoint's job, in one transaction (two statements). */
 async function enqueue(em: EntityManager, webhook: WebhookEndpoint, eventIds: readonly string[]): Promise<string[]> {
   if (eventIds.length === 0) return [];
@@ -125,10 +136,7 @@ async function enqueue(em: EntityManager, webhook: WebhookEndpoint, eventIds: re
        returning id`,
       [webhook.id, ...eventIds],
     );
-    await tx.execute(`select graphile_worker.add_job('deliver_webhooks', json_build_object('webhookId', ?::text), job_key := 'webhook:' || ?::text)`, [
-      webhook.id,
-      webhook.id,
-    ]);
+    await queueEndpointJob(tx, webhook.id);
     return rows.map((row) => row.id);
   });
 }

@@ -7,10 +7,9 @@ import { toPublicEvent } from '../events/event-types.js';
 import type { SecretBox } from '../lib/encryption.js';
 import type { Logger } from '../lib/logger.js';
 import { deliverOnce } from './deliver.js';
+import { DELIVER_TASK, endpointJobKey } from './jobs.js';
 import type { UrlPolicy } from './url-guard.js';
 import { DeliveryStatus, type DeliveryAttempt } from './webhook.entity.js';
-
-export const DELIVER_TASK = 'deliver_webhooks';
 
 /** Deliveries one endpoint's job claims at a time. */
 const BATCH_SIZE = 100;
@@ -176,11 +175,11 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       if (rows.length < BATCH_SIZE) break;
     }
     await helpers.query(
-      `select graphile_worker.add_job($1::text, json_build_object('webhookId', $2::text), run_at := greatest(at, now()), job_key := 'webhook:' || $2::text)
+      `select graphile_worker.add_job($1::text, json_build_object('webhookId', $2::text), run_at := greatest(at, now()), job_key := $3::text)
          from (select min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at))) as at
                  from webhook_deliveries where webhook_id = $2::uuid and status = 'pending') due
         where at is not null`,
-      [DELIVER_TASK, webhookId],
+      [DELIVER_TASK, webhookId, endpointJobKey(webhookId)],
     );
   };
 

@@ -119,6 +119,20 @@ describe('webhook delivery', () => {
     expect((await deliveries(hook.id)).length).toBe(1); // nothing more is queued for a disabled endpoint
   });
 
+  it('queues nothing while an endpoint is disabled, and resumes when it is enabled again', async () => {
+    const hook = await createWebhook({ eventTypes: ['dsync.group.created'] });
+    const setEnabled = (enabled: boolean) =>
+      graphql(t.url, t.sandboxKey, `mutation($id: ID!, $e: Boolean) { updateWebhook(id: $id, input: { enabled: $e }) { enabled } }`, { id: hook.id, e: enabled });
+    await setEnabled(false);
+    await dir.scim.post('/Groups', scimGroupBody());
+    await setEnabled(true);
+    const group = (await dir.scim.post('/Groups', scimGroupBody())).body;
+    const [delivery] = await deliveriesUntil(hook.id, (all) => all[0]?.status === 'SUCCEEDED');
+    expect((await deliveries(hook.id)).length).toBe(1);
+    expect(receiver.received.map((r) => r.event.data.after.id)).toEqual([group.id]);
+    expect(delivery.eventType).toBe('dsync.group.created');
+  });
+
   it('follows no redirect and reads at most 64 KiB of a response', async () => {
     const hook = await createWebhook({ eventTypes: ['dsync.group.created'] });
     receiver.respond = (n) => (n === 0 ? { status: 302, headers: { location: 'http://127.0.0.1:1/elsewhere' } } : { status: 200, body: 'y'.repeat(1_000_000) });
