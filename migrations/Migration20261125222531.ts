@@ -17,13 +17,13 @@ export class Migration20261125222531 extends Migration {
   select encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing
     substring(int8send(floor(extract(epoch from clock_timestamp()) * 1000)::bigint) from 3) from 1 for 6), 52, 1), 53, 1), 'hex')::uuid
 $$;`);
-    // Transactional outbox: every event row creates a delivery per matching enabled endpoint and queues its
-    // graphile-worker job, in the event's own transaction. (add_job is resolved when it runs; the app
-    // installs graphile-worker's schema at start, before any event can be written.)
+    // Transactional outbox: every event row creates a delivery per matching enabled endpoint and queues that
+    // endpoint's graphile-worker job (one per endpoint: the job key coalesces a transaction's events), in the
+    // event's own transaction. add_job is resolved when it runs; the app installs graphile-worker's schema at
+    // start, before any event can be written.
     this.addSql(`create function "events_enqueue_webhooks"() returns trigger language plpgsql as $$
 declare
   hook record;
-  delivery_id uuid;
 begin
   for hook in
     select w.id from webhooks w
@@ -31,10 +31,9 @@ begin
        and (w.organization_id is null or w.organization_id = new.organization_id)
        and (cardinality(w.event_types) = 0 or new.type = any(w.event_types))
   loop
-    delivery_id := dsync_uuid_v7();
     insert into webhook_deliveries (id, created_at, updated_at, webhook_id, event_id, event_type, status, attempts, attempt_count, next_attempt_at)
-      values (delivery_id, now(), now(), hook.id, new.id, new.type, 'pending', '[]', 0, now());
-    perform graphile_worker.add_job('deliver_webhook', json_build_object('deliveryId', delivery_id), job_key := delivery_id::text);
+      values (dsync_uuid_v7(), now(), now(), hook.id, new.id, new.type, 'pending', '[]', 0, now());
+    perform graphile_worker.add_job('deliver_webhooks', json_build_object('webhookId', hook.id), job_key := 'webhook:' || hook.id::text);
   end loop;
   return null;
 end

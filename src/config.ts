@@ -122,6 +122,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     throw new ConfigError(`Invalid configuration: ${variable} ${issue?.message ?? 'is invalid'}`);
   }
   const e = parsed.data;
+  if (e.WEBHOOK_STALE_LOCK_MS < 3 * e.WEBHOOK_TIMEOUT_MS) {
+    // A live job must never look stale: it runs for at most half the threshold plus one attempt.
+    throw new ConfigError('Invalid configuration: WEBHOOK_STALE_LOCK_MS must be at least 3 × WEBHOOK_TIMEOUT_MS');
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { LockMode } from '@mikro-orm/core';
+import { ForeignKeyConstraintViolationException, LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { changedFields, changedPaths } from '../events/changes.js';
 import type { EventScope, GroupSnapshot } from '../events/event-types.js';
@@ -78,12 +78,18 @@ async function addMembers(em: EntityManager, directoryId: string, groupId: strin
   const knownIds = new Set(known.map((row) => row.id));
   const unknown = ids.filter((id) => !knownIds.has(id));
   if (unknown.length > 0) throw new InvalidInputError(`members not found in this directory: ${unknown.join(', ')}`, 'members');
-  const rows = await em.execute<{ user_id: string }[]>(
-    `insert into group_members (group_id, user_id, created_at) select ?, id, now() from unnest(array[${placeholders(ids)}]::uuid[]) with ordinality as t(id, n)
-      order by n on conflict do nothing returning user_id`,
-    [groupId, ...ids],
-  );
-  return rows.map((row) => row.user_id);
+  try {
+    const rows = await em.execute<{ user_id: string }[]>(
+      `insert into group_members (group_id, user_id, created_at) select ?, id, now() from unnest(array[${placeholders(ids)}]::uuid[]) with ordinality as t(id, n)
+        order by n on conflict do nothing returning user_id`,
+      [groupId, ...ids],
+    );
+    return rows.map((row) => row.user_id);
+  } catch (error) {
+    // A user deleted between the check above and the insert (a concurrent DELETE /Users).
+    if (error instanceof ForeignKeyConstraintViolationException) throw new InvalidInputError('members not found in this directory (deleted meanwhile)', 'members');
+    throw error;
+  }
 }
 
 /** Removes the given members, or every member not in `keep`. Returns the ids removed. */

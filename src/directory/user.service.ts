@@ -124,26 +124,37 @@ export async function updateUser(
  */
 export async function deleteUser(em: EntityManager, scope: EventScope, id: string): Promise<void> {
   await em.transactional(async (tx) => {
+    // Lock order groups → user, as group writes take it (group row, then the user's key through the member
+    // insert); the other order could deadlock with a concurrent "add this user to a group".
+    const known = isUuid(id) ? await groupsOfUser(tx, id) : [];
+    if (known.length > 0) {
+      await tx.execute(`select id from directory_groups where id in (${known.map(() => '?').join(',')}) order by id for update`, known.map((g) => g.id));
+    }
     const user = await lockUser(tx, scope.directoryId, id);
     const groupRefs = await groupsOfUser(tx, user.id);
     const before = userSnapshot(user, scope, groupRefs);
-    if (groupRefs.length > 0) {
-      const groupIds = groupRefs.map((group) => group.id);
+    // The memberships actually removed (not a possibly stale read) are the source of the removal events.
+    const removed = new Set(
+      (await tx.execute<{ group_id: string }[]>('delete from group_members where user_id = ? returning group_id', [user.id])).map((row) => row.group_id),
+    );
+    const removedRefs = groupRefs.filter((ref) => removed.has(ref.id));
+    if (removedRefs.length > 0) {
+      const groupIds = removedRefs.map((group) => group.id);
       await tx.execute(
         `update directory_groups set version = version + 1, updated_at = now() where id in (${groupIds.map(() => '?').join(',')})`,
         groupIds,
         'run',
       );
       const groups = new Map((await tx.find(DirectoryGroup, { id: { $in: groupIds } }, { refresh: true })).map((g) => [g.id, g]));
-      let remaining = groupRefs;
-      for (const ref of groupRefs) {
+      let remaining = removedRefs;
+      for (const ref of removedRefs) {
         const group = groups.get(ref.id);
         if (!group) continue;
         remaining = remaining.filter((other) => other.id !== ref.id);
         recordEvent(tx, scope, 'dsync.group.user_removed', { user: userSnapshot(user, scope, remaining), group: groupSnapshot(group, scope) });
       }
     }
-    recordEvent(tx, scope, 'dsync.user.deleted', { before, after: null, changed: [] });
+    recordEvent(tx, scope, 'dsync.user.deleted', { before: { ...before, groups: removedRefs }, after: null, changed: [] });
     await tx.flush();
     await tx.nativeDelete(DirectoryUser, { id: user.id });
   });

@@ -45,6 +45,7 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
   let reading: Promise<void> | undefined;
   let readAgain = false;
   let reconnectTimer: NodeJS.Timeout | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
   let failures = 0;
 
   const publish = (event: DirectoryEvent) => {
@@ -79,7 +80,13 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
       return;
     }
     reading = readNew()
-      .catch((error: unknown) => logger.error({ err: error }, 'reading new events failed; retrying on the next notification'))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'reading new events failed; retrying');
+        retryTimer ??= setTimeout(() => {
+          retryTimer = undefined;
+          catchUp();
+        }, reconnectDelayMs * 4);
+      })
       .finally(() => {
         reading = undefined;
         if (readAgain) catchUp();
@@ -139,6 +146,7 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
     async close() {
       closed = true;
       clearTimeout(reconnectTimer);
+      clearTimeout(retryTimer);
       sinks.clear();
       await reading;
       const current = client;

@@ -112,7 +112,12 @@ export class EventStream implements AsyncIterableIterator<DirectoryEvent> {
       if (this.ended) return { value: undefined, done: true };
       if (this.head < this.queue.length) return { value: this.take(), done: false };
       if (this.mode === 'catch-up') {
-        await this.readPage();
+        try {
+          await this.readPage();
+        } catch (error) {
+          this.end(); // graphql-js does not call return() after a failed next()
+          throw error;
+        }
         continue;
       }
       await new Promise<void>((resolve) => {

@@ -60,6 +60,7 @@ export function deliverOnce(url: string, secret: string, message: OutgoingMessag
 
   return new Promise((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (fields: Partial<DeliveryAttempt>, retryAfterMs: number | null = null) => {
       if (settled) return;
       settled = true;
@@ -109,7 +110,7 @@ export function deliverOnce(url: string, secret: string, message: OutgoingMessag
       response.on('end', done);
       response.on('error', done);
     });
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       finish({ error: `timed out after ${options.timeoutMs} ms` });
       request.destroy();
     }, options.timeoutMs);

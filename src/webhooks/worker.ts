@@ -11,8 +11,6 @@ import { DELIVER_TASK, endpointJobKey } from './jobs.js';
 import type { UrlPolicy } from './url-guard.js';
 import { DeliveryStatus, type DeliveryAttempt } from './webhook.entity.js';
 
-/** Deliveries one endpoint's job claims at a time. */
-const BATCH_SIZE = 100;
 
 export interface WebhookWorkerOptions {
   readonly databaseUrl: string;
@@ -63,6 +61,8 @@ interface DeliveryJob {
   id: string;
   status: string;
   attempt_count: number;
+  /** The claimed lease, as PostgreSQL printed it (microseconds kept): settle only with our own lease. */
+  lease_until: string;
   url: string;
   secret_sealed: string;
   enabled: boolean;
@@ -93,6 +93,9 @@ function graphileLogger(logger: Logger): GraphileLogger {
  */
 export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorker {
   const { databaseUrl, fork, box, policy, logger, concurrency, retryDelaysMs, timeoutMs, staleLockMs, perEndpoint = 16, pollIntervalMs = 1_000, now = () => new Date() } = options;
+  // An attempt's lease outlives the attempt; a job run ends (and re-queues itself) long before its lock looks stale.
+  const leaseMs = 2 * timeoutMs + 5_000;
+  const runBudgetMs = Math.max(1_000, staleLockMs / 2 - timeoutMs);
   let runner: Runner | undefined;
   const secrets = new SecretCache(box);
   // Keep-alive connections to endpoints; each new connection's address is checked by the guarded lookup.
@@ -120,17 +123,27 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       `with updated as (
          update webhook_deliveries set status = $1::text, attempts = attempts || $2::jsonb, attempt_count = $3::int,
                 next_attempt_at = $4::timestamptz, lease_until = null, updated_at = now()
-          where id = $5::uuid and status = 'pending' returning webhook_id
+          where id = $5::uuid and status = 'pending' and lease_until = $8::timestamptz returning webhook_id
        )
        update webhooks set enabled = false, disabled_reason = $6::text, updated_at = now() where $7::boolean and id in (select webhook_id from updated)`,
-      [status, JSON.stringify([attempt]), attemptCount, nextAttemptAt, job.id, `the endpoint answered 410 Gone at ${attempt.attemptedAt}`, gone],
+      [status, JSON.stringify([attempt]), attemptCount, nextAttemptAt, job.id, `the endpoint answered 410 Gone at ${attempt.attemptedAt}`, gone, job.lease_until],
     );
   };
 
   const failWithoutAttempt = (query: Query, job: DeliveryJob, error: string) =>
     settle(query, job, { attemptedAt: now().toISOString(), statusCode: null, durationMs: 0, responseExcerpt: null, error, success: false }, null, true);
 
-  const attemptOne = async (query: Query, job: DeliveryJob) => {
+  const attemptOne = async (query: Query, job: DeliveryJob): Promise<void> => {
+    try {
+      await attemptOrFail(query, job);
+    } catch (error) {
+      logger.error({ err: error, deliveryId: job.id }, 'webhook attempt failed unexpectedly');
+      const message = error instanceof Error ? error.message : String(error);
+      await settle(query, job, { attemptedAt: now().toISOString(), statusCode: null, durationMs: 0, responseExcerpt: null, error: `internal error: ${message}`, success: false }, null);
+    }
+  };
+
+  const attemptOrFail = async (query: Query, job: DeliveryJob) => {
     if (!job.enabled) return failWithoutAttempt(query, job, `endpoint disabled${job.disabled_reason ? `: ${job.disabled_reason}` : ''}`);
     if (!job.event_id) return failWithoutAttempt(query, job, 'the event is no longer retained (EVENT_RETENTION_DAYS)');
     const event = toPublicEvent(toDirectoryEvent({ ...job, id: job.event_id }));
@@ -148,8 +161,11 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     const webhookId = typeof payload === 'object' && payload !== null && 'webhookId' in payload ? payload.webhookId : undefined;
     if (typeof webhookId !== 'string') return;
     const query: Query = (sql, values) => helpers.query(sql, values);
-    const leaseSeconds = (2 * timeoutMs + 5_000) / 1000;
-    for (;;) {
+    const leaseSeconds = leaseMs / 1000;
+    const started = Date.now();
+    // Each round claims only what it sends at once, so every lease outlives its attempt; the run stops after
+    // its time budget, well inside WEBHOOK_STALE_LOCK_MS, and the re-queue below continues the backlog.
+    while (Date.now() - started < runBudgetMs) {
       const { rows } = await helpers.query<DeliveryJob>(
         `with claimed as (
            update webhook_deliveries d set lease_until = now() + make_interval(secs => $2::float8)
@@ -157,25 +173,21 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
                             where webhook_id = $1::uuid and status = 'pending' and next_attempt_at <= now()
                               and (lease_until is null or lease_until < now())
                             order by next_attempt_at, id limit $3::int for update skip locked)
-           returning d.id, d.status, d.attempt_count, d.event_id as claimed_event_id, d.webhook_id
+           returning d.id, d.status, d.attempt_count, d.lease_until::text as lease_until, d.event_id as claimed_event_id, d.webhook_id
          )
-         select c.id, c.status, c.attempt_count, w.url, w.secret_sealed, w.enabled, w.disabled_reason,
+         select c.id, c.status, c.attempt_count, c.lease_until, w.url, w.secret_sealed, w.enabled, w.disabled_reason,
                 e.id as event_id, e.position, e.sequence, e.type, e.created_at, e.environment_id, e.organization_id, e.directory_id, e.data
            from claimed c join webhooks w on w.id = c.webhook_id left join events e on e.id = c.claimed_event_id
           order by c.id`,
-        [webhookId, leaseSeconds, BATCH_SIZE],
+        [webhookId, leaseSeconds, perEndpoint],
       );
       if (rows.length === 0) break;
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(perEndpoint, rows.length) }, async () => {
-          while (next < rows.length) await attemptOne(query, rows[next++] as DeliveryJob);
-        }),
-      );
-      if (rows.length < BATCH_SIZE) break;
+      await Promise.all(rows.map((row) => attemptOne(query, row)));
     }
     await helpers.query(
-      `select graphile_worker.add_job($1::text, json_build_object('webhookId', $2::text), run_at := greatest(at, now()), job_key := $3::text)
+      // preserve_run_at: a job queued meanwhile by a new event (due now) keeps its time.
+      `select graphile_worker.add_job($1::text, json_build_object('webhookId', $2::text), run_at := greatest(at, now()), job_key := $3::text,
+                                      job_key_mode := 'preserve_run_at')
          from (select min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at))) as at
                  from webhook_deliveries where webhook_id = $2::uuid and status = 'pending') due
         where at is not null`,

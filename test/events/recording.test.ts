@@ -128,6 +128,28 @@ describe('user events', () => {
   });
 });
 
+describe('deleting a user while groups change', () => {
+  it('neither deadlocks nor loses an event when the user is added to groups at the same time', async () => {
+    for (let round = 0; round < 5; round++) {
+      const id = await createUser();
+      const groups = await Promise.all([1, 2, 3].map(() => s.dir.scim.post('/Groups', scimGroupBody({ members: [{ value: id }] })).then((r) => r.body.id as string)));
+      const others = await Promise.all([1, 2].map(() => s.dir.scim.post('/Groups', scimGroupBody()).then((r) => r.body.id as string)));
+      const results = await Promise.all([
+        ...others.map((g) => s.dir.scim.patch(`/Groups/${g}`, scimPatch({ op: 'add', path: 'members', value: [{ value: id }] }))),
+        s.dir.scim.delete(`/Users/${id}`),
+        ...groups.map((g) => s.dir.scim.patch(`/Groups/${g}`, scimPatch({ op: 'replace', path: 'displayName', value: `renamed ${round}` }))),
+      ]);
+      // An add that ran after the delete finds no such user (400); nothing fails with 500.
+      expect(results.filter((r) => ![200, 204, 400].includes(r.status)).map((r) => [r.status, r.body])).toEqual([]);
+      const events = await eventsAbout(id);
+      const added = events.filter((e) => e.type === 'dsync.group.user_added').map((e) => e.data.group.id);
+      const removed = events.filter((e) => e.type === 'dsync.group.user_removed').map((e) => e.data.group.id);
+      expect(removed.sort()).toEqual(added.sort()); // every membership that existed was removed exactly once
+      expect(events.at(-1)?.type).toBe('dsync.user.deleted');
+    }
+  });
+});
+
 describe('group events', () => {
   it('records dsync.group.created, then one user_added per initial member', async () => {
     const [u1, u2] = [await createUser(), await createUser()];

@@ -30,7 +30,7 @@ beforeAll(async () => {
     ENCRYPTION_KEY: '11'.repeat(32),
     WEBHOOK_RETRY_DELAYS: '200ms,500ms,1s,2s,2s,2s',
     WEBHOOK_POLL_INTERVAL_MS: '100',
-    WEBHOOK_STALE_LOCK_MS: '2000',
+    WEBHOOK_STALE_LOCK_MS: '3000',
     WEBHOOK_TIMEOUT_MS: '1000', // attempt leases last 2 × timeout + 5 s
   };
 });
