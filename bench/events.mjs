@@ -41,7 +41,7 @@ function freePort() {
 async function startServer(databaseUrl) {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', PUBLIC_URL: `http://127.0.0.1:${port}` },
+    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', PUBLIC_URL: `http://127.0.0.1:${port}`, ENCRYPTION_KEY: '33'.repeat(32) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';
