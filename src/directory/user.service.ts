@@ -128,7 +128,10 @@ export async function deleteUser(em: EntityManager, scope: EventScope, id: strin
     // insert); the other order could deadlock with a concurrent "add this user to a group".
     const known = isUuid(id) ? await groupsOfUser(tx, id) : [];
     if (known.length > 0) {
-      await tx.execute(`select id from directory_groups where id in (${known.map(() => '?').join(',')}) order by id for update`, known.map((g) => g.id));
+      await tx.execute(
+        `select id from directory_groups where directory_id = ? and id in (${known.map(() => '?').join(',')}) order by id for update`,
+        [scope.directoryId, ...known.map((g) => g.id)],
+      );
     }
     const user = await lockUser(tx, scope.directoryId, id);
     const groupRefs = await groupsOfUser(tx, user.id);

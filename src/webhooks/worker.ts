@@ -59,7 +59,6 @@ class SecretCache {
 /** A delivery with its endpoint and event, as one row. */
 interface DeliveryJob {
   id: string;
-  status: string;
   attempt_count: number;
   /** The claimed lease, as PostgreSQL printed it (microseconds kept): settle only with our own lease. */
   lease_until: string;
@@ -87,9 +86,10 @@ function graphileLogger(logger: Logger): GraphileLogger {
 }
 
 /**
- * Webhook delivery on graphile-worker (a PostgreSQL job queue): one job per delivery, queued in the event's
- * transaction by the `events_enqueue_webhooks` trigger. A job sends one attempt; a failed attempt is recorded
- * and the next one queued with `run_at` from WEBHOOK_RETRY_DELAYS (or Retry-After), in one transaction.
+ * Webhook delivery on graphile-worker (a PostgreSQL job queue): one job per endpoint, queued in the event's
+ * transaction by the `events_enqueue_webhooks` trigger. The job sends the endpoint's due deliveries in leased
+ * rounds; a failed attempt is recorded with its next time from WEBHOOK_RETRY_DELAYS (or Retry-After), and the
+ * job re-queues itself for the earliest delivery still pending.
  */
 export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorker {
   const { databaseUrl, fork, box, policy, logger, concurrency, retryDelaysMs, timeoutMs, staleLockMs, perEndpoint = 16, pollIntervalMs = 1_000, now = () => new Date() } = options;
@@ -130,8 +130,10 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     );
   };
 
-  const failWithoutAttempt = (query: Query, job: DeliveryJob, error: string) =>
-    settle(query, job, { attemptedAt: now().toISOString(), statusCode: null, durationMs: 0, responseExcerpt: null, error, success: false }, null, true);
+  /** An attempt that never reached the endpoint. */
+  const unsent = (error: string): DeliveryAttempt => ({ attemptedAt: now().toISOString(), statusCode: null, durationMs: 0, responseExcerpt: null, error, success: false });
+
+  const failWithoutAttempt = (query: Query, job: DeliveryJob, error: string) => settle(query, job, unsent(error), null, true);
 
   const attemptOne = async (query: Query, job: DeliveryJob): Promise<void> => {
     try {
@@ -139,7 +141,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     } catch (error) {
       logger.error({ err: error, deliveryId: job.id }, 'webhook attempt failed unexpectedly');
       const message = error instanceof Error ? error.message : String(error);
-      await settle(query, job, { attemptedAt: now().toISOString(), statusCode: null, durationMs: 0, responseExcerpt: null, error: `internal error: ${message}`, success: false }, null);
+      await settle(query, job, unsent(`internal error: ${message}`), null);
     }
   };
 
@@ -173,9 +175,9 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
                             where webhook_id = $1::uuid and status = 'pending' and next_attempt_at <= now()
                               and (lease_until is null or lease_until < now())
                             order by next_attempt_at, id limit $3::int for update skip locked)
-           returning d.id, d.status, d.attempt_count, d.lease_until::text as lease_until, d.event_id as claimed_event_id, d.webhook_id
+           returning d.id, d.attempt_count, d.lease_until::text as lease_until, d.event_id as claimed_event_id, d.webhook_id
          )
-         select c.id, c.status, c.attempt_count, c.lease_until, w.url, w.secret_sealed, w.enabled, w.disabled_reason,
+         select c.id, c.attempt_count, c.lease_until, w.url, w.secret_sealed, w.enabled, w.disabled_reason,
                 e.id as event_id, e.position, e.sequence, e.type, e.created_at, e.environment_id, e.organization_id, e.directory_id, e.data
            from claimed c join webhooks w on w.id = c.webhook_id left join events e on e.id = c.claimed_event_id
           order by c.id`,
