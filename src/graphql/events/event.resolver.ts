@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, ID, Query, Resolver, Root, Subscription, type Subscribe
 import { findDirectoryOrFail } from '../../directory/directory.service.js';
 import { InvalidInputError, NotFoundError } from '../../directory/errors.js';
 import { findOrganizationOrFail } from '../../directory/organization.service.js';
-import { pageSize, type PageArgs as Paging } from '../../directory/pagination.js';
+import { pageSize } from '../../directory/pagination.js';
 import {
   checkEventFilter,
   countEvents,
@@ -15,7 +15,7 @@ import {
 } from '../../events/event-log.js';
 import type { DirectoryEvent } from '../../events/event-types.js';
 import { EventStream } from '../../events/stream.js';
-import { PageArgs } from '../connection.js';
+import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
 import { EventConnection, EventFilter, EventNode, ProvisioningEventsArgs, toEventNode } from './event.type.js';
 
@@ -65,21 +65,12 @@ export class EventResolver {
   ): Promise<EventConnection> {
     const query: EventQuery = { ...filter, environmentId: ctx.viewer.environmentId };
     await checkScope(ctx, query);
-    const paging: Paging = page;
-    const first = pageSize(paging.first);
-    const after = paging.after ? await positionAfterEvent(ctx.em, ctx.viewer.environmentId, paging.after, retentionCutoff(ctx)) : 0;
+    const first = pageSize(page.first);
+    const after = page.after ? await positionAfterEvent(ctx.em, ctx.viewer.environmentId, page.after, retentionCutoff(ctx)) : 0;
     const [rows, totalCount] = await Promise.all([readEventsAfter(ctx.em.fork(), query, after, first + 1), countEvents(ctx.em.fork(), query)]);
     const items = rows.slice(0, first);
-    return {
-      edges: items.map((event) => ({ cursor: event.id, node: toEventNode(event) })),
-      pageInfo: {
-        hasNextPage: rows.length > first,
-        hasPreviousPage: after > 0,
-        startCursor: items[0]?.id ?? null,
-        endCursor: items.at(-1)?.id ?? null,
-      },
-      totalCount,
-    };
+    // Cursors are event ids, so `after` also takes an id from a subscription or a webhook.
+    return toConnection({ items, totalCount, hasNextPage: rows.length > first, hasPreviousPage: after > 0, cursorOf: (event) => event.id }, toEventNode);
   }
 
   @Query(() => EventNode, { nullable: true, description: 'NOT_FOUND when no such event is in your environment.' })

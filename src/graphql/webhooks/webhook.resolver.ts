@@ -55,11 +55,7 @@ export class WebhookResolver {
     const first = pageSize(args.first);
     if (args.after && !isUuid(args.after)) throw new InvalidInputError('after is not a cursor returned by this API', 'after');
     const page = await listDeliveries(ctx.em, webhook.id, args.filter ?? {}, first, args.after ?? null);
-    return {
-      edges: page.items.map((delivery) => ({ cursor: delivery.id, node: toDeliveryNode(delivery) })),
-      pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: Boolean(args.after), startCursor: page.items[0]?.id ?? null, endCursor: page.items.at(-1)?.id ?? null },
-      totalCount: page.totalCount,
-    };
+    return toConnection({ ...page, hasPreviousPage: Boolean(args.after), cursorOf: (delivery) => delivery.id }, toDeliveryNode);
   }
 
   @Mutation(() => WebhookWithSecret, { description: 'The signing secret is returned once.' })

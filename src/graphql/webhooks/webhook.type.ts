@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DeliveryStatus, type DeliveryAttempt, type WebhookDelivery, type WebhookEndpoint } from '../../webhooks/webhook.entity.js';
-import { Connection } from '../connection.js';
+import { Connection, PageArgs } from '../connection.js';
 import { DateTimeScalar } from '../scalars.js';
 
 registerEnumType(DeliveryStatus, { name: 'WebhookDeliveryStatus', description: 'pending: queued or waiting for a retry.' });
@@ -180,13 +180,7 @@ export class WebhookDeliveryFilter {
 }
 
 @ArgsType()
-export class DeliveriesArgs {
+export class DeliveriesArgs extends PageArgs {
   @Field(() => WebhookDeliveryFilter, { nullable: true })
   filter?: WebhookDeliveryFilter | null;
-
-  @Field(() => Int, { nullable: true, description: 'Page size, 0 to 100 (default 20).' })
-  first?: number | null;
-
-  @Field(() => String, { nullable: true, description: 'An endCursor from a previous page.' })
-  after?: string | null;
 }
