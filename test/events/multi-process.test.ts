@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
 import pg from 'pg';
-import { allEvents, connectedClient, subscribeEvents, type EventPayload } from '../fixtures/events.js';
+import { allEvents, connectedClient, lastEventId as lastEventIdOf, subscribeEvents, type EventPayload } from '../fixtures/events.js';
 import { createTestDirectory, scimClient, scimUserBody, type ScimClient, type TestDirectory } from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
@@ -42,9 +42,7 @@ async function subscription(variables: Record<string, unknown>) {
   return subscribeEvents(client, variables);
 }
 
-async function lastEventId(): Promise<string | null> {
-  return (await allEvents(subscriber.url, subscriber.sandboxKey, { directoryId: dir.directoryId })).at(-1)?.id ?? null;
-}
+const lastEventId = () => lastEventIdOf(subscriber.url, subscriber.sandboxKey, dir.directoryId);
 
 describe('events across server processes', () => {
   it('a subscription on one process receives the SCIM writes sent to another', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
 import { createDeferred } from '../fixtures/deferred.js';
-import { allEvents, connectedClient, eventsPage, type EventPayload } from '../fixtures/events.js';
+import { allEvents, connectedClient, eventsPage, subscriptionErrors, type EventPayload } from '../fixtures/events.js';
 import { createTestDirectory, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -22,17 +22,12 @@ afterAll(async () => {
   await t.close();
 });
 
-async function subscriptionError(variables: Record<string, unknown>): Promise<unknown> {
-  const failed = createDeferred<unknown>();
-  client.subscribe(
-    {
-      query: 'subscription($directoryId: ID, $after: String, $afterSequence: Int) { provisioningEvents(directoryId: $directoryId, after: $after, afterSequence: $afterSequence) { id } }',
-      variables,
-    },
-    { next: (value) => failed.resolve(value.errors), error: failed.resolve, complete: () => undefined },
+const subscriptionError = (variables: Record<string, unknown>) =>
+  subscriptionErrors(
+    client,
+    'subscription($directoryId: ID, $after: String, $afterSequence: Int) { provisioningEvents(directoryId: $directoryId, after: $after, afterSequence: $afterSequence) { id } }',
+    variables,
   );
-  return failed.promise;
-}
 
 describe('event retention', () => {
   it('purges events older than EVENT_RETENTION_DAYS; resuming before them is CURSOR_EXPIRED', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
 import { createDeferred } from '../fixtures/deferred.js';
-import { allEvents, connectedClient, subscribeEvents, waitFor, type EventPayload } from '../fixtures/events.js';
+import { allEvents, connectedClient, lastEventId as lastEventIdOf, subscribeEvents, subscriptionErrors, waitFor, type EventPayload } from '../fixtures/events.js';
 import { graphql } from '../fixtures/graphql.js';
 import { createTestDirectory, scimGroupBody, scimPatch, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
 import { wsClient } from '../fixtures/ws.js';
@@ -27,11 +27,8 @@ async function client(key = t.sandboxKey, onClose?: (event: { code: number; reas
   return connected;
 }
 
-/** The id of the newest event of a directory: subscribing `after` it sees every later change, race-free. */
-async function lastEventId(directory: TestDirectory = dir): Promise<string | null> {
-  const events = await allEvents(t.url, t.sandboxKey, { directoryId: directory.directoryId });
-  return events.at(-1)?.id ?? null;
-}
+/** The newest event of a directory (the test's own by default). */
+const lastEventId = (directory: TestDirectory = dir) => lastEventIdOf(t.url, t.sandboxKey, directory.directoryId);
 
 const events = (received: { provisioningEvents: EventPayload }[]) => received.map((r) => r.provisioningEvents);
 
@@ -113,12 +110,8 @@ describe('subscription provisioningEvents', () => {
     const production = await client(t.productionKey);
     const after = await lastEventId();
     for (const variables of [{ organizationId: dir.organizationId }, { directoryId: dir.directoryId }, { after }]) {
-      const failed = createDeferred<unknown>();
-      production.subscribe(
-        { query: `subscription($organizationId: ID, $directoryId: ID, $after: String) { provisioningEvents(organizationId: $organizationId, directoryId: $directoryId, after: $after) { id } }`, variables },
-        { next: (value) => failed.resolve(value.errors), error: failed.resolve, complete: () => undefined },
-      );
-      expect(await failed.promise).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })]);
+      const query = `subscription($organizationId: ID, $directoryId: ID, $after: String) { provisioningEvents(organizationId: $organizationId, directoryId: $directoryId, after: $after) { id } }`;
+      expect(await subscriptionErrors(production, query, variables)).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })]);
     }
   });
 
@@ -137,15 +130,8 @@ describe('subscription provisioningEvents', () => {
     ['an after that is not an event', { after: '0190f0b8-0000-7000-8000-000000000000' }, 'CURSOR_EXPIRED'],
     ['an unknown after id', { after: '0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a' }, 'NOT_FOUND'],
   ])('rejects %s with a clear error', async (_name, variables, code) => {
-    const failed = createDeferred<unknown>();
-    (await client()).subscribe(
-      {
-        query: `subscription($types: [String!], $after: String, $afterSequence: Int) { provisioningEvents(types: $types, after: $after, afterSequence: $afterSequence) { id } }`,
-        variables,
-      },
-      { next: (value) => failed.resolve(value.errors), error: failed.resolve, complete: () => undefined },
-    );
-    expect(await failed.promise).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code }) })]);
+    const query = `subscription($types: [String!], $after: String, $afterSequence: Int) { provisioningEvents(types: $types, after: $after, afterSequence: $afterSequence) { id } }`;
+    expect(await subscriptionErrors(await client(), query, variables)).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code }) })]);
   });
 });
 
@@ -164,8 +150,6 @@ describe('graphql-ws authentication', () => {
     const created = (await graphql(t.url, t.sandboxKey, `mutation { createApiKey(name: "ws") { secret apiKey { id } } }`)).data?.['createApiKey'];
     const c = await client(created.secret);
     await graphql(t.url, t.sandboxKey, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: created.apiKey.id });
-    const failed = createDeferred<unknown>();
-    c.subscribe({ query: 'subscription { provisioningEvents { id } }' }, { next: () => undefined, error: failed.resolve, complete: () => undefined });
-    expect(await failed.promise).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
+    expect(await subscriptionErrors(c, 'subscription { provisioningEvents { id } }')).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
   });
 });
