@@ -5,18 +5,13 @@
 // events reach A only through LISTEN/NOTIFY. Latency is commit → receipt: the commit trigger stamps
 // `committed_at` (clock_timestamp()), the subscriber stamps arrival; same machine, same clock.
 // Prints a Markdown report for bench/RESULTS.md.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { dropDatabase, ensureDatabase, withDatabase } from '../dist/src/db/database.js';
-import { startEmbeddedPostgres } from '../dist/src/db/embedded-postgres.js';
+import { graphqlClient, openBenchDatabase, percentile, startServer } from './lib.mjs';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
 const DIRECTORIES = Number(process.env.BENCH_DIRECTORIES ?? 100);
@@ -25,63 +20,16 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 /** `directory`: each subscriber watches one directory; `environment`: every subscriber gets every event. */
 const MODE = process.env.BENCH_MODE ?? 'directory';
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function startServer(databaseUrl) {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', PUBLIC_URL: `http://127.0.0.1:${port}`, ENCRYPTION_KEY: '33'.repeat(32) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  await new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (stdout.includes('dsync is up')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  const key = /sandbox\s+(dsk_\S+)/.exec(stdout)?.[1];
-  return { child, url: `http://127.0.0.1:${port}`, key };
-}
-
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 async function main() {
-  let embedded;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dsync-bench-events-'));
-    embedded = await startEmbeddedPostgres({ dataDir, port: 55_000 + Math.floor(Math.random() * 5_000), ephemeral: true });
-    serverUrl = embedded.url;
-  }
-  const databaseUrl = withDatabase(serverUrl, `dsync_bench_events_${Date.now()}`);
-  await ensureDatabase(databaseUrl);
-
-  const a = await startServer(databaseUrl); // subscriptions
-  const b = await startServer(databaseUrl); // SCIM writes
+  const database = await openBenchDatabase('bench-events');
+  const databaseUrl = database.url;
+  const env = { NODE_ENV: 'production', ENCRYPTION_KEY: '33'.repeat(32) };
+  const a = await startServer(databaseUrl, env); // subscriptions
+  const b = await startServer(databaseUrl, env); // SCIM writes
   const key = a.key;
-  const gql = async (query, variables) => {
-    const res = await fetch(`${a.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = await res.json();
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
+  const gql = graphqlClient(a.url, key);
   const org = (await gql('mutation { createOrganization(input: { name: "Bench" }) { id } }')).createOrganization;
   const directories = [];
   for (let i = 0; i < DIRECTORIES; i++) {
@@ -142,12 +90,9 @@ async function main() {
   const expected = MODE === 'environment' ? committed.size * SUBSCRIBERS : committed.size * (SUBSCRIBERS / DIRECTORIES);
 
   for (const client of clients) await client.dispose();
-  for (const server of [a, b]) {
-    server.child.kill('SIGTERM');
-    await new Promise((resolve) => server.child.on('exit', resolve));
-  }
-  await dropDatabase(databaseUrl);
-  await embedded?.stop();
+  await a.stop();
+  await b.stop();
+  await database.close();
 
   const fmt = (n) => n.toFixed(1);
   console.log(`${SUBSCRIBERS} graphql-ws subscribers on process A (${MODE === 'environment' ? 'each on the whole environment' : `${SUBSCRIBERS / DIRECTORIES} per directory, ${DIRECTORIES} directories`}); ` +

@@ -2,23 +2,16 @@
 // DATABASE_URL). Loopback only; every loop is bounded. Prints a Markdown table for bench/RESULTS.md.
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../dist/src/app.js';
 import { loadConfig } from '../dist/src/config.js';
-import { ensureDatabase, dropDatabase, withDatabase } from '../dist/src/db/database.js';
-import { startEmbeddedPostgres } from '../dist/src/db/embedded-postgres.js';
 import { createLogger } from '../dist/src/lib/logger.js';
+import { graphqlClient, openBenchDatabase, percentile } from './lib.mjs';
 
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 500);
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 /** Runs `count` calls of `fn(i)` with `concurrency` in flight; returns wall time and per-call latencies. */
 async function run(count, concurrency, fn) {
@@ -41,28 +34,13 @@ async function run(count, concurrency, fn) {
 }
 
 async function main() {
-  let embedded;
-  let dataDir;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'dsync-bench-'));
-    embedded = await startEmbeddedPostgres({ dataDir, port: 55_000 + Math.floor(Math.random() * 5_000), ephemeral: true });
-    serverUrl = embedded.url;
-  }
-  const databaseUrl = withDatabase(serverUrl, `dsync_bench_${Date.now()}`);
-  await ensureDatabase(databaseUrl);
+  const database = await openBenchDatabase('bench');
+  const databaseUrl = database.url;
   const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' });
   const app = await createApp({ config, logger: createLogger('silent'), databaseUrl, encryptionKey: randomBytes(32) });
   const base = await app.listen(0, '127.0.0.1');
   const key = app.bootstrapKeys[0].apiKey;
-  const gql = async (query, variables) => {
-    const res = await fetch(`${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await res.json()).data;
-  };
+  const gql = graphqlClient(base, key);
   const org = (await gql('mutation { createOrganization(input: { name: "Bench" }) { id } }')).createOrganization;
   const dir = (
     await gql('mutation($o: ID!) { createDirectory(input: { organizationId: $o, name: "bench", provider: OKTA }) { token directory { id } } }', { o: org.id })
@@ -144,9 +122,7 @@ async function main() {
   const rss = process.memoryUsage().rss;
 
   await app.close();
-  await dropDatabase(databaseUrl);
-  await embedded?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await database.close();
 
   console.log(`Directory of ${USERS} users, ${CONCURRENCY} concurrent clients, Node ${process.version}, ${os.cpus().length} cores\n`);
   console.log('| operation | requests | concurrency | req/s | p50 ms | p99 ms |');

@@ -4,40 +4,21 @@
 // Burst: 10,000 `dsync.group.user_added` events committed within a few transactions (group PATCHes adding
 // 1,000 members each) → deliveries/s while the queue drains. Steady: events at a fixed rate below capacity
 // → latency from commit (the commit trigger's `committed_at`) to receipt. Prints Markdown for RESULTS.md.
-import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { dropDatabase, ensureDatabase, withDatabase } from '../dist/src/db/database.js';
-import { startEmbeddedPostgres } from '../dist/src/db/embedded-postgres.js';
+import { graphqlClient, openBenchDatabase, percentile, startServer } from './lib.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 200); // events per second
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 20);
 const BATCH = 1_000;
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function main() {
-  let embedded;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: await mkdtemp(path.join(os.tmpdir(), 'dsync-bench-wh-')), port: 55_000 + Math.floor(Math.random() * 5_000), ephemeral: true });
-    serverUrl = embedded.url;
-  }
-  const databaseUrl = withDatabase(serverUrl, `dsync_bench_webhooks_${Date.now()}`);
-  await ensureDatabase(databaseUrl);
+  const database = await openBenchDatabase('bench-webhooks');
+  const databaseUrl = database.url;
 
   // The receiver: records arrival time per webhook-id.
   const arrivals = new Map();
@@ -54,27 +35,10 @@ async function main() {
   await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const receiverUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
 
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, ['dist/src/main.js'], {
-    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, LOG_LEVEL: 'warn', ENCRYPTION_KEY: '22'.repeat(32), ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}), ...(process.env.WEBHOOK_WORKERS ? { WEBHOOK_WORKERS: process.env.WEBHOOK_WORKERS } : {}) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  await new Promise((resolve, reject) => {
-    server.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (stdout.includes('dsync is up')) resolve();
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  const key = /sandbox\s+(dsk_\S+)/.exec(stdout)[1];
-  const gql = async (query, variables) => {
-    const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query, variables }) });
-    const body = await res.json();
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
+  // Development mode: the receiver is on loopback, which the production SSRF guard refuses.
+  const server = await startServer(databaseUrl, { ENCRYPTION_KEY: '22'.repeat(32), ...(process.env.WEBHOOK_WORKERS ? { WEBHOOK_WORKERS: process.env.WEBHOOK_WORKERS } : {}) });
+  const base = server.url;
+  const gql = graphqlClient(base, server.key);
   const org = (await gql('mutation { createOrganization(input: { name: "Bench" }) { id } }')).createOrganization;
   const dir = (await gql('mutation($o: ID!) { createDirectory(input: { organizationId: $o, name: "b", provider: OKTA }) { token directory { id } } }', { o: org.id })).createDirectory;
   const scim = async (method, p, body) => {
@@ -127,11 +91,9 @@ async function main() {
   const latencies = steadyIds.map((id) => arrivals.get(id) - committed.get(id)).sort((a, b) => a - b);
   await db.end();
 
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.on('exit', resolve));
+  await server.stop();
   receiver.close();
-  await dropDatabase(databaseUrl);
-  await embedded?.stop();
+  await database.close();
 
   console.log(`One server process (default WEBHOOK_WORKERS${process.env.WEBHOOK_WORKERS ? `=${process.env.WEBHOOK_WORKERS}` : ''}), receiver in the bench process answering 200; Node ${process.version}, ${os.cpus().length} cores\n`);
   console.log('| measure | value |\n|---|---:|');
