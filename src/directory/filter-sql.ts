@@ -35,6 +35,11 @@ export interface FilterSchema {
   readonly special?: (alias: string, path: string, op: CompareOp, value: FilterValue) => SqlCondition | undefined;
 }
 
+/** `table[key]` only for the table's own entries: request text never reaches inherited members. */
+function own<T>(table: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 const SEGMENT = /^[A-Za-z0-9_$:.-]+$/;
 
 function jsonPathLiteral(path: readonly string[]): string {
@@ -82,7 +87,8 @@ function compareColumn(column: Column, alias: string, op: CompareOp, value: Filt
       throw new InvalidInputError('a dateTime attribute needs an ISO 8601 date-time value', 'filter');
     }
     if (op === 'co' || op === 'sw' || op === 'ew') throw new InvalidInputError(`"${op}" does not apply to dateTime attributes`, 'filter');
-    const sqlOp = op === 'eq' ? '=' : op === 'ne' ? '<>' : ORDER[op];
+    const sqlOp = op === 'eq' ? '=' : op === 'ne' ? '<>' : own(ORDER, op);
+    if (!sqlOp) throw new InvalidInputError(`"${op}" does not apply to dateTime attributes`, 'filter');
     return { sql: `${expr} ${sqlOp} ?::timestamptz`, params: [new Date(value).toISOString()] };
   }
   if (column.kind === 'uuid') {
@@ -101,8 +107,9 @@ function compareJson(json: string, op: CompareOp, value: FilterValue, caseExact:
     return compareText(text, op, String(value), true);
   }
   if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new InvalidInputError('a number in a filter must be finite', 'filter');
     const numeric = `(case when jsonb_typeof(${json}) = 'number' then (${json} #>> '{}')::numeric end)`;
-    const sqlOp = op === 'eq' ? '=' : op === 'ne' ? '<>' : op in ORDER ? ORDER[op as keyof typeof ORDER] : undefined;
+    const sqlOp = op === 'eq' ? '=' : op === 'ne' ? '<>' : own(ORDER, op);
     if (!sqlOp) throw new InvalidInputError(`"${op}" does not apply to numbers`, 'filter');
     return { sql: `${numeric} ${sqlOp} ?`, params: [value] };
   }
@@ -153,7 +160,7 @@ function jsonAt(scope: Scope, path: readonly string[]): string {
 function compileLeaf(filter: Extract<ResourceFilter, { kind: 'present' | 'compare' }>, scope: Scope): SqlCondition {
   const key = filter.path.join('.').toLowerCase();
   const columns = scope.element ? scope.element.columns : scope.schema.columns;
-  const column = columns[key];
+  const column = own(columns, key);
   if (filter.kind === 'present') {
     if (column) return { sql: `${column.sql(scope.alias)} is not null`, params: [] };
     if (scope.element && !scope.element.json) return { sql: 'false', params: [] };
@@ -170,10 +177,10 @@ function compileLeaf(filter: Extract<ResourceFilter, { kind: 'present' | 'compar
 
 function compileHas(attribute: string, inner: ResourceFilter, scope: Scope): SqlCondition {
   if (scope.element) throw new InvalidInputError('value filters cannot be nested', 'filter');
-  const relation = scope.schema.relations[attribute.toLowerCase()];
+  const relation = own(scope.schema.relations, attribute.toLowerCase());
   // Each `exists` is its own SQL scope, so one alias serves every value filter.
   const element = 'el';
-  const fast = scope.schema.arrayColumns?.[attribute.toLowerCase()];
+  const fast = own(scope.schema.arrayColumns, attribute.toLowerCase());
   if (fast && inner.kind === 'compare' && inner.op === 'eq' && typeof inner.value === 'string' && inner.path.join('.').toLowerCase() === 'value') {
     return { sql: `${fast.sql(scope.alias)} @> array[?]::text[]`, params: [inner.value.toLowerCase()] };
   }
@@ -197,7 +204,7 @@ export function filterToSql(filter: ResourceFilter, alias: string, schema: Filte
 
 /** The ORDER BY expression for `sort`: a column when the attribute has one, else the raw JSON text. */
 export function sortExpression(sort: SortSpec, alias: string, schema: FilterSchema): string {
-  const column = schema.columns[sort.path.join('.').toLowerCase()];
+  const column = own(schema.columns, sort.path.join('.').toLowerCase());
   if (column) return column.kind === 'uuid' ? `${column.sql(alias)}::text` : column.sql(alias);
   const text = `(${alias}.${schema.rawColumn} #>> ${jsonPathLiteral(sort.path)})`;
   return sort.caseExact ? text : `lower(${text})`;

@@ -26,6 +26,7 @@ function valueKind(attribute: AttributeDefinition | undefined, value: unknown): 
 }
 
 function checkValue(attribute: AttributeDefinition | undefined, op: string, value: unknown, path: string): void {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw invalid(`the number compared with ${path} is out of range`);
   if (attribute?.type === 'dateTime' && (typeof value !== 'string' || Number.isNaN(Date.parse(value)))) {
     throw invalid(`${path} is a dateTime: compare it with a quoted ISO 8601 date-time`);
   }
@@ -119,5 +120,11 @@ export function parseScimFilter(kind: ResourceKind, text: string): ResourceFilte
   } catch (error) {
     throw invalid(`filter ${JSON.stringify(text)} is not valid SCIM filter syntax: ${error instanceof Error ? error.message : 'parse error'}`);
   }
-  return convert(kind, ast);
+  try {
+    return convert(kind, ast);
+  } catch (error) {
+    // A bad attribute name inside a filter is a bad filter (RFC 7644 §3.12).
+    if (error instanceof ScimError && error.scimType === 'invalidPath') throw invalid(error.message);
+    throw error;
+  }
 }

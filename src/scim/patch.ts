@@ -2,7 +2,8 @@ import { scimPatch, ScimError as PatchLibraryError, type ScimPatchOperation } fr
 import type { MemberChange } from '../directory/group.service.js';
 import { isObject } from '../lib/is-object.js';
 import { ScimError, type ScimType } from './errors.js';
-import { resolvePath, type ResourceKind } from './paths.js';
+import { parseScimFilter } from './filter.js';
+import { checkValueKey, resolvePath, subAttribute, type ResourceKind } from './paths.js';
 import { memberIds, type ScimResource } from './resources.js';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -47,11 +48,27 @@ function joinSegments(segments: readonly string[]): string {
   return segments.join('.');
 }
 
-/** `name.givenName`, `urn:…:User:manager`, `emails[type eq "work"].value`: canonical names, filter kept. */
+/** `attribute[filter]` or `attribute[filter].sub` (RFC 7644 §3.5.2 valuePath). */
+const VALUE_PATH = /^([^[\]]+)\[([^[\]]+)\](?:\.([^[\].]+))?$/;
+
+/**
+ * `name.givenName`, `urn:…:User:manager`, `emails[type eq "work"].value`: canonical names of known
+ * attributes. Every name, the value filter included, is checked against the schemas and the attribute-name
+ * grammar before scim-patch walks the path.
+ */
 function canonicalPath(kind: ResourceKind, path: string): string {
-  const bracket = path.indexOf('[');
-  if (bracket < 0) return joinSegments(resolvePath(kind, path).segments);
-  return `${joinSegments(resolvePath(kind, path.slice(0, bracket)).segments)}${path.slice(bracket)}`;
+  if (!path.includes('[')) return joinSegments(resolvePath(kind, path).segments);
+  const match = VALUE_PATH.exec(path);
+  if (!match) throw new ScimError(400, `${JSON.stringify(path)} is not a valid attribute path`, 'invalidPath');
+  const [, attribute = '', filter = '', sub] = match;
+  const resolved = resolvePath(kind, attribute);
+  try {
+    parseScimFilter(kind, `${attribute}[${filter}]`);
+  } catch (error) {
+    throw new ScimError(400, `the value filter of ${JSON.stringify(path)} is invalid: ${(error as Error).message}`, 'invalidPath');
+  }
+  const subName = sub === undefined ? '' : `.${subAttribute(kind, attribute, sub)?.name ?? sub}`;
+  return `${joinSegments(resolved.segments)}[${filter}]${subName}`;
 }
 
 function checkWritable(kind: ResourceKind, path: string): void {
@@ -85,6 +102,15 @@ function expandNoPath(kind: ResourceKind, operation: PatchOperation, id: string)
   return expanded;
 }
 
+/** A deep copy whose objects have no prototype (resources are JSON: objects, arrays and scalars). */
+function withoutPrototypes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPrototypes);
+  if (!isObject(value)) return value;
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const [key, item] of Object.entries(value)) copy[key] = withoutPrototypes(item);
+  return copy;
+}
+
 function libraryError(error: unknown): never {
   if (error instanceof PatchLibraryError) {
     const scimType = (error as { scimCode?: string }).scimCode as ScimType | undefined;
@@ -105,7 +131,9 @@ export function applyToResource(kind: ResourceKind, resource: ScimResource, oper
     }
   }
   try {
-    return scimPatch(resource as never, ops, { mutateDocument: false, treatMissingAsAdd: false }) as ScimResource;
+    // A prototype-less copy: even a path that got past the checks has no Object.prototype to walk into.
+    const patched = scimPatch(withoutPrototypes(resource) as never, ops, { mutateDocument: true, treatMissingAsAdd: false });
+    return JSON.parse(JSON.stringify(patched)) as ScimResource; // plain objects again, for comparison and storage
   } catch (error) {
     return libraryError(error);
   }
@@ -114,6 +142,8 @@ export function applyToResource(kind: ResourceKind, resource: ScimResource, oper
 function toLibraryOp(kind: ResourceKind, operation: PatchOperation): ScimPatchOperation {
   const path = canonicalPath(kind, operation.path ?? '');
   checkWritable(kind, path);
+  // scim-patch splits the keys of an object value into paths and walks them too.
+  if (isObject(operation.value)) for (const key of Object.keys(operation.value)) checkValueKey(key);
   if (operation.op === 'remove') {
     return operation.value === undefined ? { op: 'remove', path } : ({ op: 'remove', path, value: operation.value } as ScimPatchOperation);
   }

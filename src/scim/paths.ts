@@ -1,3 +1,4 @@
+import { ScimError } from './errors.js';
 import {
   enterpriseUserSchema,
   groupSchema,
@@ -22,6 +23,45 @@ export interface ResolvedPath {
 const coreSchema: Record<ResourceKind, SchemaDefinition> = { User: userSchema, Group: groupSchema };
 const extensions: Record<ResourceKind, readonly SchemaDefinition[]> = { User: [enterpriseUserSchema], Group: [] };
 
+/** RFC 7643 §2.1: ATTRNAME = ALPHA *(nameChar), nameChar = "-" / "_" / DIGIT / ALPHA; `$ref` for references. */
+const ATTRIBUTE_NAME = /^(?:[A-Za-z][A-Za-z0-9_-]*|\$ref)$/;
+/** A schema URN (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`, `urn:okta:custom:1.0:User`). */
+const SCHEMA_URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]*(?::[A-Za-z0-9._-]+)+$/i;
+/**
+ * Names every JavaScript object inherits. The grammar allows them, but a path through them would walk into
+ * Object.prototype in any code that follows paths into plain objects, so no resource may use them.
+ */
+const INHERITED_NAMES = new Set(['constructor', 'prototype', '__proto__']);
+
+function invalidPath(detail: string): ScimError {
+  return new ScimError(400, detail, 'invalidPath');
+}
+
+/** Throws 400 invalidPath unless `name` is an attribute name a resource may carry. */
+export function checkAttributeName(name: string): void {
+  if (!ATTRIBUTE_NAME.test(name) || INHERITED_NAMES.has(name.toLowerCase())) {
+    throw invalidPath(`${JSON.stringify(name)} is not a valid attribute name`);
+  }
+}
+
+/**
+ * Keys of an object PATCH value, which scim-patch splits at `.` and `:` into names it walks: each part must
+ * be a plain name (attribute grammar, URN parts) and none may name an inherited member.
+ */
+export function checkValueKey(key: string): void {
+  for (const part of key.split(/[.:]/)) {
+    if (!/^[A-Za-z0-9$_-]+$/.test(part) || INHERITED_NAMES.has(part.toLowerCase())) {
+      throw invalidPath(`${JSON.stringify(key)} is not a valid attribute name`);
+    }
+  }
+}
+
+function checkSchemaUrn(urn: string): void {
+  if (!SCHEMA_URN.test(urn) || urn.split(':').some((part) => INHERITED_NAMES.has(part.toLowerCase()))) {
+    throw invalidPath(`${JSON.stringify(urn)} is not a valid schema URN`);
+  }
+}
+
 function find(attributes: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
   const lower = name.toLowerCase();
   return attributes.find((attribute) => attribute.name.toLowerCase() === lower);
@@ -40,12 +80,15 @@ function splitUrn(kind: ResourceKind, path: string): { schema: SchemaDefinition 
     if (path.toLowerCase() === schema.id.toLowerCase()) return { schema, rest: '' };
   }
   const cut = path.lastIndexOf(':');
-  return { schema: path.slice(0, cut), rest: path.slice(cut + 1) };
+  const urn = path.slice(0, cut);
+  checkSchemaUrn(urn);
+  return { schema: urn, rest: path.slice(cut + 1) };
 }
 
 /**
  * Resolves an attribute path of a filter, sortBy, attributes or PATCH (RFC 7644 §3.10 ABNF, names
- * case-insensitive) to canonical names. Unknown attributes keep their spelling: they live in `raw`.
+ * case-insensitive) to canonical names. Unknown attributes keep their spelling (they live in `raw`), but only
+ * when every name follows the attribute-name grammar; anything else is 400 invalidPath.
  */
 export function resolvePath(kind: ResourceKind, path: string): ResolvedPath {
   const { schema, rest } = splitUrn(kind, path.trim());
@@ -57,11 +100,15 @@ export function resolvePath(kind: ResourceKind, path: string): ResolvedPath {
   const pool =
     typeof schema === 'object' ? schema.attributes : [...coreSchema[kind].attributes, metaAttribute, schemasAttribute];
   const top = typeof schema === 'string' ? undefined : find(pool, first);
-  if (!top) return { segments: [...prefix, first, ...subs], attribute: undefined };
+  if (!top) {
+    for (const name of names) checkAttributeName(name);
+    return { segments: [...prefix, first, ...subs], attribute: undefined };
+  }
   const segments = [...prefix, top.name];
   let attribute: AttributeDefinition | undefined = top;
   for (const sub of subs) {
     const child: AttributeDefinition | undefined = attribute?.subAttributes ? find(attribute.subAttributes, sub) : undefined;
+    if (!child) checkAttributeName(sub);
     segments.push(child?.name ?? sub);
     attribute = child;
   }
@@ -72,5 +119,7 @@ export function resolvePath(kind: ResourceKind, path: string): ResolvedPath {
 /** The sub-attribute definition of a multi-valued attribute (for value filters `emails[type eq "work"]`). */
 export function subAttribute(kind: ResourceKind, attribute: string, sub: string): AttributeDefinition | undefined {
   const parent = resolvePath(kind, attribute).attribute;
-  return parent?.subAttributes ? find(parent.subAttributes, sub) : undefined;
+  const found = parent?.subAttributes ? find(parent.subAttributes, sub) : undefined;
+  if (!found) checkAttributeName(sub);
+  return found;
 }

@@ -39,16 +39,17 @@ function pick(value: unknown, path: readonly string[]): unknown {
   }
   if (!isObject(value)) return undefined;
   const [head, ...rest] = path;
-  const found = head === undefined ? undefined : pick(value[head], rest);
+  const found = head === undefined || !Object.hasOwn(value, head) ? undefined : pick(value[head], rest);
   return found === undefined ? undefined : { [head as string]: found };
 }
 
+/** Deep-merges `addition` into `target`, defining own properties only (no key reaches a prototype). */
 function merge(target: ScimResource, addition: unknown): void {
   if (!isObject(addition)) return;
   for (const [key, value] of Object.entries(addition)) {
-    const existing = target[key];
+    const existing = Object.hasOwn(target, key) ? target[key] : undefined;
     if (isObject(existing) && isObject(value)) merge(existing, value);
-    else target[key] = value;
+    else Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   }
 }
 
@@ -60,6 +61,7 @@ function remove(value: unknown, path: readonly string[]): void {
   if (!isObject(value)) return;
   const [head, ...rest] = path;
   if (head === undefined) return;
+  if (!Object.hasOwn(value, head)) return;
   if (rest.length === 0) delete value[head];
   else remove(value[head], rest);
 }

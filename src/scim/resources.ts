@@ -4,7 +4,7 @@ import { UserState, type DirectoryUser } from '../directory/user.entity.js';
 import type { GroupRef } from '../directory/user.service.js';
 import { isObject } from '../lib/is-object.js';
 import { ScimError } from './errors.js';
-import { resolvePath, type ResourceKind } from './paths.js';
+import { resolvePath, type ResolvedPath, type ResourceKind } from './paths.js';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from './schema-definitions.js';
 
 export type ScimResource = Record<string, unknown>;
@@ -26,12 +26,14 @@ function weakEtag(version: number): string {
 function canonicalize(kind: ResourceKind, body: ScimResource): ScimResource {
   const result: ScimResource = {};
   for (const [key, value] of Object.entries(body)) {
-    const resolved = resolvePath(kind, key);
+    const resolved = attributeOfBody(kind, key);
     const name = key.toLowerCase().startsWith('urn:') ? key : (resolved.segments[0] ?? key);
     if (resolved.attribute?.subAttributes && !resolved.attribute.multiValued && isObject(value)) {
       const sub: ScimResource = {};
       for (const [subKey, subValue] of Object.entries(value)) {
-        sub[resolved.attribute.subAttributes.find((a) => a.name.toLowerCase() === subKey.toLowerCase())?.name ?? subKey] = subValue;
+        const known = resolved.attribute.subAttributes.find((a) => a.name.toLowerCase() === subKey.toLowerCase());
+        if (!known) attributeOfBody(kind, `${name}.${subKey}`);
+        sub[known?.name ?? subKey] = subValue;
       }
       result[name] = sub;
     } else {
@@ -39,6 +41,16 @@ function canonicalize(kind: ResourceKind, body: ScimResource): ScimResource {
     }
   }
   return result;
+}
+
+/** A body key resolved like a path; a key that is no valid attribute name is a bad value, not a bad path. */
+function attributeOfBody(kind: ResourceKind, key: string): ResolvedPath {
+  try {
+    return resolvePath(kind, key);
+  } catch (error) {
+    if (error instanceof ScimError) throw new ScimError(400, error.message, 'invalidValue');
+    throw error;
+  }
 }
 
 /** Stored form of active: a JSON boolean even when the IdP sent "True"/"False". */
