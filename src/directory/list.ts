@@ -1,4 +1,3 @@
-import { QueryOrder, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { filterToSql, sortExpression, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
@@ -9,30 +8,50 @@ export interface ListResult<T> {
   readonly total: number;
 }
 
+/**
+ * Runs SQL with `?` placeholders as a parameterised statement. MikroORM's own `execute` and query builder
+ * inline parameters into the SQL text; filter values come from IdPs and must stay bound.
+ */
+async function query<R>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<R[]> {
+  const statement = em.getKnex().raw(sql, params as never[]);
+  const transaction = em.getTransactionContext();
+  const result = (await (transaction ? statement.transacting(transaction) : statement)) as { rows: R[] };
+  em.config.getLogger().logQuery({ query: sql, level: 'info' }); // the statement, never its values
+  return result.rows;
+}
+
 /** One page of a directory's users or groups: filter, sort and count all run in SQL. */
 export async function listInDirectory<T extends { id: string }>(
   em: EntityManager,
   entity: new (...args: never[]) => T,
   schema: FilterSchema,
   directoryId: string,
-  query: ListQuery,
+  listQuery: ListQuery,
 ): Promise<ListResult<T>> {
   const alias = 'r';
-  const qb = em.createQueryBuilder(entity, alias).where({ directory: directoryId } as never);
-  if (query.filter) {
-    const condition = filterToSql(query.filter, alias, schema);
-    qb.andWhere(condition.sql, condition.params);
+  const table = em.getMetadata().get(entity.name).tableName;
+  const condition = listQuery.filter ? filterToSql(listQuery.filter, alias, schema) : undefined;
+  const where = `${alias}.directory_id = ?${condition ? ` and (${condition.sql})` : ''}`;
+  const params = [directoryId, ...(condition?.params ?? [])];
+  const count = async () => {
+    const [row] = await query<{ n: string }>(em, `select count(*) as n from ${table} as ${alias} where ${where}`, params);
+    return Number(row?.n ?? 0);
+  };
+  if (listQuery.limit === 0) return { items: [], total: await count() };
+
+  const order = [`${alias}.id asc`];
+  if (listQuery.sort) {
+    const expression = sortExpression(listQuery.sort, alias, schema);
+    order.unshift(`${expression} ${listQuery.sort.descending ? 'desc' : 'asc'} nulls last`);
   }
-  if (query.limit === 0) return { items: [], total: await qb.getCount() };
-  const order = [];
-  if (query.sort) {
-    const direction = query.sort.descending ? QueryOrder.DESC_NULLS_LAST : QueryOrder.ASC_NULLS_LAST;
-    order.push({ [raw(sortExpression(query.sort, alias, schema))]: direction });
-  }
-  qb.orderBy([...order, { id: QueryOrder.ASC }] as never);
-  const items = await qb.clone().limit(query.limit).offset(query.offset).getResult();
+  const rows = await query<Record<string, unknown>>(
+    em,
+    `select ${alias}.* from ${table} as ${alias} where ${where} order by ${order.join(', ')} limit ? offset ?`,
+    [...params, listQuery.limit, listQuery.offset],
+  );
+  const items = rows.map((row) => em.map(entity, row));
   // A short page tells the total by itself (the usual IdP lookup: a filter that matches 0 or 1 resources).
-  if (items.length > 0 && items.length < query.limit) return { items, total: query.offset + items.length };
-  if (items.length === 0 && query.offset === 0) return { items, total: 0 };
-  return { items, total: await qb.getCount() };
+  if (items.length > 0 && items.length < listQuery.limit) return { items, total: listQuery.offset + items.length };
+  if (items.length === 0 && listQuery.offset === 0) return { items, total: 0 };
+  return { items, total: await count() };
 }
