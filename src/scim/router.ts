@@ -5,6 +5,7 @@ import type { Context } from 'koa';
 import { authenticateDirectoryToken, markDirectorySynced, type ScimTarget } from '../directory/directory.service.js';
 import { eventScope } from '../directory/snapshots.js';
 import type { Logger } from '../lib/logger.js';
+import { describeJsonProblem, findJsonProblem, isStorableText } from '../lib/json-guard.js';
 import { parseBearer } from '../lib/secrets.js';
 import { handleDiscovery } from './discovery.handler.js';
 import { ScimError, toScimError, toScimErrorBody } from './errors.js';
@@ -30,15 +31,28 @@ interface Route {
   readonly id: string | undefined;
 }
 
+/** `decodeURIComponent` that answers a malformed escape (`%E0%A4%A`) with a 400 instead of a URIError. */
+function decodeSegment(segment: string | undefined): string | undefined {
+  if (segment === undefined) return undefined;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    throw new ScimError(400, 'the request path has a malformed percent-encoding', 'invalidSyntax');
+  }
+  if (!isStorableText(decoded)) throw new ScimError(400, 'the request path contains a NUL character or an unpaired surrogate', 'invalidSyntax');
+  return decoded;
+}
+
 function route(path: string): Route | undefined {
   const direct = /^\/scim\/v2\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?\/?$/.exec(path);
   if (direct?.[1]) {
-    return { target: { directoryId: direct[1] }, base: `/scim/v2/${direct[1]}`, resource: direct[2], id: direct[3] && decodeURIComponent(direct[3]) };
+    return { target: { directoryId: direct[1] }, base: `/scim/v2/${direct[1]}`, resource: direct[2], id: decodeSegment(direct[3]) };
   }
   const alias = /^\/org\/([^/]+)\/scim\/v2(?:\/([^/]+))?(?:\/([^/]+))?\/?$/.exec(path);
   if (alias?.[1]) {
-    const domain = decodeURIComponent(alias[1]);
-    return { target: { organizationDomain: domain }, base: `/org/${alias[1]}/scim/v2`, resource: alias[2], id: alias[3] && decodeURIComponent(alias[3]) };
+    const domain = decodeSegment(alias[1]) ?? '';
+    return { target: { organizationDomain: domain }, base: `/org/${alias[1]}/scim/v2`, resource: alias[2], id: decodeSegment(alias[3]) };
   }
   return undefined;
 }
@@ -88,12 +102,18 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
       if (!directory) throw new ScimError(401, 'Missing or invalid bearer token for this directory.');
       await markDirectorySynced(em, directory);
 
+      const query = Object.fromEntries(Object.entries(ctx.query).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value]));
+      if (Object.entries(query).some(([key, value]) => !isStorableText(key) || (value !== undefined && !isStorableText(value)))) {
+        throw new ScimError(400, 'a query parameter contains a NUL character or an unpaired surrogate', 'invalidValue');
+      }
       const method = ctx.method.toUpperCase();
       if (['POST', 'PUT', 'PATCH'].includes(method)) {
         if (!JSON_TYPES.test(ctx.request.type)) {
           throw new ScimError(415, `send the body as ${SCIM_CONTENT_TYPE} (or application/json)`);
         }
         await parseBody(ctx as never, async () => undefined);
+        const problem = findJsonProblem(ctx.request.body);
+        if (problem) throw new ScimError(400, describeJsonProblem(problem), problem.reason === 'tooDeep' ? 'invalidSyntax' : 'invalidValue');
       }
       const response = await dispatch(target.resource, {
         em,
@@ -102,7 +122,7 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
         baseUrl: `${publicUrl}${target.base}`,
         method,
         id: target.id,
-        query: Object.fromEntries(Object.entries(ctx.query).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value])),
+        query,
         body: ctx.request.body,
       });
       respond(ctx, response);

@@ -1,0 +1,54 @@
+/**
+ * Checks that parsed JSON from a client can be stored and walked safely: nesting no deeper than `maxDepth`
+ * and every string (keys included) valid Unicode text PostgreSQL accepts — no NUL character, no lone UTF-16
+ * surrogate. Iterative, so a hostile depth cannot overflow the stack here.
+ */
+export interface JsonProblem {
+  /** JSON-pointer-like location, e.g. `/emails/0/value`. */
+  readonly at: string;
+  readonly reason: 'tooDeep' | 'badText';
+}
+
+/** SCIM resources nest a few levels (resource → extension → manager → value); 32 leaves room for IdP extras. */
+export const MAX_JSON_DEPTH = 32;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether `text` can be stored in a PostgreSQL text or jsonb value. */
+export function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && !LONE_SURROGATE.test(text);
+}
+
+function pointer(at: string, key: string | number): string {
+  return `${at}/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
+}
+
+export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProblem | undefined {
+  const stack: { value: unknown; depth: number; at: string }[] = [{ value, depth: 0, at: '' }];
+  while (stack.length > 0) {
+    const { value: current, depth, at } = stack.pop() as { value: unknown; depth: number; at: string };
+    if (typeof current === 'string') {
+      if (!isStorableText(current)) return { at, reason: 'badText' };
+      continue;
+    }
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= maxDepth) return { at, reason: 'tooDeep' };
+    if (Array.isArray(current)) {
+      current.forEach((item, index) => stack.push({ value: item, depth: depth + 1, at: pointer(at, index) }));
+      continue;
+    }
+    for (const [key, item] of Object.entries(current)) {
+      if (!isStorableText(key)) return { at: pointer(at, key), reason: 'badText' };
+      stack.push({ value: item, depth: depth + 1, at: pointer(at, key) });
+    }
+  }
+  return undefined;
+}
+
+/** A client-facing sentence for a problem (the location is echoed, its text is not). */
+export function describeJsonProblem(problem: JsonProblem, maxDepth = MAX_JSON_DEPTH): string {
+  const where = problem.at === '' ? 'the body' : `at ${JSON.stringify(problem.at)}`;
+  return problem.reason === 'tooDeep'
+    ? `JSON nests deeper than ${maxDepth} levels ${where}`
+    : `text ${where} contains a NUL character or an unpaired UTF-16 surrogate`;
+}
