@@ -3,7 +3,7 @@ import { recordEvent } from '../events/record-event.js';
 import { isUuid } from '../lib/ids.js';
 import { digestsEqual, hashSecret, issueSecret } from '../lib/secrets.js';
 import { Directory, DirectoryState } from './directory.entity.js';
-import { NotFoundError } from './errors.js';
+import { InvalidInputError, NotFoundError } from './errors.js';
 import { findOrganizationOrFail } from './organization.service.js';
 import { directorySnapshot, eventScope } from './snapshots.js';
 import type { DirectoryChanges, NewDirectory } from './types.js';
@@ -68,8 +68,30 @@ export async function updateDirectory(
     directory.provider = changes.provider;
     token = assignNewToken(directory);
   }
+  if (changes.state) switchDirectory(em, directory, changes.state);
   await em.flush();
   return { directory, token };
+}
+
+/**
+ * Switches a directory's SCIM endpoint off (INACTIVE: every SCIM request is refused with 403, data stays) or
+ * back on. Back on is ACTIVE when the IdP has called before, else PENDING again: ACTIVE is earned by the
+ * first IdP request. Records `dsync.deactivated` / `dsync.activated` in the same transaction.
+ */
+function switchDirectory(em: EntityManager, directory: Directory, requested: DirectoryState): void {
+  if (requested === DirectoryState.PENDING) throw new InvalidInputError('state can be set to ACTIVE or INACTIVE', 'state');
+  const before = directorySnapshot(directory);
+  if (requested === DirectoryState.INACTIVE) {
+    if (directory.state === DirectoryState.INACTIVE) return;
+    directory.state = DirectoryState.INACTIVE;
+    recordEvent(em, eventScope(directory), 'dsync.deactivated', { before, after: directorySnapshot(directory), changed: ['state'] });
+    return;
+  }
+  if (directory.state !== DirectoryState.INACTIVE) return;
+  directory.state = directory.lastSyncAt ? DirectoryState.ACTIVE : DirectoryState.PENDING;
+  if (directory.state === DirectoryState.ACTIVE) {
+    recordEvent(em, eventScope(directory), 'dsync.activated', { before, after: directorySnapshot(directory), changed: ['state'] });
+  }
 }
 
 export async function rotateDirectoryToken(em: EntityManager, environmentId: string, id: string): Promise<DirectoryWithToken> {

@@ -1,4 +1,4 @@
-import type { DirectoryProvider } from './directory.entity.js';
+import type { DirectoryProvider, DirectoryState } from './directory.entity.js';
 import type { EnvironmentName } from './environment.entity.js';
 
 /** Who is calling the admin API: an API key of one environment. */
@@ -36,4 +36,6 @@ export interface NewDirectory {
 export interface DirectoryChanges {
   readonly name?: string | null | undefined;
   readonly provider?: DirectoryProvider | null | undefined;
+  /** ACTIVE or INACTIVE: switch the directory's SCIM endpoint on or off. */
+  readonly state?: DirectoryState | null | undefined;
 }

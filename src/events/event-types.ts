@@ -1,6 +1,7 @@
 /** Every provisioning event type (DESIGN.md). Deactivation is `dsync.user.updated` with `state` active → inactive. */
 export const DIRECTORY_EVENT_TYPES = [
   'dsync.activated',
+  'dsync.deactivated',
   'dsync.deleted',
   'dsync.user.created',
   'dsync.user.updated',
@@ -82,6 +83,7 @@ export interface MembershipData {
 
 export interface EventDataMap {
   'dsync.activated': ChangeData<DirectorySnapshot>;
+  'dsync.deactivated': ChangeData<DirectorySnapshot>;
   'dsync.deleted': ChangeData<DirectorySnapshot>;
   'dsync.user.created': ChangeData<UserSnapshot>;
   'dsync.user.updated': ChangeData<UserSnapshot>;

@@ -2,6 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
+import { DirectoryState } from '../directory/directory.entity.js';
 import { authenticateDirectoryToken, markDirectorySynced, type ScimTarget } from '../directory/directory.service.js';
 import { eventScope } from '../directory/snapshots.js';
 import type { Logger } from '../lib/logger.js';
@@ -100,6 +101,9 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
       const em = orm.em.fork();
       const directory = token ? await authenticateDirectoryToken(em, target.target, token) : null;
       if (!directory) throw new ScimError(401, 'Missing or invalid bearer token for this directory.');
+      if (directory.state === DirectoryState.INACTIVE) {
+        throw new ScimError(403, 'This directory is inactive: its owner has switched provisioning off. Ask them to turn it back on.');
+      }
       await markDirectorySynced(em, directory);
 
       const query = Object.fromEntries(Object.entries(ctx.query).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value]));

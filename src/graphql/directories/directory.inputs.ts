@@ -1,6 +1,6 @@
 import { IsOptional, MaxLength, MinLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
-import { DirectoryProvider } from '../../directory/directory.entity.js';
+import { DirectoryProvider, DirectoryState } from '../../directory/directory.entity.js';
 
 @InputType()
 export class CreateDirectoryInput {
@@ -26,4 +26,10 @@ export class UpdateDirectoryInput {
 
   @Field(() => DirectoryProvider, { nullable: true, description: 'Changing the provider issues a new token.' })
   provider?: DirectoryProvider | null;
+
+  @Field(() => DirectoryState, {
+    nullable: true,
+    description: 'INACTIVE switches the SCIM endpoint off (requests get 403, data stays); ACTIVE switches it back on.',
+  })
+  state?: DirectoryState | null;
 }
