@@ -17,6 +17,7 @@ import { createApollo } from './graphql/apollo.js';
 import { authenticate } from './graphql/auth.js';
 import { createContext, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
+import { storableTextRule } from './graphql/input-guard.js';
 import { limitRules } from './graphql/limits.js';
 import { buildAppSchema } from './graphql/schema.js';
 import { createGraphqlWs } from './graphql/ws.js';
@@ -90,7 +91,7 @@ export async function createApp({ config, logger, databaseUrl, encryptionKey, lo
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
   const shared = { events, webhooks, publicUrl: config.publicUrl };
   const schema = await buildAppSchema();
-  const validationRules = limitRules({ maxDepth: config.graphqlMaxDepth, maxCost: config.graphqlMaxComplexity });
+  const validationRules = [...limitRules({ maxDepth: config.graphqlMaxDepth, maxCost: config.graphqlMaxComplexity }), storableTextRule];
   const formatError = createFormatError({
     includeStacktrace: !production,
     onInternalError: (error) => logger.error({ err: error }, 'graphql internal error'),

@@ -4,6 +4,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { GraphQLContext } from './context.js';
+import { variablesGuardPlugin } from './input-guard.js';
 
 export interface ApolloOptions {
   readonly schema: GraphQLSchema;
@@ -27,6 +28,7 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
   const plugins: ApolloServerPlugin<GraphQLContext>[] = [
     ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.stopGracePeriodMs }),
     drainWebSockets,
+    variablesGuardPlugin(),
   ];
   if (options.production) plugins.push(ApolloServerPluginLandingPageDisabled());
   const apollo = new ApolloServer<GraphQLContext>({

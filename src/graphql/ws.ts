@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import type { Viewer } from '../directory/types.js';
 import { authenticate } from './auth.js';
 import { createContext, type SharedContext } from './context.js';
+import { checkVariables } from './input-guard.js';
 
 /** Close code for a socket whose `connection_init` carried no valid API key. */
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -54,7 +55,9 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
           return false;
         }
       },
-      onSubscribe: async (ctx) => {
+      onSubscribe: async (ctx, _id, payload) => {
+        const badVariables = checkVariables(payload.variables);
+        if (badVariables) return [badVariables];
         try {
           ctx.extra.viewer = await authenticate(orm.em.fork(), ctx.extra.authorization);
         } catch (error) {
