@@ -143,6 +143,19 @@ describe('webhook delivery', () => {
     expect(receiver.received).toHaveLength(2);
   });
 
+  it('records a 2xx answer with a NUL byte or a cut surrogate pair as one successful attempt', async () => {
+    const hook = await createWebhook({ eventTypes: ['dsync.group.created'] });
+    // The second body's emoji straddles the 1,024-character excerpt limit: cut in half, it is a lone surrogate.
+    const bodies = ['ok\u0000done', `${'y'.repeat(1_023)}\u{1F600}`];
+    receiver.respond = (n) => ({ status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: bodies[n] ?? 'ok' });
+    await dir.scim.post('/Groups', scimGroupBody());
+    await dir.scim.post('/Groups', scimGroupBody());
+    const all = await deliveriesUntil(hook.id, (list) => list.length === 2 && list.every((d) => d.status !== 'PENDING'));
+    expect(all.map((d) => [d.status, d.attemptCount])).toEqual([['SUCCEEDED', 1], ['SUCCEEDED', 1]]);
+    expect(all.map((d) => d.attempts[0].responseExcerpt).sort()).toEqual(['okdone', `${'y'.repeat(1_023)}\uFFFD`].sort());
+    expect(receiver.received).toHaveLength(2);
+  });
+
   it('filters by event type and organization', async () => {
     const other = await createTestDirectory(t.url, t.sandboxKey);
     const hook = await createWebhook({ eventTypes: ['dsync.user.created'], organizationId: other.organizationId });
