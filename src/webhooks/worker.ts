@@ -34,6 +34,10 @@ export interface WebhookWorkerOptions {
 export interface WebhookWorker {
   /** Installs graphile-worker's schema (always) and starts delivering (when concurrency > 0). */
   start(): Promise<void>;
+  /**
+   * Aborts the attempts in flight (not recorded: their deliveries are due again at once, for the next worker
+   * or start), lets the running jobs re-queue themselves, and stops. Once stopped, it stays stopped.
+   */
   stop(): Promise<void>;
 }
 
@@ -102,7 +106,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   const agents = { http: new http.Agent({ keepAlive: true, maxSockets: perEndpoint }), https: new https.Agent({ keepAlive: true, maxSockets: perEndpoint }) };
   let sweeper: NodeJS.Timeout | undefined;
   // stop() aborts the attempts in flight, so shutting down never waits for a slow endpoint.
-  let stopping = new AbortController();
+  const stopping = new AbortController();
 
   /**
    * Records an attempt and decides what follows, in one statement: done, failed for good (410 Gone also
@@ -219,7 +223,6 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
 
   return {
     async start() {
-      stopping = new AbortController();
       const common = { connectionString: databaseUrl, logger: graphileLogger(logger), noHandleSignals: true } as const;
       if (concurrency === 0) {
         await runMigrations(common);
