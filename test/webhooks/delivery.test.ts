@@ -42,11 +42,13 @@ async function deliveries(webhookId: string, filter: Record<string, unknown> = {
   return res.data?.['webhook'].deliveries.edges.map((e: { node: unknown }) => e.node);
 }
 
-/** Polls the delivery log (through the API) until `predicate` holds. */
+/** Polls the delivery log (through the API) until `predicate` holds; fails after 20 s, showing the log. */
 async function deliveriesUntil(webhookId: string, predicate: (all: any[]) => boolean): Promise<any[]> {
+  const deadline = Date.now() + 20_000;
   for (;;) {
     const all = await deliveries(webhookId);
     if (predicate(all)) return all;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the delivery log of ${webhookId} to match: ${JSON.stringify(all)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
