@@ -42,7 +42,7 @@ export async function openBenchDatabase(name) {
   };
 }
 
-/** `node dist/src/main.js` on a free port; resolves when it is up, with the API key it printed (first start). */
+/** `node dist/src/main.js` on a free port; resolves when it is up, with the API keys it printed (first start). */
 export async function startServer(databaseUrl, env = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -62,6 +62,7 @@ export async function startServer(databaseUrl, env = {}) {
     child,
     url,
     key: /sandbox\s+(dsk_\S+)/.exec(stdout)?.[1],
+    productionKey: /production\s+(dsk_\S+)/.exec(stdout)?.[1],
     async stop() {
       const exited = new Promise((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');

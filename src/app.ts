@@ -57,7 +57,12 @@ const GRAPHQL_BODY_LIMIT = '1mb';
 
 /** The composition root: ORM, domain, Koa, Apollo and graphql-ws on one HTTP server. Starts nothing listening. */
 export async function createApp({ config, logger, databaseUrl, encryptionKey, logQuery }: AppOptions): Promise<App> {
-  const orm = await initOrm({ clientUrl: databaseUrl, ...(logQuery ? { logQuery } : {}) });
+  const orm = await initOrm({
+    clientUrl: databaseUrl,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    poolSize: config.databasePoolSize,
+    ...(logQuery ? { logQuery } : {}),
+  });
   const fork = () => orm.em.fork();
   const box = new SecretBox(encryptionKey, config.previousEncryptionKeys);
   const policy = { allowPrivateNetworks: config.webhooks.allowPrivateNetworks, allowHttp: config.webhooks.allowHttp };

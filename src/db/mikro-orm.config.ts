@@ -10,6 +10,10 @@ export interface OrmSettings {
   readonly logQuery?: (message: string) => void;
   /** Where `migration:create` writes new files; only the CLI needs it. */
   readonly migrationsDir?: string;
+  /** `statement_timeout` of every pooled connection (a startup parameter); 0 or absent = none. */
+  readonly statementTimeoutMs?: number;
+  /** Most connections in the pool (default 10). */
+  readonly poolSize?: number;
 }
 
 /** The one MikroORM configuration, shared by the app, the migration CLI and the tests. */
@@ -24,7 +28,8 @@ export function createOrmConfig(settings: OrmSettings, overrides: Partial<Option
     allowGlobalContext: false,
     debug: settings.logQuery !== undefined,
     logger: settings.logQuery ?? (() => undefined),
-    pool: { min: 0, max: 10 },
+    pool: { min: 0, max: settings.poolSize ?? 10 },
+    ...(settings.statementTimeoutMs ? { driverOptions: { connection: { statement_timeout: settings.statementTimeoutMs } } } : {}),
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: migrationsDir,

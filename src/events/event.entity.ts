@@ -6,8 +6,9 @@ import type { DirectoryEventType } from './event-types.js';
  * One provisioning event, append-only, inserted in the transaction of the change it describes.
  *
  * `position` (global commit order) and `sequence` (per directory, 1, 2, 3, …) are NULL on insert and
- * assigned by the deferred constraint trigger `events_assign_order` when the transaction commits, under
- * one advisory lock (see migrations and docs/events.md): both follow commit order, so a reader that has
+ * assigned by the deferred constraint trigger `events_assign_order` when the transaction commits, in one
+ * set-based step per transaction under one advisory lock (see migrations and docs/events.md): both follow
+ * commit order (and, within a transaction, id order), so a reader that has
  * seen position N has seen every committed event before it. No foreign keys: history outlives the
  * directory it describes.
  */

@@ -20,6 +20,18 @@ export interface DeliveryResult {
   readonly attempt: DeliveryAttempt;
   /** Seconds from a `Retry-After` header on 429/503, if any. */
   readonly retryAfterMs: number | null;
+  /** The attempt was cut short by `signal` (shutdown): it says nothing about the endpoint. */
+  readonly aborted: boolean;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text that PostgreSQL accepts in `text` and `jsonb`: NUL removed, unpaired UTF-16 surrogates (e.g. an emoji
+ * cut in half by the excerpt limit) replaced by U+FFFD. Whatever an endpoint answers, its attempt is recorded.
+ */
+export function storableText(text: string): string {
+  return text.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD');
 }
 
 /** Standard Webhooks headers over the exact bytes sent (`id.timestamp.body`, HMAC-SHA256). */
@@ -39,18 +51,20 @@ function parseRetryAfter(value: string | undefined, now: number): number | null 
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-/**
- * One signed POST: no redirects followed, `timeoutMs` for the whole exchange, at most 64 KiB of the response
- * read, private addresses refused at connect time unless the policy allows them. Never throws: failures are
- * attempts with an `error`.
- */
 export interface DeliverOptions {
   readonly policy: UrlPolicy;
   readonly timeoutMs: number;
   /** Keep-alive agents; without them every attempt opens a new connection. */
   readonly agents?: { readonly http: http.Agent; readonly https: https.Agent };
+  /** Aborts the attempt at once (the worker's stop): the result is `aborted`. */
+  readonly signal?: AbortSignal;
 }
 
+/**
+ * One signed POST: no redirects followed, `timeoutMs` for the whole exchange, at most 64 KiB of the response
+ * read, plain http and private addresses refused (the latter at connect time) unless the policy allows them,
+ * both checked again on every attempt. Never throws: failures are attempts with an `error`.
+ */
 export function deliverOnce(url: string, secret: string, message: OutgoingMessage, options: DeliverOptions): Promise<DeliveryResult> {
   const started = performance.now();
   const attemptedAt = new Date();
@@ -61,24 +75,40 @@ export function deliverOnce(url: string, secret: string, message: OutgoingMessag
   return new Promise((resolve) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    const finish = (fields: Partial<DeliveryAttempt>, retryAfterMs: number | null = null) => {
+    let request: http.ClientRequest | undefined;
+    const onAbort = () => {
+      finish({ error: 'aborted: dsync is shutting down' }, null, true);
+      request?.destroy();
+    };
+    const finish = (fields: Partial<DeliveryAttempt>, retryAfterMs: number | null = null, aborted = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       const statusCode = fields.statusCode ?? null;
+      const excerpt = fields.responseExcerpt ? storableText(fields.responseExcerpt) : null;
       resolve({
         attempt: {
           attemptedAt: attemptedAt.toISOString(),
           statusCode,
           durationMs: Math.round(performance.now() - started),
-          responseExcerpt: fields.responseExcerpt ?? null,
-          error: fields.error ?? null,
+          responseExcerpt: excerpt || null,
+          error: fields.error ? storableText(fields.error) : null,
           success: statusCode !== null && statusCode >= 200 && statusCode < 300,
         },
         retryAfterMs,
+        aborted,
       });
     };
 
+    if (options.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    if (target.protocol === 'http:' && !options.policy.allowHttp) {
+      finish({ error: 'refused: plain http is not allowed (WEBHOOK_ALLOW_HTTP=false); update the endpoint to an https URL' });
+      return;
+    }
     if (isIP(host) && !options.policy.allowPrivateNetworks && isBlockedAddress(host)) {
       finish({ error: `refused: ${host} is a private or reserved address` });
       return;
@@ -89,14 +119,14 @@ export function deliverOnce(url: string, secret: string, message: OutgoingMessag
       ...signatureHeaders(secret, message, attemptedAt),
     };
     const agent = options.agents ? (target.protocol === 'https:' ? options.agents.https : options.agents.http) : false;
-    const request = client.request(target, { method: 'POST', headers, lookup: guardedLookup(options.policy) as never, agent }, (response) => {
+    request = client.request(target, { method: 'POST', headers, lookup: guardedLookup(options.policy) as never, agent }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const done = () => {
         const excerpt = Buffer.concat(chunks).toString('utf8').slice(0, EXCERPT_CHARS);
         const status = response.statusCode ?? 0;
         const retryAfter = status === 429 || status === 503 ? parseRetryAfter(response.headers['retry-after'], Date.now()) : null;
-        finish({ statusCode: status, responseExcerpt: excerpt || null, ...(status >= 200 && status < 300 ? {} : { error: `HTTP ${status}` }) }, retryAfter);
+        finish({ statusCode: status, responseExcerpt: excerpt, ...(status >= 200 && status < 300 ? {} : { error: `HTTP ${status}` }) }, retryAfter);
       };
       response.on('data', (chunk: Buffer) => {
         if (size >= RESPONSE_CAP_BYTES) return;
@@ -112,8 +142,9 @@ export function deliverOnce(url: string, secret: string, message: OutgoingMessag
     });
     timer = setTimeout(() => {
       finish({ error: `timed out after ${options.timeoutMs} ms` });
-      request.destroy();
+      request?.destroy();
     }, options.timeoutMs);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     request.on('error', (error) => {
       finish({ error: error instanceof BlockedAddressError ? `refused: ${error.message}` : `connection failed: ${error.message}` });
     });

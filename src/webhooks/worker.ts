@@ -6,7 +6,7 @@ import { toDirectoryEvent } from '../events/event-log.js';
 import { toPublicEvent } from '../events/event-types.js';
 import type { SecretBox } from '../lib/encryption.js';
 import type { Logger } from '../lib/logger.js';
-import { deliverOnce } from './deliver.js';
+import { deliverOnce, storableText } from './deliver.js';
 import { DELIVER_TASK, endpointJobKey } from './jobs.js';
 import type { UrlPolicy } from './url-guard.js';
 import { DeliveryStatus, type DeliveryAttempt } from './webhook.entity.js';
@@ -34,6 +34,10 @@ export interface WebhookWorkerOptions {
 export interface WebhookWorker {
   /** Installs graphile-worker's schema (always) and starts delivering (when concurrency > 0). */
   start(): Promise<void>;
+  /**
+   * Aborts the attempts in flight (not recorded: their deliveries are due again at once, for the next worker
+   * or start), lets the running jobs re-queue themselves, and stops. Once stopped, it stays stopped.
+   */
   stop(): Promise<void>;
 }
 
@@ -101,6 +105,8 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   // Keep-alive connections to endpoints; each new connection's address is checked by the guarded lookup.
   const agents = { http: new http.Agent({ keepAlive: true, maxSockets: perEndpoint }), https: new https.Agent({ keepAlive: true, maxSockets: perEndpoint }) };
   let sweeper: NodeJS.Timeout | undefined;
+  // stop() aborts the attempts in flight, so shutting down never waits for a slow endpoint.
+  const stopping = new AbortController();
 
   /**
    * Records an attempt and decides what follows, in one statement: done, failed for good (410 Gone also
@@ -131,7 +137,11 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   };
 
   /** An attempt that never reached the endpoint. */
-  const unsent = (error: string): DeliveryAttempt => ({ attemptedAt: now().toISOString(), statusCode: null, durationMs: 0, responseExcerpt: null, error, success: false });
+  const unsent = (error: string): DeliveryAttempt => ({ attemptedAt: now().toISOString(), statusCode: null, durationMs: 0, responseExcerpt: null, error: storableText(error), success: false });
+
+  /** An attempt cut short by stop() is not recorded: the delivery is released as it was, due at once. */
+  const release = (query: Query, job: DeliveryJob) =>
+    query(`update webhook_deliveries set lease_until = null where id = $1::uuid and status = 'pending' and lease_until = $2::timestamptz`, [job.id, job.lease_until]);
 
   const failWithoutAttempt = (query: Query, job: DeliveryJob, error: string) => settle(query, job, unsent(error), null, true);
 
@@ -149,7 +159,8 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     if (!job.enabled) return failWithoutAttempt(query, job, `endpoint disabled${job.disabled_reason ? `: ${job.disabled_reason}` : ''}`);
     if (!job.event_id) return failWithoutAttempt(query, job, 'the event is no longer retained (EVENT_RETENTION_DAYS)');
     const event = toPublicEvent(toDirectoryEvent({ ...job, id: job.event_id }));
-    const result = await deliverOnce(job.url, secrets.get(job.secret_sealed), { id: event.id, body: JSON.stringify(event) }, { policy, timeoutMs, agents });
+    const result = await deliverOnce(job.url, secrets.get(job.secret_sealed), { id: event.id, body: JSON.stringify(event) }, { policy, timeoutMs, agents, signal: stopping.signal });
+    if (result.aborted) return release(query, job);
     return settle(query, job, result.attempt, result.retryAfterMs);
   };
 
@@ -167,7 +178,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     const started = Date.now();
     // Each round claims only what it sends at once, so every lease outlives its attempt; the run stops after
     // its time budget, well inside WEBHOOK_STALE_LOCK_MS, and the re-queue below continues the backlog.
-    while (Date.now() - started < runBudgetMs) {
+    while (Date.now() - started < runBudgetMs && !stopping.signal.aborted) {
       const { rows } = await helpers.query<DeliveryJob>(
         `with claimed as (
            update webhook_deliveries d set lease_until = now() + make_interval(secs => $2::float8)
@@ -226,6 +237,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     },
     async stop() {
       clearInterval(sweeper);
+      stopping.abort();
       await runner?.stop();
       runner = undefined;
       agents.http.destroy();

@@ -10,6 +10,8 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       dataDir: path.resolve('/srv/dsync', '.data'),
       embeddedPostgresPort: 54329,
+      databaseStatementTimeoutMs: 30_000,
+      databasePoolSize: 10,
       logLevel: 'info',
       publicUrl: 'http://localhost:8080',
       nodeEnv: 'development',
@@ -67,6 +69,11 @@ describe('loadConfig', () => {
     expect(config.webhooks).toMatchObject({ retryDelaysMs: [250, 5_000, 120_000, 3_600_000, 86_400_000], allowPrivateNetworks: false, allowHttp: false });
   });
 
+  it('reads database guards: statement timeout (0 = none) and pool size', () => {
+    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '5000', DATABASE_POOL_SIZE: '25' })).toMatchObject({ databaseStatementTimeoutMs: 5_000, databasePoolSize: 25 });
+    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '0' }).databaseStatementTimeoutMs).toBe(0);
+  });
+
   it('turns introspection off in production by default', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).graphqlIntrospection).toBe(false);
   });
@@ -83,6 +90,8 @@ describe('loadConfig', () => {
     ['WEBHOOK_RETRY_DELAYS', '5s,soon'],
     ['WEBHOOK_WORKERS', '-1'],
     ['EVENT_RETENTION_DAYS', '0'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '-1'],
+    ['DATABASE_POOL_SIZE', '0'],
   ])('fails with one line naming %s when it is %j', (variable, value) => {
     const load = () => loadConfig({ [variable]: value });
     expect(load).toThrow(ConfigError);

@@ -42,11 +42,13 @@ async function deliveries(webhookId: string, filter: Record<string, unknown> = {
   return res.data?.['webhook'].deliveries.edges.map((e: { node: unknown }) => e.node);
 }
 
-/** Polls the delivery log (through the API) until `predicate` holds. */
+/** Polls the delivery log (through the API) until `predicate` holds; fails after 20 s, showing the log. */
 async function deliveriesUntil(webhookId: string, predicate: (all: any[]) => boolean): Promise<any[]> {
+  const deadline = Date.now() + 20_000;
   for (;;) {
     const all = await deliveries(webhookId);
     if (predicate(all)) return all;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the delivery log of ${webhookId} to match: ${JSON.stringify(all)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -140,6 +142,19 @@ describe('webhook delivery', () => {
     const [delivery] = await deliveriesUntil(hook.id, (all) => all[0]?.status === 'SUCCEEDED');
     expect(delivery.attempts[0]).toMatchObject({ statusCode: 302, success: false });
     expect(delivery.attempts[1].responseExcerpt).toBe('y'.repeat(1_024));
+    expect(receiver.received).toHaveLength(2);
+  });
+
+  it('records a 2xx answer with a NUL byte or a cut surrogate pair as one successful attempt', async () => {
+    const hook = await createWebhook({ eventTypes: ['dsync.group.created'] });
+    // The second body's emoji straddles the 1,024-character excerpt limit: cut in half, it is a lone surrogate.
+    const bodies = ['ok\u0000done', `${'y'.repeat(1_023)}\u{1F600}`];
+    receiver.respond = (n) => ({ status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: bodies[n] ?? 'ok' });
+    await dir.scim.post('/Groups', scimGroupBody());
+    await dir.scim.post('/Groups', scimGroupBody());
+    const all = await deliveriesUntil(hook.id, (list) => list.length === 2 && list.every((d) => d.status !== 'PENDING'));
+    expect(all.map((d) => [d.status, d.attemptCount])).toEqual([['SUCCEEDED', 1], ['SUCCEEDED', 1]]);
+    expect(all.map((d) => d.attempts[0].responseExcerpt).sort()).toEqual(['okdone', `${'y'.repeat(1_023)}\uFFFD`].sort());
     expect(receiver.received).toHaveLength(2);
   });
 

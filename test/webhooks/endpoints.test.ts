@@ -70,6 +70,20 @@ describe('SSRF guard', () => {
     }
   });
 
+  it('refuses IPv6 forms that reach a non-global address (IPv4-compatible, mapped, NAT64, 6to4, site-local, …)', async () => {
+    const t = await startTestApp({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false', WEBHOOK_WORKERS: '0' });
+    try {
+      for (const host of ['[::7f00:1]', '[::127.0.0.1]', '[::a00:1]', '[::ffff:127.0.0.1]', '[64:ff9b::a00:1]', '[2002:a00:1::1]', '[2001::1]', '[fec0::1]', '[fd00::1]', '[fe80::1]', '[ff02::1]', '[::]']) {
+        const res = await graphql(t.url, t.sandboxKey, CREATE, { input: { url: `http://${host}:8000/hook` } });
+        expect([host, res.errors]).toEqual([host, [expect.objectContaining({ message: expect.stringMatching(/a private or reserved address/), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'url' }) })]]);
+      }
+      const allowed = await graphql(t.url, t.sandboxKey, CREATE, { input: { url: 'http://[2606:4700:4700::1111]/hook' } });
+      expect(allowed.errors).toBeUndefined();
+    } finally {
+      await t.close();
+    }
+  });
+
   it('allows a local receiver in development by default (like the seeds\' Express example on port 8000)', async () => {
     const t = await startTestApp({ WEBHOOK_WORKERS: '0' });
     try {
@@ -95,6 +109,44 @@ describe('SSRF guard', () => {
     } finally {
       await permissive.close();
       await guarded.close();
+      await receiver.close();
+      await database.drop();
+    }
+  });
+});
+
+describe('http policy at delivery time', () => {
+  it('does not deliver to an http endpoint once WEBHOOK_ALLOW_HTTP=false: the attempt fails with the reason, nothing connects', async () => {
+    const database: TestDatabase = await createTestDatabase();
+    const receiver = await startReceiver();
+    // Created while http was allowed, by a process that delivers nothing...
+    const permissive = await startTestApp({ WEBHOOK_WORKERS: '0' }, database);
+    // ...delivered by one started after the policy changed.
+    const strict = await startTestApp({ WEBHOOK_ALLOW_HTTP: 'false', WEBHOOK_RETRY_DELAYS: '100ms', WEBHOOK_POLL_INTERVAL_MS: '100' }, database);
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const dir = await createTestDirectory(permissive.url, permissive.sandboxKey);
+      const hook = (await graphql(permissive.url, permissive.sandboxKey, CREATE, { input: { url: receiver.url } })).data?.['createWebhook'];
+      expect(hook.webhook.url).toMatch(/^http:/);
+      const test = await graphql(strict.url, permissive.sandboxKey, `mutation($id: ID!) { testWebhook(id: $id) { statusCode error success } }`, { id: hook.webhook.id });
+      const refused = 'refused: plain http is not allowed (WEBHOOK_ALLOW_HTTP=false); update the endpoint to an https URL';
+      expect(test.data?.['testWebhook']).toEqual({ statusCode: null, error: refused, success: false });
+
+      await dir.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'http policy' });
+      const deadline = Date.now() + 15_000;
+      let rows: { status: string; attempts: { error: string }[] }[] = [];
+      while (!(rows.length > 0 && rows.every((row) => row.status === 'failed'))) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for the deliveries to fail: ${JSON.stringify(rows)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        rows = (await admin.query('select status, attempts from webhook_deliveries')).rows;
+      }
+      expect(rows.flatMap((row) => row.attempts.map((attempt) => attempt.error))).toEqual(Array(rows.length * 2).fill(refused));
+      expect(receiver.received).toEqual([]);
+    } finally {
+      await admin.end();
+      await permissive.close();
+      await strict.close();
       await receiver.close();
       await database.drop();
     }
