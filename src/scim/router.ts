@@ -58,6 +58,11 @@ function route(path: string): Route | undefined {
   return undefined;
 }
 
+/** PostgreSQL's query_canceled, which statement_timeout raises. */
+function isStatementTimeout(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '57014';
+}
+
 function respond(ctx: Context, response: ScimResponse): void {
   ctx.status = response.status;
   for (const [name, value] of Object.entries(response.headers ?? {})) ctx.set(name, value);
@@ -134,6 +139,13 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
       const scimError = toScimError(error);
       if (scimError) {
         respondWithError(ctx, scimError);
+        return;
+      }
+      if (isStatementTimeout(error)) {
+        // The database is busy (a statement ran past DATABASE_STATEMENT_TIMEOUT_MS): nothing was written; retry.
+        (ctx.state['log'] as Logger | undefined ?? logger).warn('SCIM request hit the statement timeout');
+        respondWithError(ctx, new ScimError(503, 'The directory store is busy; retry this request later.'));
+        ctx.set('Retry-After', '5');
         return;
       }
       (ctx.state['log'] as Logger | undefined ?? logger).error({ err: error }, 'SCIM request failed');

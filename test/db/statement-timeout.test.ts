@@ -38,8 +38,9 @@ describe('database guards', () => {
         body: JSON.stringify(scimUserBody()),
         signal: AbortSignal.timeout(10_000), // a hang fails here, naming the timeout
       });
-      expect(res.status).toBe(500);
-      expect(await res.json()).toMatchObject({ schemas: [ERROR], status: '500' });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(await res.json()).toMatchObject({ schemas: [ERROR], status: '503' });
     } finally {
       await admin.query('rollback');
     }
