@@ -6,11 +6,12 @@ const results = '.jest-results.json';
 rmSync(results, { force: true });
 
 // Type-check everything (tests included), build dist/ for the tests that start `node dist/src/main.js`,
-// check the dependency rules of STYLE.md §1.
+// check the dependency rules and that every runtime import is a production dependency.
 const steps = [
   ['tsc', '-p', 'tsconfig.json', '--noEmit'],
   ['tsc', '-p', 'tsconfig.build.json'],
   ['depcruise', 'src', '--config', '.dependency-cruiser.cjs'],
+  ['node', 'scripts/check-runtime-deps.mjs'],
 ];
 for (const args of steps) {
   const step = spawnSync('npx', args, { stdio: 'inherit' });
