@@ -1,4 +1,4 @@
-// The dependency rules of ../shared/STYLE.md §1 ("A → B means A may import B"), checked on every `npm test`.
+// Which layer may import which ("A → B means A may import B"; README, Architecture), checked on every `npm test`.
 const ADAPTER_PACKAGES = '(koa|@koa/|@apollo/|@as-integrations/|type-graphql|graphql|graphql-ws|ws)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -45,7 +45,7 @@ module.exports = {
     },
     {
       name: 'graphql-is-not-scim',
-      comment: 'The admin API manages webhooks (DESIGN.md), so graphql/ uses webhooks/ services, but never the worker.',
+      comment: 'The admin API manages webhooks (docs/design.md), so graphql/ uses webhooks/ services, but never the worker.',
       severity: 'error',
       from: { path: '^src/graphql/' },
       to: { path: ['^src/scim/', '^src/webhooks/worker\\.ts$'] },

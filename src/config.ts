@@ -65,7 +65,7 @@ function parseKey(text: string, ctx: z.RefinementCtx): Buffer {
 
 const encryptionKey = z.string().transform((text, ctx) => parseKey(text, ctx));
 
-/** Retry schedule of the issue: about 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h, 24 h. */
+/** Default retry schedule: about 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h, 24 h. */
 const DEFAULT_RETRY_DELAYS = '5s,30s,2m,10m,30m,1h,3h,6h,12h,24h';
 
 const EnvSchema = z.object({

@@ -54,7 +54,7 @@ export async function createDirectory(em: EntityManager, environmentId: string, 
   return { directory, token: token.plaintext };
 }
 
-/** A provider change issues a new token (the old IdP connection must stop working), as the seed product does. */
+/** A provider change issues a new token: the old IdP connection must stop working (docs/decisions.md). */
 export async function updateDirectory(
   em: EntityManager,
   environmentId: string,

@@ -2,7 +2,7 @@ import { isObject } from '../lib/is-object.js';
 import { InvalidInputError } from './errors.js';
 import { UserState } from './user.entity.js';
 
-/** The normalized columns of a user, derived from its SCIM resource on every write (DESIGN.md). */
+/** The normalized columns of a user, derived from its SCIM resource on every write (docs/design.md). */
 export interface NormalizedUser {
   readonly userName: string;
   readonly userNameLower: string;

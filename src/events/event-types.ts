@@ -1,4 +1,4 @@
-/** Every provisioning event type (DESIGN.md). Deactivation is `dsync.user.updated` with `state` active → inactive. */
+/** Every provisioning event type (docs/design.md). Deactivation is `dsync.user.updated` with `state` active → inactive. */
 export const DIRECTORY_EVENT_TYPES = [
   'dsync.activated',
   'dsync.deactivated',
@@ -39,7 +39,7 @@ export interface GroupRefSnapshot {
   readonly displayName: string;
 }
 
-/** A normalized user as events carry it (DESIGN.md), plus `version`. */
+/** A normalized user as events carry it (docs/events.md), plus `version`. */
 export interface UserSnapshot {
   readonly id: string;
   readonly directoryId: string;

@@ -84,7 +84,7 @@ describe('SSRF guard', () => {
     }
   });
 
-  it('allows a local receiver in development by default (like the seeds\' Express example on port 8000)', async () => {
+  it('allows a local receiver in development by default (a receiver on localhost:8000, as in docs/webhooks.md)', async () => {
     const t = await startTestApp({ WEBHOOK_WORKERS: '0' });
     try {
       const res = await graphql(t.url, t.sandboxKey, CREATE, { input: { url: 'http://localhost:8000/webhooks' } });
