@@ -3,12 +3,11 @@ import pg from 'pg';
 import type { Logger } from '../lib/logger.js';
 import { newestPosition, readAllEventsAfter } from './event-log.js';
 import type { DirectoryEvent } from './event-types.js';
+import { EVENTS_CHANNEL } from './outbox.js';
 
 /** Receives every committed event once, in commit order. Must not block: queue and return. */
 export type EventSink = (event: DirectoryEvent) => void;
 
-/** The channel the commit trigger notifies (migrations): the payload is the event's commit position. */
-export const EVENTS_CHANNEL = 'dsync_events';
 
 export interface EventRelayOptions {
   readonly databaseUrl: string;

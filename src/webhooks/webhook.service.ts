@@ -5,7 +5,7 @@ import { isDirectoryEventType } from '../events/event-types.js';
 import type { SecretBox } from '../lib/encryption.js';
 import { isUuid, newId } from '../lib/ids.js';
 import { deliverOnce } from './deliver.js';
-import { DELIVER_TASK, endpointJobKey } from './jobs.js';
+import { addEndpointJobSql, endpointMatchesSql, NEW_DELIVERY_COLUMNS, newDeliveryValues } from '../events/outbox.js';
 import { checkWebhookTarget, parseWebhookUrl, type UrlPolicy } from './url-guard.js';
 import { DeliveryStatus, WebhookDelivery, WebhookEndpoint, type DeliveryAttempt } from './webhook.entity.js';
 
@@ -121,7 +121,7 @@ export async function deleteWebhook(em: EntityManager, environmentId: string, id
 
 /** Queues (or moves to now) the endpoint's delivery job; one per endpoint thanks to the job key. */
 async function queueEndpointJob(em: EntityManager, webhookId: string): Promise<void> {
-  await em.execute(`select graphile_worker.add_job(?, json_build_object('webhookId', ?::text), job_key := ?)`, [DELIVER_TASK, webhookId, endpointJobKey(webhookId)]);
+  await em.execute(`select ${addEndpointJobSql('?::uuid')}`, [webhookId, webhookId]);
 }
 
 /** Queues deliveries of the given events and the endpoint's job, in one transaction (two statements). */
@@ -129,8 +129,8 @@ async function enqueue(em: EntityManager, webhook: WebhookEndpoint, eventIds: re
   if (eventIds.length === 0) return [];
   return em.transactional(async (tx) => {
     const rows = await tx.execute<{ id: string }[]>(
-      `insert into webhook_deliveries (id, created_at, updated_at, webhook_id, event_id, event_type, status, attempts, attempt_count, next_attempt_at)
-       select dsync_uuid_v7(), now(), now(), ?, e.id, e.type, 'pending', '[]', 0, now()
+      `insert into webhook_deliveries (${NEW_DELIVERY_COLUMNS})
+       select ${newDeliveryValues('?', 'e.id', 'e.type')}
          from events e join unnest(array[${eventIds.map(() => '?').join(',')}]::uuid[]) with ordinality as wanted(id, n) on wanted.id = e.id
         order by wanted.n
        returning id`,
@@ -162,13 +162,12 @@ export async function replayEvents(em: EntityManager, environmentId: string, web
   const webhook = await findWebhookOrFail(em, environmentId, webhookId);
   if (until && until <= since) throw new InvalidInputError('until must be after since', 'until');
   const events = await em.execute<{ id: string; type: string }[]>(
-    `select e.id, e.type from events e
-      where e.environment_id = ? and e.position is not null and e.created_at >= ? and e.created_at < coalesce(?::timestamptz, 'infinity')
-        and (?::uuid is null or e.organization_id = ?::uuid)
-        and (jsonb_array_length(?::jsonb) = 0 or e.type in (select jsonb_array_elements_text(?::jsonb)))
-        and not exists (select 1 from webhook_deliveries d where d.webhook_id = ? and d.event_id = e.id and d.status = 'pending')
+    `select e.id, e.type from events e join webhooks w on w.id = ?
+      where ${endpointMatchesSql('w', { environment: 'e.environment_id', organization: 'e.organization_id', type: 'e.type' })}
+        and e.position is not null and e.created_at >= ? and e.created_at < coalesce(?::timestamptz, 'infinity')
+        and not exists (select 1 from webhook_deliveries d where d.webhook_id = w.id and d.event_id = e.id and d.status = 'pending')
       order by e.position limit ?`,
-    [environmentId, since, until, webhook.organizationId, webhook.organizationId, JSON.stringify(webhook.eventTypes), JSON.stringify(webhook.eventTypes), webhook.id, MAX_REPLAY + 1],
+    [webhook.id, since, until, MAX_REPLAY + 1],
   );
   if (events.length > MAX_REPLAY) throw new InvalidInputError(`more than ${MAX_REPLAY} events in that range: replay a shorter one`, 'since');
   return (await enqueue(em, webhook, events.map((event) => event.id))).length;

@@ -7,7 +7,7 @@ import { toPublicEvent } from '../events/event-types.js';
 import type { SecretBox } from '../lib/encryption.js';
 import type { Logger } from '../lib/logger.js';
 import { deliverOnce, storableText } from './deliver.js';
-import { DELIVER_TASK, endpointJobKey } from './jobs.js';
+import { DELIVER_TASK, endpointJobKey } from '../events/outbox.js';
 import type { UrlPolicy } from './url-guard.js';
 import { DeliveryStatus, type DeliveryAttempt } from './webhook.entity.js';
 
