@@ -23,6 +23,24 @@ describe('NODE_ENV=production', () => {
     expect(res.errors).toEqual([{ message: 'Organization "nope" not found', locations: expect.any(Array), path: ['organization'], extensions: { code: 'NOT_FOUND' } }]);
     const unauthenticated = await graphql(t.url, undefined, '{ viewer { apiKey { id } } }');
     expect(unauthenticated.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+    // Apollo's own errors carry a stack trace outside production (see the development case below).
+    const invalid = await graphql(t.url, t.sandboxKey, '{ nope }');
+    expect(invalid.errors?.map((error) => error.extensions)).toEqual([{ code: 'GRAPHQL_VALIDATION_FAILED' }]);
+  });
+});
+
+describe('NODE_ENV=development', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ NODE_ENV: 'development' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('shows stack traces (so the production case above has something to hide)', async () => {
+    const invalid = await graphql(t.url, t.sandboxKey, '{ nope }');
+    expect(invalid.errors?.[0]?.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', stacktrace: expect.any(Array) });
   });
 });
 
