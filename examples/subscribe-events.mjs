@@ -34,11 +34,11 @@ function subscribeOnce() {
       retryAttempts: 0, // graphql-ws would resubscribe with the original `after`: the loop below does it instead
       on: {
         connected: () => (attempt = 0),
-        closed: (event) => end({ code: event.code, reason: event.reason }),
+        closed: (event) => end({ code: event.code, reason: event.reason }), // disposes: no close makes graphql-ws resubscribe
       },
     });
     client.subscribe(
-      { query, variables: { org: process.env.DSYNC_ORGANIZATION_ID ?? null, after: lastProcessedEventId } },
+      { query, variables: { org: process.env.DSYNC_ORGANIZATION_ID || null, after: lastProcessedEventId } },
       {
         next: (result) => {
           if (result.errors) return end({ errors: result.errors });
