@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10000,
       eventRetentionDays: 30,
       subscriptionBufferLimit: 1000,
+      corsOrigins: [],
       encryptionKey: undefined,
       previousEncryptionKeys: [],
       webhooks: {
@@ -67,6 +68,14 @@ describe('loadConfig', () => {
     expect(config.webhooks).toMatchObject({ retryDelaysMs: [250, 5_000, 120_000, 3_600_000, 86_400_000], allowPrivateNetworks: false, allowHttp: false });
   });
 
+  it('reads CORS_ORIGINS as a list of origins', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    expect(loadConfig({ CORS_ORIGINS: '' }).corsOrigins).toEqual([]);
+  });
+
   it('turns introspection off in production by default', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).graphqlIntrospection).toBe(false);
   });
@@ -83,6 +92,14 @@ describe('loadConfig', () => {
     ['WEBHOOK_RETRY_DELAYS', '5s,soon'],
     ['WEBHOOK_WORKERS', '-1'],
     ['EVENT_RETENTION_DAYS', '0'],
+    ['CORS_ORIGINS', '*'],
+    ['CORS_ORIGINS', 'app.example.com'],
+    ['CORS_ORIGINS', 'https://app.example.com/'],
+    ['CORS_ORIGINS', 'https://app.example.com/path'],
+    ['CORS_ORIGINS', 'https://APP.example.com'],
+    ['CORS_ORIGINS', 'https://app.example.com:443'],
+    ['CORS_ORIGINS', 'ftp://app.example.com'],
+    ['CORS_ORIGINS', 'https://app.example.com,null'],
   ])('fails with one line naming %s when it is %j', (variable, value) => {
     const load = () => loadConfig({ [variable]: value });
     expect(load).toThrow(ConfigError);
