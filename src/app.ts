@@ -21,6 +21,7 @@ import { storableTextRule } from './graphql/input-guard.js';
 import { limitRules } from './graphql/limits.js';
 import { buildAppSchema } from './graphql/schema.js';
 import { createGraphqlWs } from './graphql/ws.js';
+import { cors } from './http/cors.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { healthRouter } from './http/health.js';
 import { requestLog, type RequestState } from './http/request-log.js';
@@ -117,6 +118,7 @@ export async function createApp({ config, logger, databaseUrl, encryptionKey, lo
   const graphqlRouter = new Router<RequestState>();
   graphqlRouter.all(
     '/graphql',
+    cors(config.corsOrigins),
     bodyParser({ enableTypes: ['json'], jsonLimit: GRAPHQL_BODY_LIMIT }),
     koaMiddleware<GraphQLContext, RequestState>(apollo, {
       context: async ({ ctx }) => {

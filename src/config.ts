@@ -27,6 +27,8 @@ export interface Config {
   readonly eventRetentionDays: number;
   /** Live events queued per subscription before a slow subscriber is disconnected (close code 4290). */
   readonly subscriptionBufferLimit: number;
+  /** Browser origins (`https://app.example.com`) allowed to call /graphql from another origin; empty = none. */
+  readonly corsOrigins: readonly string[];
   /** AES-256 key for secrets at rest; `undefined` = the key file in `dataDir` (created on first start). */
   readonly encryptionKey: Buffer | undefined;
   /** Older keys, for reading secrets sealed before a rotation (they are re-sealed at start). */
@@ -63,6 +65,23 @@ function parseKey(text: string, ctx: z.RefinementCtx): Buffer {
   }
 }
 
+/** A browser origin exactly as browsers send it: scheme, host, optional port; no path, no trailing slash. */
+function parseOrigin(text: string, ctx: z.RefinementCtx): string {
+  let origin: string | undefined;
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') origin = url.origin;
+  } catch {
+    // reported below
+  }
+  if (origin !== text) {
+    const hint = origin ? `write it as ${origin}` : 'such as https://app.example.com';
+    ctx.addIssue({ code: 'custom', message: `must be comma-separated origins: ${JSON.stringify(text)} is not one (${hint})` });
+    return z.NEVER;
+  }
+  return origin;
+}
+
 const encryptionKey = z.string().transform((text, ctx) => parseKey(text, ctx));
 
 /** Default retry schedule: about 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h, 24 h. */
@@ -90,6 +109,10 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3_650).default(30),
   SUBSCRIPTION_BUFFER_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  CORS_ORIGINS: z
+    .string()
+    .transform((text, ctx) => text.split(',').map((part) => part.trim()).filter(Boolean).map((part) => parseOrigin(part, ctx)))
+    .optional(),
   ENCRYPTION_KEY: encryptionKey.optional(),
   ENCRYPTION_KEY_PREVIOUS: z
     .string()
@@ -149,6 +172,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     subscriptionBufferLimit: e.SUBSCRIPTION_BUFFER_LIMIT,
+    corsOrigins: Object.freeze(e.CORS_ORIGINS ?? []),
     encryptionKey: e.ENCRYPTION_KEY,
     previousEncryptionKeys: e.ENCRYPTION_KEY_PREVIOUS ?? [],
     webhooks: Object.freeze({
