@@ -1,14 +1,26 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { errorMessage } from '../lib/error-message.js';
+import { withAdvisoryLock } from './database.js';
 import { createOrmConfig, type OrmSettings } from './mikro-orm.config.js';
 
 export type { MikroORM };
 
-/** Connects, and applies pending migrations unless told not to. `overrides` is the test seam. */
+/**
+ * Connects, and applies pending migrations unless told not to: under an advisory lock, so that processes
+ * starting at once migrate one after the other. Closes the ORM again when that fails. `overrides` is the
+ * test seam.
+ */
 export async function initOrm(
   settings: OrmSettings,
   { migrate = true, overrides = {} }: { migrate?: boolean; overrides?: Partial<Options> } = {},
 ): Promise<MikroORM> {
   const orm = await MikroORM.init(createOrmConfig(settings, overrides));
-  if (migrate) await orm.migrator.up();
+  if (!migrate) return orm;
+  try {
+    await withAdvisoryLock(settings.clientUrl, 'dsync.migrate', () => orm.migrator.up());
+  } catch (error) {
+    await orm.close(true);
+    throw new Error(`migrations failed: ${errorMessage(error)}`);
+  }
   return orm;
 }
