@@ -24,7 +24,9 @@ export interface EmbeddedPostgresOptions {
   readonly ephemeral?: boolean;
 }
 
-/** How long a server may take to stop after SIGINT (fast shutdown) before it gets SIGQUIT. */
+/** How long a stopping server waits for its sessions to end before it disconnects them (fast shutdown). */
+const SMART_STOP_MS = 2_000;
+/** How long a server may take to stop before it gets SIGQUIT (immediate shutdown). */
 const STOP_TIMEOUT_MS = 10_000;
 
 /**
@@ -200,13 +202,19 @@ async function spawnServer(databaseDir: string, port: number, logger?: Logger): 
   return child;
 }
 
+/**
+ * Smart shutdown first (SIGTERM: no new sessions, open ones may end on their own), because a pool that is
+ * still closing (graphile-worker ends its pool without awaiting it) would otherwise see its idle sessions
+ * terminated and raise an unhandled error. Fast shutdown (SIGINT) after SMART_STOP_MS, SIGQUIT after
+ * STOP_TIMEOUT_MS.
+ */
 async function stopServer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGQUIT'), STOP_TIMEOUT_MS);
+  child.kill('SIGTERM');
+  const timers = [setTimeout(() => child.kill('SIGINT'), SMART_STOP_MS), setTimeout(() => child.kill('SIGQUIT'), STOP_TIMEOUT_MS)];
   await exited;
-  clearTimeout(timer);
+  for (const timer of timers) clearTimeout(timer);
 }
 
 /**
