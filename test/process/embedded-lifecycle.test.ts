@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chown, mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -104,6 +105,24 @@ describe('node dist/src/main.js with the embedded PostgreSQL: unclean stops and 
     next.child.kill('SIGTERM');
     expect({ code: await exitCode(next), errors: errorLines(next) }).toEqual({ code: 0, errors: [] });
     await noServerLeft();
+  }, PROCESS_TIMEOUT);
+
+  it('a postmaster.pid naming a live process that is not PostgreSQL (a reused pid) is cleared and the start comes up', async () => {
+    const lockFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+    // A process the server's user may signal (PostgreSQL itself treats one it may not signal as gone).
+    const owner = await stat(path.dirname(lockFile));
+    const other = spawn('sleep', ['300'], { uid: owner.uid, gid: owner.gid, stdio: 'ignore' });
+    try {
+      await writeFile(lockFile, `${other.pid}\n${path.dirname(lockFile)}\n`, { mode: 0o600 });
+      await chown(lockFile, owner.uid, owner.gid);
+      const run = startProcess(env);
+      await waitForStdout(run, UP);
+      run.child.kill('SIGTERM');
+      expect({ code: await exitCode(run), errors: errorLines(run) }).toEqual({ code: 0, errors: [] });
+      await noServerLeft();
+    } finally {
+      other.kill('SIGKILL');
+    }
   }, PROCESS_TIMEOUT);
 
   it('a taken EMBEDDED_POSTGRES_PORT fails the start with exit code 1 and one line naming the port', async () => {
