@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  const stopRequested = new Error('stopped while starting');
+  const stopRequested = new Error('stopped while starting'); // thrown by `step` only while `stopping`
   /** Awaits one start step; what it started is registered for the stop before a pending signal is honoured. */
   const step = async <T>(run: Promise<T>, started?: (result: T) => Stop): Promise<T> => {
     const result = await run;
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     await print(`dsync is up.\n  GraphQL (HTTP + WebSocket): ${config.publicUrl}/graphql\n  SCIM base:                  ${config.publicUrl}/scim/v2/<directoryId>\n`);
     up = true;
   } catch (error) {
-    if (error === stopRequested) await stopAndExit(0);
+    if (stopping) await stopAndExit(0); // a signal arrived while starting (it may have failed the step, too)
     process.stderr.write(`dsync failed to start: ${errorMessage(error)}\n`);
     await stopAndExit(1);
   }

