@@ -125,6 +125,24 @@ describe('node dist/src/main.js with the embedded PostgreSQL: unclean stops and 
     }
   }, PROCESS_TIMEOUT);
 
+  it('a foreign Unix-socket lock for the port in /tmp does not block the start (the server opens no Unix socket)', async () => {
+    const socketLock = `/tmp/.s.PGSQL.${env['EMBEDDED_POSTGRES_PORT']}.lock`;
+    const owner = await stat(path.join(dataDir, 'postgres'));
+    const other = spawn('sleep', ['300'], { uid: owner.uid, gid: owner.gid, stdio: 'ignore' });
+    try {
+      // Left by another server that is still running, and not removable by the embedded server's user.
+      await writeFile(socketLock, `${other.pid}\n/somewhere/else\n`, { mode: 0o600, flag: 'wx' });
+      const run = startProcess(env);
+      await waitForStdout(run, UP);
+      run.child.kill('SIGTERM');
+      expect({ code: await exitCode(run), errors: errorLines(run) }).toEqual({ code: 0, errors: [] });
+      await noServerLeft();
+    } finally {
+      other.kill('SIGKILL');
+      await rm(socketLock, { force: true });
+    }
+  }, PROCESS_TIMEOUT);
+
   it('a taken EMBEDDED_POSTGRES_PORT fails the start with exit code 1 and one line naming the port', async () => {
     const blocker = await holdPort(Number(env['EMBEDDED_POSTGRES_PORT']));
     try {
