@@ -39,7 +39,7 @@ async function main() {
   const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' });
   const app = await createApp({ config, logger: createLogger('silent'), databaseUrl, encryptionKey: randomBytes(32) });
   const base = await app.listen(0, '127.0.0.1');
-  const key = app.bootstrapKeys[0].apiKey;
+  const key = (await app.bootstrap())[0].apiKey;
   const gql = graphqlClient(base, key);
   const org = (await gql('mutation { createOrganization(input: { name: "Bench" }) { id } }')).createOrganization;
   const dir = (

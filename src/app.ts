@@ -10,6 +10,7 @@ import { requestContext } from './db/request-context.js';
 import { bootstrapEnvironments, type BootstrapKey } from './directory/environment.service.js';
 import { createEventRelay, type EventRelay } from './events/notify.js';
 import { SecretBox } from './lib/encryption.js';
+import { errorMessage } from './lib/error-message.js';
 import { resealWebhookSecrets } from './webhooks/webhook.service.js';
 import { createWebhookWorker } from './webhooks/worker.js';
 import { createRetentionJob } from './events/retention.js';
@@ -46,8 +47,14 @@ export interface App {
   readonly relay: EventRelay;
   /** Deletes events older than EVENT_RETENTION_DAYS now (it also runs hourly); resolves with the count. */
   purgeExpiredEvents(): Promise<number>;
-  /** Plaintext API keys created by this start (first start only), to be shown once. */
+  /** Plaintext API keys created by `bootstrap()` of this process (first start only), to be shown once. */
   readonly bootstrapKeys: readonly BootstrapKey[];
+  /**
+   * On the very first start (call it once listening): creates the environments and their API keys in one
+   * transaction, awaits `announce` with the plaintext keys before committing (if showing them fails, nothing
+   * is created and the next start tries again), and resolves with them; `[]` on every later start.
+   */
+  bootstrap(announce?: (keys: readonly BootstrapKey[]) => Promise<void>): Promise<readonly BootstrapKey[]>;
   /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:8080`. */
   listen(port: number, host?: string): Promise<string>;
   /** Graceful stop: refuse new connections, finish in-flight requests, close sockets, then the database pool. */
@@ -56,17 +63,51 @@ export interface App {
 
 const GRAPHQL_BODY_LIMIT = '1mb';
 
-/** The composition root: ORM, domain, Koa, Apollo and graphql-ws on one HTTP server. Starts nothing listening. */
+/**
+ * The composition root: ORM, domain, Koa, Apollo and graphql-ws on one HTTP server. Starts nothing listening
+ * and creates no environments (see `bootstrap`). When it fails, everything it started is stopped again.
+ */
 export async function createApp({ config, logger, databaseUrl, encryptionKey, logQuery }: AppOptions): Promise<App> {
+  // Everything that can refuse to start (migrations, the reseal that needs the right ENCRYPTION_KEY) runs
+  // before anything is started in the background; on a failure, what was started is stopped again.
   const orm = await initOrm({
     clientUrl: databaseUrl,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
     poolSize: config.databasePoolSize,
     ...(logQuery ? { logQuery } : {}),
   });
+  const started: Stop[] = [() => orm.close(true)];
+  try {
+    return await composeApp({ config, logger, databaseUrl, encryptionKey }, orm, started);
+  } catch (error) {
+    await stopInReverse(started).catch(() => undefined);
+    throw error;
+  }
+}
+
+type Stop = () => Promise<unknown>;
+
+/** Stops the last started first; every stop runs, the first failure is rethrown after. */
+async function stopInReverse(started: readonly Stop[]): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  for (const stop of [...started].reverse()) {
+    await stop().catch((error: unknown) => (failure ??= { error }));
+  }
+  if (failure) throw failure.error;
+}
+
+async function composeApp(
+  { config, logger, databaseUrl, encryptionKey }: AppOptions,
+  orm: MikroORM,
+  started: Stop[],
+): Promise<App> {
   const fork = () => orm.em.fork();
   const box = new SecretBox(encryptionKey, config.previousEncryptionKeys);
   const policy = { allowPrivateNetworks: config.webhooks.allowPrivateNetworks, allowHttp: config.webhooks.allowHttp };
+  const resealed = await resealWebhookSecrets(fork(), box).catch((error: unknown) => {
+    throw new Error(`cannot read the stored webhook secrets: ${errorMessage(error)} (after changing ENCRYPTION_KEY, set ENCRYPTION_KEY_PREVIOUS to the former key)`);
+  });
+  if (resealed > 0) logger.info({ resealed }, 'webhook secrets re-encrypted with the current ENCRYPTION_KEY');
   // Before anything can write an event: the enqueue trigger calls graphile-worker's add_job.
   const webhookWorker = createWebhookWorker({
     databaseUrl,
@@ -80,18 +121,18 @@ export async function createApp({ config, logger, databaseUrl, encryptionKey, lo
     staleLockMs: config.webhooks.staleLockMs,
     pollIntervalMs: config.webhooks.pollIntervalMs,
   });
+  started.push(() => webhookWorker.stop());
   await webhookWorker.start();
-  const resealed = await resealWebhookSecrets(fork(), box);
-  if (resealed > 0) logger.info({ resealed }, 'webhook secrets re-encrypted with the current ENCRYPTION_KEY');
-  const bootstrapKeys = await bootstrapEnvironments(orm.em.fork());
 
   const koa = new Koa<RequestState>({ proxy: true });
   // Koa composes its middleware when callback() is called, so the handler is attached after koa.use below.
   const httpServer = createServer();
   const production = config.nodeEnv === 'production';
   const relay = createEventRelay({ databaseUrl, fork, logger });
+  started.push(() => relay.close());
   await relay.start();
   const retention = createRetentionJob({ fork, logger, retentionDays: config.eventRetentionDays });
+  started.push(() => retention.stop());
   retention.start();
   const events = { relay, fork, retentionDays: config.eventRetentionDays, bufferLimit: config.subscriptionBufferLimit };
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
@@ -103,7 +144,10 @@ export async function createApp({ config, logger, databaseUrl, encryptionKey, lo
     onInternalError: (error) => logger.error({ err: error }, 'graphql internal error'),
   });
 
-  const ws = createGraphqlWs({ httpServer, schema, orm, shared, validationRules, formatError });
+  // Attached once listening: the WebSocket server re-emits the HTTP server's errors, and graphql-ws would
+  // print a failed listen (port in use) as an internal error of its own.
+  let ws: { dispose(): Promise<void> } | undefined;
+  const attachWebSockets = () => (ws ??= createGraphqlWs({ httpServer, schema, orm, shared, validationRules, formatError }));
   const apollo = await createApollo({
     schema,
     httpServer,
@@ -112,8 +156,9 @@ export async function createApp({ config, logger, databaseUrl, encryptionKey, lo
     validationRules,
     formatError,
     stopGracePeriodMs: Math.max(0, config.shutdownTimeoutMs - 2_000),
-    drainWebSockets: () => ws.dispose(),
+    drainWebSockets: async () => ws?.dispose(),
   });
+  started.push(() => apollo.stop()); // drains HTTP (in-flight requests finish) and disposes graphql-ws
 
   const graphqlRouter = new Router<RequestState>();
   graphqlRouter.all(
@@ -138,28 +183,30 @@ export async function createApp({ config, logger, databaseUrl, encryptionKey, lo
   }
   httpServer.on('request', koa.callback());
 
+  let bootstrapKeys: readonly BootstrapKey[] = [];
   return {
     httpServer,
     orm,
     relay,
     purgeExpiredEvents: () => retention.runOnce(),
-    bootstrapKeys,
+    get bootstrapKeys() {
+      return bootstrapKeys;
+    },
+    bootstrap: async (announce = async () => undefined) => {
+      bootstrapKeys = await bootstrapEnvironments(orm.em.fork(), announce);
+      return bootstrapKeys;
+    },
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           httpServer.off('error', reject);
+          attachWebSockets();
           const address = httpServer.address() as AddressInfo;
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           resolve(`http://${shownHost}:${address.port}`);
         });
       }),
-    close: async () => {
-      await apollo.stop(); // drains HTTP (in-flight requests finish) and disposes graphql-ws
-      await retention.stop();
-      await relay.close();
-      await webhookWorker.stop();
-      await orm.close(true);
-    },
+    close: () => stopInReverse(started),
   };
 }

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../config.js';
+import { errorMessage } from '../lib/error-message.js';
 import { createLogger } from '../lib/logger.js';
+import { detachEmbeddedPostgresExitHooks } from './embedded-postgres.js';
 import { openDatabase } from './open-database.js';
 import { initOrm } from './orm.js';
 
@@ -33,10 +35,14 @@ async function run(command: string | undefined): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
+  detachEmbeddedPostgresExitHooks(); // they would exit with code 0 on a failure
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
   const database = await openDatabase(config, logger);
-  const orm = await initOrm({ clientUrl: database.url, migrationsDir }, { migrate: command !== 'check' });
+  const orm = await initOrm({ clientUrl: database.url, migrationsDir }, { migrate: command !== 'check' }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   try {
     if (command === 'migrate') {
       process.stdout.write('migrations applied\n');
@@ -66,7 +72,7 @@ run(process.argv[2]).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.stderr.write(`${errorMessage(error)}\n`);
+    process.exit(1);
   },
 );

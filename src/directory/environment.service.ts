@@ -10,10 +10,14 @@ export interface BootstrapKey {
 
 /**
  * On the very first start, creates the `sandbox` and `production` environments with one API key each and
- * returns the plaintext keys (to be printed once). Returns `[]` on every later start. Safe when several
- * processes start at once: an advisory lock serialises them.
+ * returns the plaintext keys (to be printed once). `announce` gets them before the commit: when it fails,
+ * nothing is created, so keys are never stored without having been shown. Returns `[]` on every later start.
+ * Safe when several processes start at once: an advisory lock serialises them.
  */
-export async function bootstrapEnvironments(em: EntityManager): Promise<BootstrapKey[]> {
+export async function bootstrapEnvironments(
+  em: EntityManager,
+  announce: (keys: readonly BootstrapKey[]) => Promise<void> = async () => undefined,
+): Promise<BootstrapKey[]> {
   return em.transactional(async (tx) => {
     await tx.execute(`select pg_advisory_xact_lock(hashtext('dsync.bootstrap'))`);
     if ((await tx.count(Environment)) > 0) return [];
@@ -24,6 +28,8 @@ export async function bootstrapEnvironments(em: EntityManager): Promise<Bootstra
       tx.create(ApiKey, { environment, name: 'Initial key', prefix: secret.displayPrefix, secretHash: secret.hash });
       keys.push({ environment: name, apiKey: secret.plaintext });
     }
+    await tx.flush();
+    await announce(keys);
     return keys;
   });
 }

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const KEY_BYTES = 32;
@@ -55,17 +55,42 @@ export class SecretBox {
   }
 }
 
-/** The key in `<dataDir>/encryption.key`, created (0600) on first use: the zero-configuration default. */
+/**
+ * The key in `<dataDir>/encryption.key`, created (0600) on first use: the zero-configuration default. Safe
+ * when several processes start at once on one DATA_DIR: the file appears complete (hard link) or not at all,
+ * and whoever comes second reads the first one's key.
+ */
 export async function loadOrCreateKeyFile(dataDir: string): Promise<Buffer> {
   const file = path.join(dataDir, 'encryption.key');
-  try {
-    return parseEncryptionKey(await readFile(file, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  const existing = await readKeyFile(file);
+  if (existing) return existing;
   await mkdir(dataDir, { recursive: true });
   const key = randomBytes(KEY_BYTES);
-  await writeFile(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-  await chmod(file, 0o600);
-  return key;
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(draft, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    await chmod(draft, 0o600);
+    await link(draft, file);
+    return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return (await readKeyFile(file)) ?? key;
+  } finally {
+    await unlink(draft);
+  }
+}
+
+async function readKeyFile(file: string): Promise<Buffer | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return parseEncryptionKey(text);
+  } catch (error) {
+    throw new Error(`${file} holds no valid key: ${(error as Error).message}`);
+  }
 }

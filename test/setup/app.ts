@@ -45,6 +45,7 @@ export async function startTestApp(env: Record<string, string> = {}, database?: 
   const logger = createLogger(config.logLevel, logCollector(logs, rawLogs));
   const app = await createApp({ config, logger, databaseUrl: db.url, encryptionKey: config.encryptionKey ?? TEST_ENCRYPTION_KEY, logQuery: (sql) => queries.push(sql) });
   const url = await app.listen(0, '127.0.0.1');
+  await app.bootstrap(); // as main.ts does once listening: keys of a fresh database in app.bootstrapKeys
   const key = (name: string) => app.bootstrapKeys.find((k) => k.environment === name)?.apiKey ?? '';
   return {
     app,
