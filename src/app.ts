@@ -17,7 +17,7 @@ import { createApollo } from './graphql/apollo.js';
 import { authenticate } from './graphql/auth.js';
 import { createContext, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
-import { limitRules } from './graphql/limits.js';
+import { costLimitPlugin, depthRule } from './graphql/limits.js';
 import { buildAppSchema } from './graphql/schema.js';
 import { createGraphqlWs } from './graphql/ws.js';
 import { errorMiddleware } from './http/error-middleware.js';
@@ -90,19 +90,28 @@ export async function createApp({ config, logger, databaseUrl, encryptionKey, lo
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
   const shared = { events, webhooks, publicUrl: config.publicUrl };
   const schema = await buildAppSchema();
-  const validationRules = limitRules({ maxDepth: config.graphqlMaxDepth, maxCost: config.graphqlMaxComplexity });
+  const validationRules = [depthRule(config.graphqlMaxDepth)];
   const formatError = createFormatError({
     includeStacktrace: !production,
     onInternalError: (error) => logger.error({ err: error }, 'graphql internal error'),
   });
 
-  const ws = createGraphqlWs({ httpServer, schema, orm, shared, validationRules, formatError });
+  const ws = createGraphqlWs({
+    httpServer,
+    schema,
+    orm,
+    shared,
+    validationRules,
+    maxCost: config.graphqlMaxComplexity,
+    formatError,
+  });
   const apollo = await createApollo({
     schema,
     httpServer,
     introspection: config.graphqlIntrospection,
     production,
     validationRules,
+    operationPlugins: [costLimitPlugin<GraphQLContext>(config.graphqlMaxComplexity)],
     formatError,
     stopGracePeriodMs: Math.max(0, config.shutdownTimeoutMs - 2_000),
     drainWebSockets: () => ws.dispose(),

@@ -17,6 +17,7 @@ export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly graphqlIntrospection: boolean;
   readonly graphqlMaxDepth: number;
+  /** Most fields one GraphQL operation may resolve, connections counted `first` times (graphql/limits.ts). */
   readonly graphqlMaxComplexity: number;
   readonly shutdownTimeoutMs: number;
   /** Events older than this many days are purged. */
@@ -80,7 +81,7 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   GRAPHQL_INTROSPECTION: booleanString.optional(),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
-  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(5_000),
+  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(50_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3_650).default(30),
   SUBSCRIPTION_BUFFER_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1_000),

@@ -11,6 +11,8 @@ export interface ApolloOptions {
   readonly introspection: boolean;
   readonly production: boolean;
   readonly validationRules: ValidationRule[];
+  /** Plugins checking an operation once it is resolved (the cost limit). */
+  readonly operationPlugins: ApolloServerPlugin<GraphQLContext>[];
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   readonly stopGracePeriodMs: number;
   /** Disposes the graphql-ws server when Apollo stops (drain order: sockets, then HTTP). */
@@ -27,6 +29,7 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
   const plugins: ApolloServerPlugin<GraphQLContext>[] = [
     ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.stopGracePeriodMs }),
     drainWebSockets,
+    ...options.operationPlugins,
   ];
   if (options.production) plugins.push(ApolloServerPluginLandingPageDisabled());
   const apollo = new ApolloServer<GraphQLContext>({

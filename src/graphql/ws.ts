@@ -1,11 +1,21 @@
 import type { Server } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Viewer } from '../directory/types.js';
 import { authenticate } from './auth.js';
 import { createContext, type SharedContext } from './context.js';
+import { checkCost } from './limits.js';
 
 /** Close code for a socket whose `connection_init` carried no valid API key. */
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -22,6 +32,8 @@ export interface GraphqlWsOptions {
   readonly orm: MikroORM;
   readonly shared: SharedContext;
   readonly validationRules: ValidationRule[];
+  /** The operation cost limit (see limits.ts), checked with each operation's variables. */
+  readonly maxCost: number;
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
 
@@ -36,14 +48,14 @@ type SocketState = {
  * `subscribe`, so a revoked key cannot start new operations.
  */
 export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise<void> } {
-  const { orm, schema, shared, validationRules, formatError } = options;
+  const { orm, schema, shared, validationRules, maxCost, formatError } = options;
   const wss = new WebSocketServer({ server: options.httpServer, path: '/graphql' });
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+  const rules = [...specifiedRules, ...validationRules];
 
   const server = useServer<Record<string, unknown> | undefined, SocketState>(
     {
       schema,
-      validate: (s, document) => validate(s, document, [...specifiedRules, ...validationRules]),
       onConnect: async (ctx) => {
         try {
           ctx.extra.viewer = await authenticate(orm.em.fork(), ctx.connectionParams?.['authorization']);
@@ -54,13 +66,26 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
           return false;
         }
       },
-      onSubscribe: async (ctx) => {
+      // Parses and validates here (instead of graphql-ws) to check the cost with the operation's variables.
+      onSubscribe: async (ctx, _id, payload) => {
         try {
           ctx.extra.viewer = await authenticate(orm.em.fork(), ctx.extra.authorization);
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError('Unauthorized')];
         }
-        return undefined;
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length > 0) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        const tooCostly = operation && checkCost(schema, document, operation, payload.variables, maxCost);
+        if (tooCostly) return [tooCostly];
+        return { schema, document, variableValues: payload.variables, operationName: payload.operationName };
       },
       context: (ctx) => {
         const viewer = ctx.extra.viewer;

@@ -15,7 +15,7 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       graphqlIntrospection: true,
       graphqlMaxDepth: 12,
-      graphqlMaxComplexity: 5000,
+      graphqlMaxComplexity: 50_000,
       shutdownTimeoutMs: 10000,
       eventRetentionDays: 30,
       subscriptionBufferLimit: 1000,
