@@ -103,6 +103,8 @@ export async function createApp({ config, logger, databaseUrl, encryptionKey, lo
     shared,
     validationRules,
     maxCost: config.graphqlMaxComplexity,
+    maxPayloadBytes: config.wsMaxPayloadBytes,
+    maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket,
     formatError,
   });
   const apollo = await createApollo({

@@ -34,6 +34,10 @@ export interface GraphqlWsOptions {
   readonly validationRules: ValidationRule[];
   /** The operation cost limit (see limits.ts), checked with each operation's variables. */
   readonly maxCost: number;
+  /** Largest WebSocket message accepted; a bigger one closes the socket (1009) before it is read. */
+  readonly maxPayloadBytes: number;
+  /** Operations one socket may run at the same time. */
+  readonly maxSubscriptionsPerSocket: number;
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
 
@@ -48,8 +52,8 @@ type SocketState = {
  * `subscribe`, so a revoked key cannot start new operations.
  */
 export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise<void> } {
-  const { orm, schema, shared, validationRules, maxCost, formatError } = options;
-  const wss = new WebSocketServer({ server: options.httpServer, path: '/graphql' });
+  const { orm, schema, shared, validationRules, maxCost, maxSubscriptionsPerSocket, formatError } = options;
+  const wss = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: options.maxPayloadBytes });
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
   const rules = [...specifiedRules, ...validationRules];
 
@@ -68,6 +72,14 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
       },
       // Parses and validates here (instead of graphql-ws) to check the cost with the operation's variables.
       onSubscribe: async (ctx, _id, payload) => {
+        // Before any await, so operations are counted in the order they arrived (this one is registered already).
+        if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) {
+          return [
+            new GraphQLError(`At most ${maxSubscriptionsPerSocket} operations may run on one connection; complete one or open another connection`, {
+              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            }),
+          ];
+        }
         try {
           ctx.extra.viewer = await authenticate(orm.em.fork(), ctx.extra.authorization);
         } catch (error) {
@@ -101,6 +113,14 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
     },
     wss,
   );
+
+  // A frame over maxPayload (or any other protocol violation) is the client's fault, and ws has already closed
+  // the socket with the matching code (1009, 1002, …): replace graphql-ws's handler, which prints the error to
+  // stderr for every such client and closes again with 1011.
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', () => undefined);
+  });
 
   return {
     async dispose() {

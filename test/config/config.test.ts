@@ -16,6 +16,8 @@ describe('loadConfig', () => {
       graphqlIntrospection: true,
       graphqlMaxDepth: 12,
       graphqlMaxComplexity: 50_000,
+      wsMaxPayloadBytes: 65_536,
+      wsMaxSubscriptionsPerSocket: 20,
       shutdownTimeoutMs: 10000,
       eventRetentionDays: 30,
       subscriptionBufferLimit: 1000,
@@ -42,6 +44,8 @@ describe('loadConfig', () => {
       PUBLIC_URL: 'https://sync.example.com/',
       NODE_ENV: 'production',
       GRAPHQL_INTROSPECTION: 'true',
+      WS_MAX_PAYLOAD_BYTES: '131072',
+      WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '5',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -51,6 +55,8 @@ describe('loadConfig', () => {
       publicUrl: 'https://sync.example.com',
       nodeEnv: 'production',
       graphqlIntrospection: true,
+      wsMaxPayloadBytes: 131_072,
+      wsMaxSubscriptionsPerSocket: 5,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
