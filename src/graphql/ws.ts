@@ -11,13 +11,13 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Viewer } from '../directory/types.js';
 import { authenticate } from './auth.js';
 import { createContext, type SharedContext } from './context.js';
 import { checkCost } from './limits.js';
 
-/** Close code for a socket whose `connection_init` carried no valid API key. */
+/** Close code for a socket whose `connection_init` carried no valid API key, or whose key was revoked. */
 export const CLOSE_UNAUTHORIZED = 4401;
 
 /**
@@ -49,7 +49,7 @@ type SocketState = {
 /**
  * graphql-ws on the HTTP server's `/graphql` path. The API key comes from `connectionParams.authorization`
  * in `connection_init`; a bad one closes the socket with 4401. The key is checked again on every
- * `subscribe`, so a revoked key cannot start new operations.
+ * `subscribe`, and revoking it (in any process: the relay's revocation channel) closes its sockets with 4401.
  */
 export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise<void> } {
   const { orm, schema, shared, validationRules, maxCost, maxSubscriptionsPerSocket, formatError } = options;
@@ -57,13 +57,30 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
   const rules = [...specifiedRules, ...validationRules];
 
+  /** Open authenticated sockets by API key id, to close them when their key is revoked. */
+  const socketsByKey = new Map<string, Set<WebSocket>>();
+  const track = (apiKeyId: string, socket: WebSocket) => {
+    if (socket.readyState !== socket.OPEN) return; // closed while authenticating: no 'close' event to come
+    const sockets = socketsByKey.get(apiKeyId) ?? new Set<WebSocket>();
+    socketsByKey.set(apiKeyId, sockets.add(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0 && socketsByKey.get(apiKeyId) === sockets) socketsByKey.delete(apiKeyId);
+    });
+  };
+  const stopRevocations = shared.events.relay.onApiKeyRevoked((apiKeyId) => {
+    for (const socket of socketsByKey.get(apiKeyId) ?? []) socket.close(CLOSE_UNAUTHORIZED, 'API key revoked');
+  });
+
   const server = useServer<Record<string, unknown> | undefined, SocketState>(
     {
       schema,
       onConnect: async (ctx) => {
         try {
-          ctx.extra.viewer = await authenticate(orm.em.fork(), ctx.connectionParams?.['authorization']);
+          const viewer = await authenticate(orm.em.fork(), ctx.connectionParams?.['authorization']);
+          ctx.extra.viewer = viewer;
           ctx.extra.authorization = ctx.connectionParams?.['authorization'];
+          track(viewer.apiKeyId, ctx.extra.socket);
           return true;
         } catch {
           ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
@@ -124,6 +141,7 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
 
   return {
     async dispose() {
+      stopRevocations();
       await server.dispose();
     },
   };
