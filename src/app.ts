@@ -19,7 +19,7 @@ import { authenticate } from './graphql/auth.js';
 import { createContext, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { storableTextRule } from './graphql/input-guard.js';
-import { limitRules } from './graphql/limits.js';
+import { costLimitPlugin, depthRule } from './graphql/limits.js';
 import { buildAppSchema } from './graphql/schema.js';
 import { createGraphqlWs } from './graphql/ws.js';
 import { cors } from './http/cors.js';
@@ -138,7 +138,7 @@ async function composeApp(
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
   const shared = { events, webhooks, publicUrl: config.publicUrl };
   const schema = await buildAppSchema();
-  const validationRules = [...limitRules({ maxDepth: config.graphqlMaxDepth, maxCost: config.graphqlMaxComplexity }), storableTextRule];
+  const validationRules = [depthRule(config.graphqlMaxDepth), storableTextRule];
   const formatError = createFormatError({
     includeStacktrace: !production,
     onInternalError: (error) => logger.error({ err: error }, 'graphql internal error'),
@@ -147,13 +147,25 @@ async function composeApp(
   // Attached once listening: the WebSocket server re-emits the HTTP server's errors, and graphql-ws would
   // print a failed listen (port in use) as an internal error of its own.
   let ws: { dispose(): Promise<void> } | undefined;
-  const attachWebSockets = () => (ws ??= createGraphqlWs({ httpServer, schema, orm, shared, validationRules, formatError }));
+  const attachWebSockets = () =>
+    (ws ??= createGraphqlWs({
+      httpServer,
+      schema,
+      orm,
+      shared,
+      validationRules,
+      maxCost: config.graphqlMaxComplexity,
+      maxPayloadBytes: config.wsMaxPayloadBytes,
+      maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket,
+      formatError,
+    }));
   const apollo = await createApollo({
     schema,
     httpServer,
     introspection: config.graphqlIntrospection,
     production,
     validationRules,
+    operationPlugins: [costLimitPlugin<GraphQLContext>(config.graphqlMaxComplexity)],
     formatError,
     stopGracePeriodMs: Math.max(0, config.shutdownTimeoutMs - 2_000),
     drainWebSockets: async () => ws?.dispose(),

@@ -21,7 +21,12 @@ export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly graphqlIntrospection: boolean;
   readonly graphqlMaxDepth: number;
+  /** Most fields one GraphQL operation may resolve, connections counted `first` times (graphql/limits.ts). */
   readonly graphqlMaxComplexity: number;
+  /** Largest WebSocket message accepted; a bigger one closes the socket (1009) unread. */
+  readonly wsMaxPayloadBytes: number;
+  /** Operations (subscriptions) one WebSocket may run at once. */
+  readonly wsMaxSubscriptionsPerSocket: number;
   readonly shutdownTimeoutMs: number;
   /** Events older than this many days are purged. */
   readonly eventRetentionDays: number;
@@ -105,7 +110,9 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   GRAPHQL_INTROSPECTION: booleanString.optional(),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
-  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(5_000),
+  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(50_000),
+  WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1_024).max(100 * 1024 * 1024).default(64 * 1024),
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(10_000).default(20),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3_650).default(30),
   SUBSCRIPTION_BUFFER_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
@@ -169,6 +176,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     graphqlIntrospection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
     graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
     graphqlMaxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+    wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+    wsMaxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     subscriptionBufferLimit: e.SUBSCRIPTION_BUFFER_LIMIT,

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
+import { isUuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { newestPosition, readAllEventsAfter } from './event-log.js';
 import type { DirectoryEvent } from './event-types.js';
@@ -8,6 +9,17 @@ import { EVENTS_CHANNEL } from './outbox.js';
 /** Receives every committed event once, in commit order. Must not block: queue and return. */
 export type EventSink = (event: DirectoryEvent) => void;
 
+
+/** The channel a revocation is announced on: the payload is the API key's id (never its secret). */
+export const API_KEY_REVOKED_CHANNEL = 'dsync_api_key_revoked';
+
+/** Told the id of every API key revoked in any process (at most once per notification). */
+export type RevocationListener = (apiKeyId: string) => void;
+
+/** Announces a revocation to every process's relay; sent when `em`'s transaction (if any) commits. */
+export async function notifyApiKeyRevoked(em: EntityManager, apiKeyId: string): Promise<void> {
+  await em.execute('select pg_notify(?, ?)', [API_KEY_REVOKED_CHANNEL, apiKeyId]);
+}
 
 export interface EventRelayOptions {
   readonly databaseUrl: string;
@@ -24,6 +36,8 @@ export interface EventRelay {
   readonly position: number;
   /** Adds a sink; returns its removal. */
   subscribe(sink: EventSink): () => void;
+  /** Adds a listener for revoked API keys ({@link API_KEY_REVOKED_CHANNEL}); returns its removal. */
+  onApiKeyRevoked(listener: RevocationListener): () => void;
   /** LISTENs and starts from the newest committed event. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -34,10 +48,13 @@ export interface EventRelay {
  * "something committed", and the relay reads every event after the last position it handed out from the
  * table, in position (= commit) order. A dropped connection is re-opened and the relay catches up from
  * the table, so a missed notification loses nothing; no in-process state is needed for correctness.
+ * The same connection relays API key revocations ({@link API_KEY_REVOKED_CHANNEL}) to their listeners; one
+ * sent while the connection is down is missed, and the key is then refused at the socket's next subscribe.
  */
 export function createEventRelay(options: EventRelayOptions): EventRelay {
   const { databaseUrl, fork, logger, batchSize = 1_000, reconnectDelayMs = 250, maxReconnectDelayMs = 5_000 } = options;
   const sinks = new Set<EventSink>();
+  const revocationListeners = new Set<RevocationListener>();
   let position = 0;
   let client: pg.Client | undefined;
   let closed = false;
@@ -95,6 +112,11 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: databaseUrl, application_name: 'dsync-events' });
     next.on('notification', (message) => {
+      if (message.channel === API_KEY_REVOKED_CHANNEL) {
+        const apiKeyId = message.payload ?? '';
+        if (isUuid(apiKeyId)) for (const listener of revocationListeners) listener(apiKeyId);
+        return;
+      }
       // Nobody here listens: the payload (a commit position) is enough to stay current, without a read.
       const notified = Number(message.payload);
       if (sinks.size === 0 && !reading && Number.isSafeInteger(notified)) position = Math.max(position, notified);
@@ -107,6 +129,7 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
     next.on('end', () => scheduleReconnect(next));
     await next.connect();
     await next.query(`LISTEN ${EVENTS_CHANNEL}`);
+    await next.query(`LISTEN ${API_KEY_REVOKED_CHANNEL}`);
     client = next;
     failures = 0;
   };
@@ -137,6 +160,10 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
       sinks.add(sink);
       return () => sinks.delete(sink);
     },
+    onApiKeyRevoked(listener) {
+      revocationListeners.add(listener);
+      return () => revocationListeners.delete(listener);
+    },
     async start() {
       await connect();
       position = await newestPosition(fork());
@@ -147,6 +174,7 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
       clearTimeout(reconnectTimer);
       clearTimeout(retryTimer);
       sinks.clear();
+      revocationListeners.clear();
       await reading;
       const current = client;
       client = undefined;

@@ -12,6 +12,8 @@ export interface ApolloOptions {
   readonly introspection: boolean;
   readonly production: boolean;
   readonly validationRules: ValidationRule[];
+  /** Plugins checking an operation once it is resolved (the cost limit). */
+  readonly operationPlugins: ApolloServerPlugin<GraphQLContext>[];
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   readonly stopGracePeriodMs: number;
   /** Disposes the graphql-ws server when Apollo stops (drain order: sockets, then HTTP). */
@@ -29,6 +31,7 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
     ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.stopGracePeriodMs }),
     drainWebSockets,
     variablesGuardPlugin(),
+    ...options.operationPlugins,
   ];
   if (options.production) plugins.push(ApolloServerPluginLandingPageDisabled());
   const apollo = new ApolloServer<GraphQLContext>({

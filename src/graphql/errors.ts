@@ -29,7 +29,10 @@ export interface FormatErrorOptions {
  */
 export function createFormatError({ includeStacktrace, onInternalError }: FormatErrorOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    // Apollo wraps a failure outside resolvers (e.g. "Context creation failed: connect ECONNREFUSED …") in a
+    // GraphQLError around the original: judge the original, so its message never reaches the client.
+    const unwrapped = unwrapResolverError(error);
+    const original = unwrapped instanceof GraphQLError && unwrapped.originalError && !(unwrapped.originalError instanceof GraphQLError) ? unwrapped.originalError : unwrapped;
     if (isDomainError(original)) {
       const field = 'field' in original && typeof original.field === 'string' ? { field: original.field } : {};
       return { ...formatted, message: original.message, extensions: { code: CODES[original.code], ...field } };

@@ -1,24 +1,147 @@
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import type { GraphQLError, ValidationContext, ValidationRule } from 'graphql';
-
-export interface QueryLimits {
-  readonly maxDepth: number;
-  readonly maxCost: number;
-}
+import {
+  getNamedType,
+  getNullableType,
+  getVariableValues,
+  GraphQLError,
+  isCompositeType,
+  isListType,
+  isObjectType,
+  isInterfaceType,
+  Kind,
+  valueFromAST,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../directory/pagination.js';
 
 /**
- * Depth and cost limits (graphql-armor), applied to HTTP and WebSocket operations alike. Violations are
+ * The depth limit (graphql-armor), a validation rule for HTTP and WebSocket operations alike. Violations are
  * reported as ordinary validation errors (GRAPHQL_VALIDATION_FAILED) instead of being thrown.
  */
-export function limitRules({ maxDepth, maxCost }: QueryLimits): ValidationRule[] {
-  const report = {
+export function depthRule(maxDepth: number): ValidationRule {
+  return maxDepthRule({
+    n: maxDepth,
     propagateOnRejection: false,
     onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
     ignoreIntrospection: true,
     exposeLimits: true,
+  }) as ValidationRule;
+}
+
+/** Page size a field with a `first` argument returns at most: the argument, else its default. */
+function pageSizeOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): number {
+  const definition = field.args.find((arg) => arg.name === 'first');
+  const argument = node.arguments?.find((arg) => arg.name.value === 'first');
+  const value = argument && definition ? valueFromAST(argument.value, definition.type, variables) : undefined;
+  const first = typeof value === 'number' ? value : typeof definition?.defaultValue === 'number' ? definition.defaultValue : DEFAULT_PAGE_SIZE;
+  // More than MAX_PAGE_SIZE is refused by the resolver before it reads anything.
+  return Math.min(Math.max(first, 0), MAX_PAGE_SIZE);
+}
+
+/**
+ * How many fields an operation may resolve, with its actual variables: every selected field counts 1; a
+ * field with a `first` argument (a connection) counts `first` (default {@link DEFAULT_PAGE_SIZE}) times its
+ * selection; any other list of objects counts {@link DEFAULT_PAGE_SIZE} times its selection. Aliases and
+ * fragments count every time they are selected. Schema introspection (`__schema`, `__type`) is free.
+ */
+function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  // A fragment's cost does not depend on where it is spread (multipliers apply outside): compute it once.
+  const fragmentCosts = new Map<string, number>();
+
+  const selectionCost = (selectionSet: SelectionSetNode, parent: GraphQLNamedType, paged: boolean): number => {
+    let total = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        total += fieldCost(selection, parent, paged);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        total += type ? selectionCost(selection.selectionSet, type, paged) : 0;
+      } else {
+        const name = selection.name.value;
+        let cost = fragmentCosts.get(name);
+        if (cost === undefined) {
+          const fragment = fragments.get(name);
+          const type = fragment && schema.getType(fragment.typeCondition.name.value);
+          cost = fragment && type ? selectionCost(fragment.selectionSet, type, paged) : 0;
+          fragmentCosts.set(name, cost);
+        }
+        total += cost;
+      }
+    }
+    return total;
   };
-  // Depth is bounded by its own rule, so cost grows linearly with the number of selected fields (depthCostFactor 1):
-  // graphql-armor's default factor of 1.5 makes an ordinary 10-level admin query cost tens of thousands.
-  return [maxDepthRule({ n: maxDepth, ...report }), costLimitRule({ maxCost, depthCostFactor: 1, ...report })] as ValidationRule[];
+
+  const fieldCost = (node: FieldNode, parent: GraphQLNamedType, paged: boolean): number => {
+    const name = node.name.value;
+    if (name === '__schema' || name === '__type') return 0;
+    const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+    if (!field || !node.selectionSet) return 1;
+    const type = getNamedType(field.type);
+    if (!isCompositeType(type)) return 1;
+    const connection = field.args.some((arg) => arg.name === 'first');
+    // Inside a connection its `edges` list is already paid for by the connection's `first`.
+    const times = connection ? pageSizeOf(field, node, variables) : isListType(getNullableType(field.type)) && !paged ? DEFAULT_PAGE_SIZE : 1;
+    return 1 + times * selectionCost(node.selectionSet, type, connection);
+  };
+
+  const root = schema.getRootType(operation.operation);
+  return root ? selectionCost(operation.selectionSet, root, false) : 0;
+}
+
+/** The cost-limit error: a validation error, refused before anything runs. */
+function tooComplex(maxCost: number, cost: number): GraphQLError {
+  return new GraphQLError(`Cost limit of ${maxCost} exceeded: this operation may resolve ${cost} fields`, {
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+  });
+}
+
+/**
+ * Checks an operation (already parsed and validated) against the cost limit with its variables. Variables
+ * that do not coerce are left to execution, which refuses them with BAD_USER_INPUT.
+ */
+export function checkCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  rawVariables: Record<string, unknown> | null | undefined,
+  maxCost: number,
+): GraphQLError | undefined {
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
+  if (coerced.errors) return undefined;
+  const cost = operationCost(schema, document, operation, coerced.coerced);
+  return cost > maxCost ? tooComplex(maxCost, cost) : undefined;
+}
+
+/** Apollo plugin: the cost limit for HTTP operations, once the operation and its variables are known. */
+export function costLimitPlugin<TContext extends object>(maxCost: number): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          const error = operation && checkCost(schema, document, operation, request.variables, maxCost);
+          // HTTP 400, as for the other validation errors.
+          if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+        },
+      };
+    },
+  };
 }

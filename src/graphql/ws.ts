@@ -1,14 +1,24 @@
 import type { Server } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Viewer } from '../directory/types.js';
 import { authenticate } from './auth.js';
 import { createContext, type SharedContext } from './context.js';
 import { checkVariables } from './input-guard.js';
+import { checkCost } from './limits.js';
 
-/** Close code for a socket whose `connection_init` carried no valid API key. */
+/** Close code for a socket whose `connection_init` carried no valid API key, or whose key was revoked. */
 export const CLOSE_UNAUTHORIZED = 4401;
 
 /**
@@ -23,6 +33,12 @@ export interface GraphqlWsOptions {
   readonly orm: MikroORM;
   readonly shared: SharedContext;
   readonly validationRules: ValidationRule[];
+  /** The operation cost limit (see limits.ts), checked with each operation's variables. */
+  readonly maxCost: number;
+  /** Largest WebSocket message accepted; a bigger one closes the socket (1009) before it is read. */
+  readonly maxPayloadBytes: number;
+  /** Operations one socket may run at the same time. */
+  readonly maxSubscriptionsPerSocket: number;
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
 
@@ -34,28 +50,54 @@ type SocketState = {
 /**
  * graphql-ws on the HTTP server's `/graphql` path. The API key comes from `connectionParams.authorization`
  * in `connection_init`; a bad one closes the socket with 4401. The key is checked again on every
- * `subscribe`, so a revoked key cannot start new operations.
+ * `subscribe`, and revoking it (in any process: the relay's revocation channel) closes its sockets with 4401.
  */
 export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise<void> } {
-  const { orm, schema, shared, validationRules, formatError } = options;
-  const wss = new WebSocketServer({ server: options.httpServer, path: '/graphql' });
+  const { orm, schema, shared, validationRules, maxCost, maxSubscriptionsPerSocket, formatError } = options;
+  const wss = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: options.maxPayloadBytes });
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+  const rules = [...specifiedRules, ...validationRules];
+
+  /** Open authenticated sockets by API key id, to close them when their key is revoked. */
+  const socketsByKey = new Map<string, Set<WebSocket>>();
+  const track = (apiKeyId: string, socket: WebSocket) => {
+    if (socket.readyState !== socket.OPEN) return; // closed while authenticating: no 'close' event to come
+    const sockets = socketsByKey.get(apiKeyId) ?? new Set<WebSocket>();
+    socketsByKey.set(apiKeyId, sockets.add(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0 && socketsByKey.get(apiKeyId) === sockets) socketsByKey.delete(apiKeyId);
+    });
+  };
+  const stopRevocations = shared.events.relay.onApiKeyRevoked((apiKeyId) => {
+    for (const socket of socketsByKey.get(apiKeyId) ?? []) socket.close(CLOSE_UNAUTHORIZED, 'API key revoked');
+  });
 
   const server = useServer<Record<string, unknown> | undefined, SocketState>(
     {
       schema,
-      validate: (s, document) => validate(s, document, [...specifiedRules, ...validationRules]),
       onConnect: async (ctx) => {
         try {
-          ctx.extra.viewer = await authenticate(orm.em.fork(), ctx.connectionParams?.['authorization']);
+          const viewer = await authenticate(orm.em.fork(), ctx.connectionParams?.['authorization']);
+          ctx.extra.viewer = viewer;
           ctx.extra.authorization = ctx.connectionParams?.['authorization'];
+          track(viewer.apiKeyId, ctx.extra.socket);
           return true;
         } catch {
           ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
           return false;
         }
       },
+      // Parses and validates here (instead of graphql-ws) to check the cost with the operation's variables.
       onSubscribe: async (ctx, _id, payload) => {
+        // Before any await, so operations are counted in the order they arrived (this one is registered already).
+        if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) {
+          return [
+            new GraphQLError(`At most ${maxSubscriptionsPerSocket} operations may run on one connection; complete one or open another connection`, {
+              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            }),
+          ];
+        }
         const badVariables = checkVariables(payload.variables);
         if (badVariables) return [badVariables];
         try {
@@ -63,7 +105,19 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError('Unauthorized')];
         }
-        return undefined;
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length > 0) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        const tooCostly = operation && checkCost(schema, document, operation, payload.variables, maxCost);
+        if (tooCostly) return [tooCostly];
+        return { schema, document, variableValues: payload.variables, operationName: payload.operationName };
       },
       context: (ctx) => {
         const viewer = ctx.extra.viewer;
@@ -80,8 +134,17 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
     wss,
   );
 
+  // A frame over maxPayload (or any other protocol violation) is the client's fault, and ws has already closed
+  // the socket with the matching code (1009, 1002, …): replace graphql-ws's handler, which prints the error to
+  // stderr for every such client and closes again with 1011.
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', () => undefined);
+  });
+
   return {
     async dispose() {
+      stopRevocations();
       await server.dispose();
     },
   };

@@ -17,7 +17,9 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       graphqlIntrospection: true,
       graphqlMaxDepth: 12,
-      graphqlMaxComplexity: 5000,
+      graphqlMaxComplexity: 50_000,
+      wsMaxPayloadBytes: 65_536,
+      wsMaxSubscriptionsPerSocket: 20,
       shutdownTimeoutMs: 10000,
       eventRetentionDays: 30,
       subscriptionBufferLimit: 1000,
@@ -45,6 +47,8 @@ describe('loadConfig', () => {
       PUBLIC_URL: 'https://sync.example.com/',
       NODE_ENV: 'production',
       GRAPHQL_INTROSPECTION: 'true',
+      WS_MAX_PAYLOAD_BYTES: '131072',
+      WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '5',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -54,6 +58,8 @@ describe('loadConfig', () => {
       publicUrl: 'https://sync.example.com',
       nodeEnv: 'production',
       graphqlIntrospection: true,
+      wsMaxPayloadBytes: 131_072,
+      wsMaxSubscriptionsPerSocket: 5,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
-import { createDeferred } from '../fixtures/deferred.js';
+import { createDeferred, withDeadline } from '../fixtures/deferred.js';
 import { allEvents, connectedClient, lastEventId as lastEventIdOf, subscribeEvents, subscriptionErrors, waitFor, type EventPayload } from '../fixtures/events.js';
 import { graphql } from '../fixtures/graphql.js';
 import { createTestDirectory, scimGroupBody, scimPatch, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
@@ -146,10 +146,14 @@ describe('graphql-ws authentication', () => {
     expect(await closed.promise).toEqual({ code: 4401, reason: 'Unauthorized' });
   });
 
-  it('refuses new subscriptions once the key is revoked', async () => {
+  it('closes the sockets of a revoked key with 4401 and refuses it from then on', async () => {
     const created = (await graphql(t.url, t.sandboxKey, `mutation { createApiKey(name: "ws") { secret apiKey { id } } }`)).data?.['createApiKey'];
-    const c = await client(created.secret);
+    const closed = createDeferred<{ code: number; reason: string }>();
+    const c = await client(created.secret, closed.resolve);
     await graphql(t.url, t.sandboxKey, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: created.apiKey.id });
-    expect(await subscriptionErrors(c, 'subscription { provisioningEvents { id } }')).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
+    expect(await withDeadline(closed.promise, 10_000, 'the revoked key\'s socket to close')).toEqual({ code: 4401, reason: 'API key revoked' });
+    // Subscribing again connects again, and the key is refused at connection_init.
+    const refused = (await withDeadline(subscriptionErrors(c, 'subscription { provisioningEvents { id } }'), 10_000, 'the reconnect to be refused')) as { code: number; reason: string };
+    expect({ code: refused.code, reason: refused.reason }).toEqual({ code: 4401, reason: 'Unauthorized' });
   });
 });

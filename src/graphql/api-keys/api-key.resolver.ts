@@ -1,5 +1,6 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../directory/api-key.service.js';
+import { notifyApiKeyRevoked } from '../../events/notify.js';
 import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
 import { ApiKeyConnection, ApiKeyNode, ApiKeyWithSecret, toApiKeyNode } from './api-key.type.js';
@@ -20,8 +21,12 @@ export class ApiKeyResolver {
     return { apiKey: toApiKeyNode(created.apiKey), secret: created.secret };
   }
 
-  @Mutation(() => ApiKeyNode, { description: 'Revokes a key; requests with it fail from now on.' })
+  @Mutation(() => ApiKeyNode, {
+    description: 'Revokes a key; requests with it fail from now on, and its open WebSockets are closed with 4401.',
+  })
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ApiKeyNode> {
-    return toApiKeyNode(await revokeApiKey(ctx.em, ctx.viewer.environmentId, id));
+    const revoked = await revokeApiKey(ctx.em, ctx.viewer.environmentId, id);
+    await notifyApiKeyRevoked(ctx.em, revoked.id);
+    return toApiKeyNode(revoked);
   }
 }

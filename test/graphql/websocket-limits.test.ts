@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import WebSocket from 'ws';
+import { createDeferred, withDeadline } from '../fixtures/deferred.js';
+import { connectedClient, subscribeEvents, subscriptionErrors, PROVISIONING_EVENTS } from '../fixtures/events.js';
+import { startTestApp, type TestApp } from '../setup/app.js';
+
+// Defaults: WS_MAX_PAYLOAD_BYTES 64 KiB, WS_MAX_SUBSCRIPTIONS_PER_SOCKET 20.
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('WebSocket limits', () => {
+  it('closes a socket whose connection_init is over WS_MAX_PAYLOAD_BYTES with 1009, without reading it', async () => {
+    const socket = new WebSocket(`${t.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    const closed = createDeferred<{ code: number; messages: string[] }>();
+    const messages: string[] = [];
+    socket.on('message', (data: Buffer) => messages.push(data.toString()));
+    socket.on('close', (code) => closed.resolve({ code, messages }));
+    socket.on('error', () => undefined); // the server's close frame ends the socket; reported through 'close'
+    await withDeadline(new Promise((resolve) => socket.once('open', resolve)), 10_000, 'the WebSocket to open');
+    // 1 MiB of an unauthenticated connection_init: without the limit it is buffered, parsed and answered with 4401.
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'x', padding: 'a'.repeat(1024 * 1024) } }));
+    const { code, messages: received } = await withDeadline(closed.promise, 10_000, 'the server to close the oversized socket');
+    expect(code).toBe(1009);
+    expect(received).toEqual([]);
+  });
+
+  it('refuses the 21st concurrent operation on one socket with TOO_MANY_SUBSCRIPTIONS, and accepts one after a completion', async () => {
+    const client = await connectedClient(t.url, t.sandboxKey);
+    try {
+      const subscriptions = Array.from({ length: 20 }, () => subscribeEvents(client));
+      const errors = (await withDeadline(subscriptionErrors(client, PROVISIONING_EVENTS), 10_000, 'the 21st subscription to be refused')) as {
+        message: string;
+        extensions?: Record<string, unknown>;
+      }[];
+      expect(errors).toEqual([
+        {
+          message: 'At most 20 operations may run on one connection; complete one or open another connection',
+          extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+        },
+      ]);
+      expect(subscriptions.flatMap((subscription) => subscription.errors)).toEqual([]);
+
+      subscriptions[0]?.unsubscribe();
+      // The socket still works: a query runs once a slot is free (completions are handled in order).
+      const result = createDeferred<unknown>();
+      client.subscribe({ query: '{ viewer { environment { name } } }' }, { next: (value) => result.resolve(value), error: result.reject, complete: () => undefined });
+      expect(await withDeadline(result.promise, 10_000, 'a query after freeing a slot')).toEqual({ data: { viewer: { environment: { name: 'sandbox' } } } });
+    } finally {
+      await client.dispose();
+    }
+  });
+});
