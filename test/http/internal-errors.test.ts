@@ -1,6 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { createLogger } from '../../src/lib/logger.js';
 import { CREATE_ORGANIZATION, errorCodes, graphql } from '../fixtures/graphql.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
@@ -89,8 +90,21 @@ describe('error logs', () => {
   });
 
   it('log a database error caused by user data with its SQLSTATE, never the statement or the data', async () => {
-    // PostgreSQL refuses NUL in text: the insert fails in the database with the name in its parameters.
-    const res = await graphql(t.url, t.sandboxKey, CREATE_ORGANIZATION, { input: { name: `${MARKER}\u0000`, metadata: { note: MARKER } } });
+    // A trigger makes the insert fail in the database, with the name in the statement's parameters; the
+    // app's own code runs unchanged.
+    const admin = new pg.Client({ connectionString: t.database.url });
+    await admin.connect();
+    try {
+      await admin.query(`create function fail_marked_organization() returns trigger language plpgsql as $$
+        begin
+          if new.name like '%marker%' then raise exception 'failing on purpose'; end if;
+          return new;
+        end $$`);
+      await admin.query('create trigger fail_marked before insert on organizations for each row execute function fail_marked_organization()');
+    } finally {
+      await admin.end();
+    }
+    const res = await graphql(t.url, t.sandboxKey, CREATE_ORGANIZATION, { input: { name: MARKER, metadata: { note: MARKER } } });
     expect(errorCodes(res)).toEqual(['INTERNAL_SERVER_ERROR']);
     const logged = t.logs.filter((line) => line['msg'] === 'graphql internal error');
     expect(logged).toHaveLength(1);
