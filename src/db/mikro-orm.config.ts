@@ -16,6 +16,8 @@ export interface OrmSettings {
   readonly poolSize?: number;
 }
 
+const ignore = (): void => undefined;
+
 /** The one MikroORM configuration, shared by the app, the migration CLI and the tests. */
 export function createOrmConfig(settings: OrmSettings, overrides: Partial<Options> = {}): Options {
   const migrationsDir = settings.migrationsDir ?? path.resolve('migrations');
@@ -29,7 +31,12 @@ export function createOrmConfig(settings: OrmSettings, overrides: Partial<Option
     debug: settings.logQuery !== undefined,
     logger: settings.logQuery ?? (() => undefined),
     pool: { min: 0, max: settings.poolSize ?? 10 },
-    ...(settings.statementTimeoutMs ? { driverOptions: { connection: { statement_timeout: settings.statementTimeoutMs } } } : {}),
+    driverOptions: {
+      // knex prints some failures (a connection dying mid-query) with console.log, SQL and values included;
+      // the same errors reach our code, which logs them through pino's database-error serializer.
+      log: { warn: ignore, error: ignore, deprecate: ignore, debug: ignore },
+      ...(settings.statementTimeoutMs ? { connection: { statement_timeout: settings.statementTimeoutMs } } : {}),
+    },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: migrationsDir,
