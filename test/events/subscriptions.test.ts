@@ -4,6 +4,7 @@ import { createDeferred } from '../fixtures/deferred.js';
 import { allEvents, connectedClient, lastEventId as lastEventIdOf, subscribeEvents, subscriptionErrors, waitFor, type EventPayload } from '../fixtures/events.js';
 import { graphql } from '../fixtures/graphql.js';
 import { createTestDirectory, scimGroupBody, scimPatch, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
+import { withDeadline } from '../fixtures/wait.js';
 import { wsClient } from '../fixtures/ws.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -48,7 +49,7 @@ describe('subscription provisioningEvents', () => {
     }
     const user = (await dir.scim.post('/Users', scimUserBody())).body;
     await dir.scim.patch(`/Users/${user.id}`, scimPatch({ op: 'replace', path: 'name.familyName', value: 'Byron' }));
-    const seen = await waitFor(sub.received, (all) => events(all).filter((e) => e.data.after?.id === user.id).length === 2);
+    const seen = await waitFor(sub.received, (all) => events(all).filter((e) => e.data.after?.id === user.id).length === 2, "the user's created and updated events");
     const mine = events(seen).filter((e) => e.data.after?.id === user.id);
     expect(mine.map((e) => e.type)).toEqual(['dsync.user.created', 'dsync.user.updated']);
     expect(mine[1]).toMatchObject({
@@ -120,7 +121,7 @@ describe('subscription provisioningEvents', () => {
     const sandboxSub = subscribeEvents(await client(), { after: await lastEventId() });
     await prodDir.scim.post('/Users', scimUserBody());
     const marker = (await dir.scim.post('/Users', scimUserBody())).body;
-    const received = await waitFor(sandboxSub.received, (all) => events(all).some((e) => e.data.after?.id === marker.id));
+    const received = await waitFor(sandboxSub.received, (all) => events(all).some((e) => e.data.after?.id === marker.id), 'the sandbox marker event');
     expect(events(received).every((e) => e.directoryId !== prodDir.directoryId)).toBe(true);
   });
 
@@ -143,7 +144,7 @@ describe('graphql-ws authentication', () => {
     const closed = createDeferred<{ code: number; reason: string }>();
     const c = wsClient(t.url, authorization, (event) => closed.resolve(event));
     leftovers.push(c);
-    expect(await closed.promise).toEqual({ code: 4401, reason: 'Unauthorized' });
+    expect(await withDeadline(closed.promise, { what: 'the server to close the socket' })).toEqual({ code: 4401, reason: 'Unauthorized' });
   });
 
   it('refuses new subscriptions once the key is revoked', async () => {
