@@ -38,15 +38,15 @@ describe('subscription provisioningEvents', () => {
     const sub = subscribeEvents(await client(), { directoryId: dir.directoryId, types: ['dsync.user.created', 'dsync.user.updated'] });
     // A live-only subscription starts when the server has processed `subscribe`; write until the first event shows.
     const first = sub.take(1);
-    const ids: string[] = [];
-    const writer = setInterval(() => {
-      void dir.scim.post('/Users', scimUserBody()).then((res) => ids.push(res.body.id));
-    }, 50);
+    const warmUp: Promise<unknown>[] = [];
+    const writer = setInterval(() => warmUp.push(dir.scim.post('/Users', scimUserBody())), 50);
     try {
       await first;
     } finally {
       clearInterval(writer);
     }
+    // Every warm-up write commits before the writes asserted on: none of their events can fall in between.
+    await Promise.all(warmUp);
     const user = (await dir.scim.post('/Users', scimUserBody())).body;
     await dir.scim.patch(`/Users/${user.id}`, scimPatch({ op: 'replace', path: 'name.familyName', value: 'Byron' }));
     const seen = await waitFor(sub.received, (all) => events(all).filter((e) => e.data.after?.id === user.id).length === 2, "the user's created and updated events");
