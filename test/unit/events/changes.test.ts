@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { changedPaths } from '../../src/events/changes.js';
+import { changedPaths } from '../../../src/events/changes.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
