@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, start, waitForOutput } from './setup/process.js';
+import { exitCode, freePort, start, waitForOutput } from './setup/process.js';
 
 // `npm start` as a newcomer runs it: the built entry point, no DATABASE_URL, embedded PostgreSQL in DATA_DIR.
 
@@ -35,7 +35,7 @@ describe('node dist/src/main.js', () => {
     });
     expect(await response.json()).toEqual({ data: { viewer: { environment: { name: 'sandbox' } } } });
     first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    expect(await exitCode(first, 'the first server to exit after SIGTERM')).toBe(0);
     // The webhook-secret encryption key was generated once into DATA_DIR, readable by the owner only.
     const keyFile = await stat(path.join(dataDir, 'encryption.key'));
     expect(keyFile.mode & 0o777).toBe(0o600);
@@ -52,12 +52,12 @@ describe('node dist/src/main.js', () => {
     expect(again.status).toBe(200);
     expect(await readFile(path.join(dataDir, 'encryption.key'), 'utf8')).toBe(key); // kept, not regenerated
     second.child.kill('SIGINT');
-    expect(await second.exited).toBe(0);
+    expect(await exitCode(second, 'the second server to exit after SIGINT')).toBe(0);
   }, 60_000);
 
   it('refuses a bad variable with one line naming it and exit code 1', async () => {
     const run = start({ ...env, PORT: 'eighty' });
-    expect(await run.exited).toBe(1);
+    expect(await exitCode(run, 'the server to refuse PORT=eighty and exit')).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Invalid configuration: PORT /)]);
   });
 });

@@ -5,7 +5,7 @@ import { allEvents, connectedClient, lastEventId as lastEventIdOf, subscribeEven
 import { createTestDirectory, scimClient, scimUserBody, type ScimClient, type TestDirectory } from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
-import { freePort, start, waitForOutput, type Run } from '../setup/process.js';
+import { exitCode, freePort, start, waitForOutput, type Run } from '../setup/process.js';
 
 // Subscriptions held by one server, SCIM writes sent to another OS process (`node dist/src/main.js`) on
 // the same PostgreSQL: delivery can only come through LISTEN/NOTIFY and the events table.
@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   writerProcess.child.kill('SIGTERM');
-  await writerProcess.exited;
+  await exitCode(writerProcess, 'the writer process to exit after SIGTERM');
   await subscriber.close();
   await database.drop();
 });

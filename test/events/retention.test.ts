@@ -3,6 +3,7 @@ import type { Client } from 'graphql-ws';
 import { createDeferred } from '../fixtures/deferred.js';
 import { allEvents, connectedClient, eventsPage, subscriptionErrors, type EventPayload } from '../fixtures/events.js';
 import { createTestDirectory, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
+import { waitUntil, withDeadline } from '../fixtures/wait.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 // EVENT_RETENTION_DAYS accepts fractions: 0.00002 days is about 1.7 seconds, so the test can outlive it.
@@ -32,11 +33,8 @@ const subscriptionError = (variables: Record<string, unknown>) =>
 describe('event retention', () => {
   it('purges events older than EVENT_RETENTION_DAYS; resuming before them is CURSOR_EXPIRED', async () => {
     expect(expired.map((e) => e.type)).toEqual(['dsync.activated', 'dsync.user.created']);
-    let purged = 0;
-    while (purged === 0) {
-      await new Promise((resolve) => setTimeout(resolve, 250)); // waiting for the clock is the point here
-      purged = await t.app.purgeExpiredEvents();
-    }
+    // Waiting for the clock is the point here.
+    const purged = await waitUntil(async () => (await t.app.purgeExpiredEvents()) || false, { what: 'expired events to be purged', intervalMs: 250 });
     expect(purged).toBe(2);
     expect(await allEvents(t.url, t.sandboxKey, { directoryId: dir.directoryId })).toEqual([]);
 
@@ -52,6 +50,6 @@ describe('event retention', () => {
       { query: 'subscription($d: ID, $s: Int) { provisioningEvents(directoryId: $d, afterSequence: $s) { sequence data } }', variables: { d: dir.directoryId, s: 2 } },
       { next: (value) => got.resolve(value.data), error: got.reject, complete: () => undefined },
     );
-    expect(await got.promise).toEqual({ provisioningEvents: { sequence: 3, data: expect.objectContaining({ after: expect.objectContaining({ id: next.id }) }) } });
+    expect(await withDeadline(got.promise, { what: 'the event after the newest sequence' })).toEqual({ provisioningEvents: { sequence: 3, data: expect.objectContaining({ after: expect.objectContaining({ id: next.id }) }) } });
   });
 });

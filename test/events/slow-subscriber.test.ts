@@ -3,6 +3,7 @@ import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createDeferred } from '../fixtures/deferred.js';
 import { allEvents, connectedClient, PROVISIONING_EVENTS, subscribeEvents } from '../fixtures/events.js';
+import { withDeadline } from '../fixtures/wait.js';
 import { createTestDirectory, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -29,9 +30,9 @@ async function rawSubscriber(variables: Record<string, unknown>): Promise<{ sock
   socket.on('message', (data: Buffer) => {
     if ((JSON.parse(data.toString()) as { type: string }).type === 'connection_ack') acked.resolve();
   });
-  await new Promise((resolve) => socket.once('open', resolve));
+  await withDeadline(new Promise((resolve) => socket.once('open', resolve)), { what: 'the raw WebSocket to open' });
   socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${t.sandboxKey}` } }));
-  await acked.promise;
+  await withDeadline(acked.promise, { what: 'connection_ack on the raw WebSocket' });
   socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: PROVISIONING_EVENTS, variables } }));
   return { socket, closed: closed.promise };
 }
@@ -54,6 +55,6 @@ describe('a subscriber that stops reading', () => {
     expect(received.map((r) => r.provisioningEvents.sequence)).toEqual(received.map((_, i) => i + 1));
 
     slow.socket.resume();
-    expect(await slow.closed).toEqual({ code: 4290, reason: 'Subscriber too slow: resume with after' });
+    expect(await withDeadline(slow.closed, { what: 'the server to close the slow socket' })).toEqual({ code: 4290, reason: 'Subscriber too slow: resume with after' });
   });
 });

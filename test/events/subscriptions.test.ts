@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
-import { createDeferred, withDeadline } from '../fixtures/deferred.js';
+import { createDeferred } from '../fixtures/deferred.js';
 import { allEvents, connectedClient, lastEventId as lastEventIdOf, subscribeEvents, subscriptionErrors, waitFor, type EventPayload } from '../fixtures/events.js';
 import { graphql } from '../fixtures/graphql.js';
 import { createTestDirectory, scimGroupBody, scimPatch, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
+import { withDeadline } from '../fixtures/wait.js';
 import { wsClient } from '../fixtures/ws.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -37,18 +38,18 @@ describe('subscription provisioningEvents', () => {
     const sub = subscribeEvents(await client(), { directoryId: dir.directoryId, types: ['dsync.user.created', 'dsync.user.updated'] });
     // A live-only subscription starts when the server has processed `subscribe`; write until the first event shows.
     const first = sub.take(1);
-    const ids: string[] = [];
-    const writer = setInterval(() => {
-      void dir.scim.post('/Users', scimUserBody()).then((res) => ids.push(res.body.id));
-    }, 50);
+    const warmUp: Promise<unknown>[] = [];
+    const writer = setInterval(() => warmUp.push(dir.scim.post('/Users', scimUserBody())), 50);
     try {
       await first;
     } finally {
       clearInterval(writer);
     }
+    // Every warm-up write commits before the writes asserted on: none of their events can fall in between.
+    await Promise.all(warmUp);
     const user = (await dir.scim.post('/Users', scimUserBody())).body;
     await dir.scim.patch(`/Users/${user.id}`, scimPatch({ op: 'replace', path: 'name.familyName', value: 'Byron' }));
-    const seen = await waitFor(sub.received, (all) => events(all).filter((e) => e.data.after?.id === user.id).length === 2);
+    const seen = await waitFor(sub.received, (all) => events(all).filter((e) => e.data.after?.id === user.id).length === 2, "the user's created and updated events");
     const mine = events(seen).filter((e) => e.data.after?.id === user.id);
     expect(mine.map((e) => e.type)).toEqual(['dsync.user.created', 'dsync.user.updated']);
     expect(mine[1]).toMatchObject({
@@ -120,7 +121,7 @@ describe('subscription provisioningEvents', () => {
     const sandboxSub = subscribeEvents(await client(), { after: await lastEventId() });
     await prodDir.scim.post('/Users', scimUserBody());
     const marker = (await dir.scim.post('/Users', scimUserBody())).body;
-    const received = await waitFor(sandboxSub.received, (all) => events(all).some((e) => e.data.after?.id === marker.id));
+    const received = await waitFor(sandboxSub.received, (all) => events(all).some((e) => e.data.after?.id === marker.id), 'the sandbox marker event');
     expect(events(received).every((e) => e.directoryId !== prodDir.directoryId)).toBe(true);
   });
 
@@ -143,7 +144,7 @@ describe('graphql-ws authentication', () => {
     const closed = createDeferred<{ code: number; reason: string }>();
     const c = wsClient(t.url, authorization, (event) => closed.resolve(event));
     leftovers.push(c);
-    expect(await closed.promise).toEqual({ code: 4401, reason: 'Unauthorized' });
+    expect(await withDeadline(closed.promise, { what: 'the server to close the socket' })).toEqual({ code: 4401, reason: 'Unauthorized' });
   });
 
   it('closes the sockets of a revoked key with 4401 and refuses it from then on', async () => {
@@ -151,9 +152,9 @@ describe('graphql-ws authentication', () => {
     const closed = createDeferred<{ code: number; reason: string }>();
     const c = await client(created.secret, closed.resolve);
     await graphql(t.url, t.sandboxKey, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: created.apiKey.id });
-    expect(await withDeadline(closed.promise, 10_000, 'the revoked key\'s socket to close')).toEqual({ code: 4401, reason: 'API key revoked' });
+    expect(await withDeadline(closed.promise, { what: "the revoked key's socket to close", timeoutMs: 10_000 })).toEqual({ code: 4401, reason: 'API key revoked' });
     // Subscribing again connects again, and the key is refused at connection_init.
-    const refused = (await withDeadline(subscriptionErrors(c, 'subscription { provisioningEvents { id } }'), 10_000, 'the reconnect to be refused')) as { code: number; reason: string };
+    const refused = (await withDeadline(subscriptionErrors(c, 'subscription { provisioningEvents { id } }'), { what: 'the reconnect to be refused', timeoutMs: 10_000 })) as { code: number; reason: string };
     expect({ code: refused.code, reason: refused.reason }).toEqual({ code: 4401, reason: 'Unauthorized' });
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
-import { createDeferred, withDeadline } from '../fixtures/deferred.js';
+import { createDeferred } from '../fixtures/deferred.js';
+import { withDeadline } from '../fixtures/wait.js';
 import { connectedClient, subscribeEvents } from '../fixtures/events.js';
 import { graphql, uniq } from '../fixtures/graphql.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
@@ -54,12 +55,12 @@ describe('revokeApiKey', () => {
     const revoked = await graphql(local.url, local.sandboxKey, 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: apiKey.id });
     expect(revoked.errors).toBeUndefined();
 
-    expect(await withDeadline(onLocal.closed, 10_000, 'the socket on the revoking process to close')).toEqual({ code: 4401, reason: 'API key revoked' });
-    expect(await withDeadline(onOther.closed, 10_000, 'the socket on the other process to close')).toEqual({ code: 4401, reason: 'API key revoked' });
+    expect(await withDeadline(onLocal.closed, { what: 'the socket on the revoking process to close', timeoutMs: 10_000 })).toEqual({ code: 4401, reason: 'API key revoked' });
+    expect(await withDeadline(onOther.closed, { what: 'the socket on the other process to close', timeoutMs: 10_000 })).toEqual({ code: 4401, reason: 'API key revoked' });
     // Another key's socket on the same process keeps working.
     const result = createDeferred<unknown>();
     bystander.client.subscribe({ query: '{ viewer { apiKey { id } } }' }, { next: result.resolve, error: result.reject, complete: () => undefined });
-    const viewer = (await withDeadline(result.promise, 10_000, "the bystander socket's query")) as { data: { viewer: { apiKey: { id: string } } } };
+    const viewer = (await withDeadline(result.promise, { what: "the bystander socket's query", timeoutMs: 10_000 })) as { data: { viewer: { apiKey: { id: string } } } };
     expect(viewer.data.viewer.apiKey.id).not.toBe(apiKey.id);
     expect(subscriptions[2]?.errors).toEqual([]);
   });

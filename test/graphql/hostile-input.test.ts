@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createOrganizationAs, errorCodes, graphql } from '../fixtures/graphql.js';
+import { withDeadline } from '../fixtures/wait.js';
 import { wsClient } from '../fixtures/ws.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -41,12 +42,13 @@ describe('GraphQL input PostgreSQL cannot store', () => {
   it('over graphql-ws: variables with a NUL are refused with BAD_USER_INPUT', async () => {
     const client = wsClient(t.url, `Bearer ${t.sandboxKey}`);
     try {
-      const errors = await new Promise<unknown>((resolve) => {
+      const answered = new Promise<unknown>((resolve) => {
         client.subscribe(
           { query: 'subscription($org: ID) { provisioningEvents(organizationId: $org) { id } }', variables: { org: 'x\u0000' } },
           { next: () => resolve('unexpected result'), error: resolve, complete: () => resolve('completed') },
         );
       });
+      const errors = await withDeadline(answered, { what: 'the subscription to be refused' });
       expect(errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
     } finally {
       await client.dispose();

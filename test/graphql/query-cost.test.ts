@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { subscriptionErrors, connectedClient } from '../fixtures/events.js';
-import { withDeadline } from '../fixtures/deferred.js';
+import { withDeadline } from '../fixtures/wait.js';
 import { errorCodes, graphql } from '../fixtures/graphql.js';
 import { createTestDirectory, scimGroupBody, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
@@ -53,10 +53,7 @@ describe('GraphQL cost limit', () => {
     const client = await connectedClient(t.url, t.sandboxKey);
     try {
       const errors = (await withDeadline(
-        subscriptionErrors(client, fanOut(30, '$f'), { d: dir.directoryId, f: 25 }),
-        10_000,
-        'the graphql-ws refusal',
-      )) as { message: string; extensions?: Record<string, unknown> }[];
+        subscriptionErrors(client, fanOut(30, '$f'), { d: dir.directoryId, f: 25 }), { what: 'the graphql-ws refusal', timeoutMs: 10_000 })) as { message: string; extensions?: Record<string, unknown> }[];
       expect(errors).toHaveLength(1);
       expect(errors[0]?.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
       expect(statedCost(errors[0]?.message)).toBeGreaterThan(50_000);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import WebSocket from 'ws';
-import { createDeferred, withDeadline } from '../fixtures/deferred.js';
+import { createDeferred } from '../fixtures/deferred.js';
+import { withDeadline } from '../fixtures/wait.js';
 import { connectedClient, subscribeEvents, subscriptionErrors, PROVISIONING_EVENTS } from '../fixtures/events.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -22,10 +23,10 @@ describe('WebSocket limits', () => {
     socket.on('message', (data: Buffer) => messages.push(data.toString()));
     socket.on('close', (code) => closed.resolve({ code, messages }));
     socket.on('error', () => undefined); // the server's close frame ends the socket; reported through 'close'
-    await withDeadline(new Promise((resolve) => socket.once('open', resolve)), 10_000, 'the WebSocket to open');
+    await withDeadline(new Promise((resolve) => socket.once('open', resolve)), { what: 'the WebSocket to open', timeoutMs: 10_000 });
     // 1 MiB of an unauthenticated connection_init: without the limit it is buffered, parsed and answered with 4401.
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'x', padding: 'a'.repeat(1024 * 1024) } }));
-    const { code, messages: received } = await withDeadline(closed.promise, 10_000, 'the server to close the oversized socket');
+    const { code, messages: received } = await withDeadline(closed.promise, { what: 'the server to close the oversized socket', timeoutMs: 10_000 });
     expect(code).toBe(1009);
     expect(received).toEqual([]);
   });
@@ -34,7 +35,7 @@ describe('WebSocket limits', () => {
     const client = await connectedClient(t.url, t.sandboxKey);
     try {
       const subscriptions = Array.from({ length: 20 }, () => subscribeEvents(client));
-      const errors = (await withDeadline(subscriptionErrors(client, PROVISIONING_EVENTS), 10_000, 'the 21st subscription to be refused')) as {
+      const errors = (await withDeadline(subscriptionErrors(client, PROVISIONING_EVENTS), { what: 'the 21st subscription to be refused', timeoutMs: 10_000 })) as {
         message: string;
         extensions?: Record<string, unknown>;
       }[];
@@ -50,7 +51,7 @@ describe('WebSocket limits', () => {
       // The socket still works: a query runs once a slot is free (completions are handled in order).
       const result = createDeferred<unknown>();
       client.subscribe({ query: '{ viewer { environment { name } } }' }, { next: (value) => result.resolve(value), error: result.reject, complete: () => undefined });
-      expect(await withDeadline(result.promise, 10_000, 'a query after freeing a slot')).toEqual({ data: { viewer: { environment: { name: 'sandbox' } } } });
+      expect(await withDeadline(result.promise, { what: 'a query after freeing a slot', timeoutMs: 10_000 })).toEqual({ data: { viewer: { environment: { name: 'sandbox' } } } });
     } finally {
       await client.dispose();
     }

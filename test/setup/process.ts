@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createDeferred } from '../fixtures/deferred.js';
+import { DEFAULT_WAIT_MS, withDeadline } from '../fixtures/wait.js';
 
 // A real `node dist/src/main.js` process (the build is made by `npm test` before jest runs).
 
@@ -33,12 +34,21 @@ export function start(env: Record<string, string>): Run {
   return run;
 }
 
-export async function waitForOutput(run: Run, pattern: RegExp): Promise<void> {
+/** Waits until the child prints `pattern`; fails if it exits first or at the deadline (with its stderr). */
+export async function waitForOutput(run: Run, pattern: RegExp, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
   const exitedEarly = run.exited.then((code) => {
     throw new Error(`exited with ${code} before printing ${pattern}: ${run.stderr}`);
   });
   exitedEarly.catch(() => undefined); // a later, expected exit is not an error
-  while (!pattern.test(run.stdout)) {
-    await Promise.race([new Promise((resolve) => run.child.stdout.once('data', resolve)), exitedEarly]);
-  }
+  const printed = (async () => {
+    while (!pattern.test(run.stdout)) {
+      await Promise.race([new Promise((resolve) => run.child.stdout.once('data', resolve)), exitedEarly]);
+    }
+  })();
+  await withDeadline(printed, { what: `the server to print ${pattern}`, timeoutMs }, () => `stderr: ${run.stderr}`);
+}
+
+/** The child's exit code; fails at the deadline naming `what` (e.g. "the server to exit after SIGTERM"). */
+export function exitCode(run: Run, what: string, timeoutMs = DEFAULT_WAIT_MS): Promise<number | null> {
+  return withDeadline(run.exited, { what, timeoutMs }, () => `stderr: ${run.stderr}`);
 }

@@ -3,8 +3,9 @@ import pg from 'pg';
 import { graphql } from '../fixtures/graphql.js';
 import { startReceiver, type Receiver } from '../fixtures/receiver.js';
 import { scimClient, scimUserBody } from '../fixtures/scim.js';
+import { withDeadline } from '../fixtures/wait.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
-import { freePort, start, waitForOutput, type Run } from '../setup/process.js';
+import { exitCode, freePort, start, waitForOutput, type Run } from '../setup/process.js';
 
 // kill -9 a real server process in the middle of a burst of SCIM writes, start it again, and check that the
 // event of every committed write reaches the endpoint (at least once: the receiver de-duplicates by webhook-id).
@@ -37,7 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const run of runs) {
     run.child.kill('SIGKILL');
-    await run.exited;
+    await exitCode(run, 'a server to exit after SIGKILL');
   }
   await receiver.close();
   await database.drop();
@@ -87,8 +88,8 @@ describe('webhook delivery across a crash', () => {
       };
       void Promise.all(Array.from({ length: 20 }, writer)).then(() => resolve());
     });
-    await killed;
-    await first.exited;
+    await withDeadline(killed, { what: '150 answered writes before the kill', timeoutMs: 60_000 });
+    await exitCode(first, 'the first server to exit after SIGKILL');
     expect(answered).toBeGreaterThanOrEqual(150);
     expect(answered).toBeLessThan(total);
 
@@ -98,7 +99,7 @@ describe('webhook delivery across a crash', () => {
     const received = await receiver.until((all) => {
       const ids = new Set(all.map((r) => String(r.headers['webhook-id'])));
       return [...committed].every((id) => ids.has(id));
-    });
+    }, { what: `webhooks for all ${committed.size} committed events`, timeoutMs: 90_000 });
     const receivedIds = new Set(received.map((r) => String(r.headers['webhook-id'])));
     expect([...receivedIds].every((id) => committed.has(id))).toBe(true); // nothing that did not commit
     expect(received.every((r) => r.verified)).toBe(true);

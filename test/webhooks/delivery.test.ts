@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { allEvents } from '../fixtures/events.js';
 import { errorCodes, graphql } from '../fixtures/graphql.js';
 import { startReceiver, type Receiver } from '../fixtures/receiver.js';
+import { waitUntil } from '../fixtures/wait.js';
 import { createTestDirectory, scimGroupBody, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -42,22 +43,19 @@ async function deliveries(webhookId: string, filter: Record<string, unknown> = {
   return res.data?.['webhook'].deliveries.edges.map((e: { node: unknown }) => e.node);
 }
 
-/** Polls the delivery log (through the API) until `predicate` holds; fails after 20 s, showing the log. */
-async function deliveriesUntil(webhookId: string, predicate: (all: any[]) => boolean): Promise<any[]> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
+/** Polls the delivery log (through the API) until `predicate` holds; fails naming `what` at the deadline. */
+function deliveriesUntil(webhookId: string, predicate: (all: any[]) => boolean, what: string): Promise<any[]> {
+  return waitUntil(async () => {
     const all = await deliveries(webhookId);
-    if (predicate(all)) return all;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the delivery log of ${webhookId} to match: ${JSON.stringify(all)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    return predicate(all) && all;
+  }, { what, intervalMs: 50 });
 }
 
 describe('webhook delivery', () => {
   it('POSTs every matching event, signed so that standardwebhooks verifies it, with the event JSON as body', async () => {
     const hook = await createWebhook();
     const user = (await dir.scim.post('/Users', scimUserBody())).body;
-    const [request] = await receiver.until((all) => all.some((r) => r.event?.data?.after?.id === user.id));
+    const [request] = await receiver.until((all) => all.some((r) => r.event?.data?.after?.id === user.id), { what: "the user's webhook" });
     const got = receiver.received.find((r) => r.event?.data?.after?.id === user.id)!;
     void request;
     expect(got.verified).toBe(true);
@@ -67,7 +65,7 @@ describe('webhook delivery', () => {
     expect(got.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/=]+$/);
     const stored = (await allEvents(t.url, t.sandboxKey)).find((e) => e.id === got.event.id);
     expect(got.event).toEqual(stored);
-    const [delivery] = await deliveriesUntil(hook.id, (all) => all.some((d) => d.eventId === got.event.id && d.status === 'SUCCEEDED'));
+    const [delivery] = await deliveriesUntil(hook.id, (all) => all.some((d) => d.eventId === got.event.id && d.status === 'SUCCEEDED'), 'a SUCCEEDED delivery of the event');
     expect(delivery).toMatchObject({ eventType: 'dsync.user.created', status: 'SUCCEEDED', attemptCount: 1, nextAttemptAt: null });
     expect(delivery.attempts).toEqual([{ statusCode: 200, durationMs: expect.any(Number), responseExcerpt: 'ok', error: null, success: true, attemptedAt: expect.any(String) }]);
   });
@@ -76,10 +74,10 @@ describe('webhook delivery', () => {
     const hook = await createWebhook({ eventTypes: ['dsync.group.created'] });
     receiver.respond = (n) => (n < 2 ? { status: 500, body: `failure ${n + 1}` } : { status: 204 });
     await dir.scim.post('/Groups', scimGroupBody());
-    await receiver.until((all) => all.length === 3);
+    await receiver.until((all) => all.length === 3, { what: '3 attempts' });
     expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
     expect(receiver.received.every((r) => r.verified)).toBe(true);
-    const [delivery] = await deliveriesUntil(hook.id, (all) => all[0]?.status === 'SUCCEEDED');
+    const [delivery] = await deliveriesUntil(hook.id, (all) => all[0]?.status === 'SUCCEEDED', 'the delivery to succeed');
     expect(delivery.attemptCount).toBe(3);
     expect(delivery.attempts.map((a: any) => [a.statusCode, a.error, a.success])).toEqual([
       [500, 'HTTP 500', false],
@@ -93,7 +91,7 @@ describe('webhook delivery', () => {
     const hook = await createWebhook({ eventTypes: ['dsync.group.created'] });
     receiver.respond = () => 'hang'; // every attempt times out (WEBHOOK_TIMEOUT_MS=500)
     await dir.scim.post('/Groups', scimGroupBody());
-    const [delivery] = await deliveriesUntil(hook.id, (all) => all[0]?.status === 'FAILED');
+    const [delivery] = await deliveriesUntil(hook.id, (all) => all[0]?.status === 'FAILED', 'the delivery to end FAILED');
     expect(delivery.attemptCount).toBe(3);
     expect(delivery.attempts.map((a: any) => a.error)).toEqual(Array(3).fill('timed out after 500 ms'));
     expect(delivery.nextAttemptAt).toBeNull();
@@ -103,17 +101,17 @@ describe('webhook delivery', () => {
     const hook = await createWebhook({ eventTypes: ['dsync.group.created'] });
     receiver.respond = (n) => (n === 0 ? { status: 503, headers: { 'retry-after': '2' } } : { status: 200 });
     await dir.scim.post('/Groups', scimGroupBody());
-    const [pending] = await deliveriesUntil(hook.id, (all) => all[0]?.attemptCount === 1);
+    const [pending] = await deliveriesUntil(hook.id, (all) => all[0]?.attemptCount === 1, 'the first attempt to be logged');
     const waited = Date.parse(pending.nextAttemptAt) - Date.parse(pending.attempts[0].attemptedAt);
     expect(waited).toBeGreaterThanOrEqual(1_900); // not the 200 ms of the schedule
-    await deliveriesUntil(hook.id, (all) => all[0]?.status === 'SUCCEEDED');
+    await deliveriesUntil(hook.id, (all) => all[0]?.status === 'SUCCEEDED', 'the delivery to succeed');
   });
 
   it('disables the endpoint on 410 Gone and records why', async () => {
     const hook = await createWebhook({ eventTypes: ['dsync.group.created'] });
     receiver.respond = () => ({ status: 410 });
     await dir.scim.post('/Groups', scimGroupBody());
-    const [delivery] = await deliveriesUntil(hook.id, (all) => all[0]?.status === 'FAILED');
+    const [delivery] = await deliveriesUntil(hook.id, (all) => all[0]?.status === 'FAILED', 'the delivery to end FAILED on 410');
     expect(delivery.attemptCount).toBe(1);
     const webhook = (await graphql(t.url, t.sandboxKey, `query($id: ID!) { webhook(id: $id) { enabled disabledReason } }`, { id: hook.id })).data?.['webhook'];
     expect(webhook).toEqual({ enabled: false, disabledReason: expect.stringMatching(/^the endpoint answered 410 Gone at /) });
@@ -129,7 +127,7 @@ describe('webhook delivery', () => {
     await dir.scim.post('/Groups', scimGroupBody());
     await setEnabled(true);
     const group = (await dir.scim.post('/Groups', scimGroupBody())).body;
-    const [delivery] = await deliveriesUntil(hook.id, (all) => all[0]?.status === 'SUCCEEDED');
+    const [delivery] = await deliveriesUntil(hook.id, (all) => all[0]?.status === 'SUCCEEDED', 'the delivery to succeed');
     expect((await deliveries(hook.id)).length).toBe(1);
     expect(receiver.received.map((r) => r.event.data.after.id)).toEqual([group.id]);
     expect(delivery.eventType).toBe('dsync.group.created');
@@ -139,7 +137,7 @@ describe('webhook delivery', () => {
     const hook = await createWebhook({ eventTypes: ['dsync.group.created'] });
     receiver.respond = (n) => (n === 0 ? { status: 302, headers: { location: 'http://127.0.0.1:1/elsewhere' } } : { status: 200, body: 'y'.repeat(1_000_000) });
     await dir.scim.post('/Groups', scimGroupBody());
-    const [delivery] = await deliveriesUntil(hook.id, (all) => all[0]?.status === 'SUCCEEDED');
+    const [delivery] = await deliveriesUntil(hook.id, (all) => all[0]?.status === 'SUCCEEDED', 'the delivery to succeed');
     expect(delivery.attempts[0]).toMatchObject({ statusCode: 302, success: false });
     expect(delivery.attempts[1].responseExcerpt).toBe('y'.repeat(1_024));
     expect(receiver.received).toHaveLength(2);
@@ -152,7 +150,7 @@ describe('webhook delivery', () => {
     receiver.respond = (n) => ({ status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: bodies[n] ?? 'ok' });
     await dir.scim.post('/Groups', scimGroupBody());
     await dir.scim.post('/Groups', scimGroupBody());
-    const all = await deliveriesUntil(hook.id, (list) => list.length === 2 && list.every((d) => d.status !== 'PENDING'));
+    const all = await deliveriesUntil(hook.id, (list) => list.length === 2 && list.every((d) => d.status !== 'PENDING'), 'both deliveries settled');
     expect(all.map((d) => [d.status, d.attemptCount])).toEqual([['SUCCEEDED', 1], ['SUCCEEDED', 1]]);
     expect(all.map((d) => d.attempts[0].responseExcerpt).sort()).toEqual(['okdone', `${'y'.repeat(1_023)}\uFFFD`].sort());
     expect(receiver.received).toHaveLength(2);
@@ -164,8 +162,8 @@ describe('webhook delivery', () => {
     await dir.scim.post('/Users', scimUserBody());
     await other.scim.post('/Groups', scimGroupBody());
     const mine = (await other.scim.post('/Users', scimUserBody())).body;
-    await receiver.until((all) => all.length >= 1);
-    await deliveriesUntil(hook.id, (all) => all.every((d) => d.status !== 'PENDING'));
+    await receiver.until((all) => all.length >= 1, { what: 'the first webhook' });
+    await deliveriesUntil(hook.id, (all) => all.every((d) => d.status !== 'PENDING'), 'no PENDING delivery');
     expect(receiver.received.map((r) => [r.event.type, r.event.data.after.id])).toEqual([['dsync.user.created', mine.id]]);
     expect((await deliveries(hook.id, { eventType: 'dsync.user.created', status: 'SUCCEEDED' })).length).toBe(1);
     expect((await deliveries(hook.id, { status: 'FAILED' })).length).toBe(0);
@@ -183,13 +181,13 @@ describe('webhook delivery', () => {
     const hook = await createWebhook({ eventTypes: ['dsync.user.created'] });
     const since = new Date().toISOString();
     for (let i = 0; i < 3; i++) await dir.scim.post('/Users', scimUserBody());
-    await receiver.until((all) => all.length === 3);
+    await receiver.until((all) => all.length === 3, { what: '3 webhooks' });
     const first = receiver.received[0]!;
     const redelivered = await graphql(t.url, t.sandboxKey, `mutation($w: ID!, $e: ID!) { redeliverEvent(webhookId: $w, eventId: $e) { eventId status } }`, { w: hook.id, e: first.event.id });
     expect(redelivered.data?.['redeliverEvent']).toEqual({ eventId: first.event.id, status: 'PENDING' });
-    await receiver.until((all) => all.length === 4);
+    await receiver.until((all) => all.length === 4, { what: 'the redelivered webhook' });
     expect(receiver.received[3]?.headers['webhook-id']).toBe(first.headers['webhook-id']);
-    await deliveriesUntil(hook.id, (all) => all.length === 4 && all.every((d) => d.status === 'SUCCEEDED'));
+    await deliveriesUntil(hook.id, (all) => all.length === 4 && all.every((d) => d.status === 'SUCCEEDED'), '4 SUCCEEDED deliveries');
 
     receiver.respond = () => 'hang'; // keep the replayed deliveries pending, to see the de-duplication
     const replay = `mutation($w: ID!, $since: DateTime!) { replayEvents(webhookId: $w, since: $since) }`;
@@ -205,7 +203,7 @@ describe('webhook delivery', () => {
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(hook.secret);
     await dir.scim.post('/Users', scimUserBody());
-    await receiver.until((all) => all.length === 1);
+    await receiver.until((all) => all.length === 1, { what: 'the webhook signed with the old secret' });
     expect(receiver.received[0]?.verified).toBe(false); // the receiver still holds the old secret
     receiver.secret = rotated.secret;
     await graphql(t.url, t.sandboxKey, `mutation($id: ID!) { testWebhook(id: $id) { success } }`, { id: hook.id });

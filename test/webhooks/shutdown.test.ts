@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import pg from 'pg';
 import { graphql } from '../fixtures/graphql.js';
 import { startReceiver, type Receiver } from '../fixtures/receiver.js';
+import { withDeadline } from '../fixtures/wait.js';
 import { createTestDirectory, scimGroupBody } from '../fixtures/scim.js';
 import { startTestApp } from '../setup/app.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
@@ -25,18 +26,6 @@ afterAll(async () => {
   await database.drop();
 });
 
-/** Rejects, naming `what`, when `promise` has not settled within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function deliveryRows(): Promise<{ status: string; attempt_count: number; lease_until: Date | null; attempts: { success: boolean }[] }[]> {
   const client = new pg.Client({ connectionString: database.url });
@@ -69,16 +58,16 @@ describe('webhook worker shutdown', () => {
     receiver.secret = hook.secret;
     receiver.respond = () => 'hang';
     await dir.scim.post('/Groups', scimGroupBody());
-    await within(receiver.until((all) => all.length === 1), 10_000, 'the first attempt reaching the receiver');
+    await receiver.until((all) => all.length === 1, { what: 'the first attempt reaching the receiver', timeoutMs: 10_000 });
 
-    await within(first.close(), SHUTDOWN_BUDGET_MS, 'app.close() with an attempt in flight');
+    await withDeadline(first.close(), { what: 'app.close() with an attempt in flight', timeoutMs: SHUTDOWN_BUDGET_MS });
     // Not recorded as a failed attempt: no retry is used up, and no lease keeps it from the next worker.
     expect(await deliveryRows()).toEqual([{ status: 'pending', attempt_count: 0, lease_until: null, attempts: [] }]);
 
     receiver.respond = () => ({ status: 200, body: 'ok' });
     const second = await startTestApp(env, database);
     try {
-      await within(receiver.until((all) => all.length === 2), 10_000, 'the delivery after the restart');
+      await receiver.until((all) => all.length === 2, { what: 'the delivery after the restart', timeoutMs: 10_000 });
       expect(receiver.received[1]?.headers['webhook-id']).toBe(receiver.received[0]?.headers['webhook-id']);
       expect(receiver.received[1]?.verified).toBe(true);
       const row = await rowWhen((r) => r.status === 'succeeded', 10_000, 'the delivery being recorded as succeeded');

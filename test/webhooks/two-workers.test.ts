@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { graphql } from '../fixtures/graphql.js';
 import { startReceiver, type Receiver } from '../fixtures/receiver.js';
 import { createTestDirectory, scimClient, scimUserBody } from '../fixtures/scim.js';
+import { waitUntil } from '../fixtures/wait.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 
@@ -34,9 +35,11 @@ describe('webhook workers in two processes', () => {
     const users = await Promise.all(Array.from({ length: writes }, (_, i) => clients[i % 2]!.post('/Users', scimUserBody()).then((r) => r.body.id as string)));
     // Once every delivery is recorded as succeeded, nothing can send it again: then count what arrived.
     const log = `query($id: ID!) { webhook(id: $id) { deliveries(first: 100, filter: { status: SUCCEEDED }) { totalCount edges { node { attemptCount } } } } }`;
-    let succeeded: { totalCount: number; edges: { node: { attemptCount: number } }[] };
-    do succeeded = (await graphql(a.url, key, log, { id: hook.webhook.id })).data?.['webhook'].deliveries;
-    while (succeeded.totalCount < writes);
+    type Succeeded = { totalCount: number; edges: { node: { attemptCount: number } }[] };
+    const succeeded = await waitUntil(async () => {
+      const page: Succeeded = (await graphql(a.url, key, log, { id: hook.webhook.id })).data?.['webhook'].deliveries;
+      return page.totalCount >= writes && page;
+    }, { what: `${writes} succeeded deliveries`, intervalMs: 50 });
     expect(succeeded.edges.every((edge) => edge.node.attemptCount === 1)).toBe(true);
     expect(receiver.received).toHaveLength(writes);
     expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(writes);

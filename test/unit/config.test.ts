@@ -93,6 +93,35 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).graphqlIntrospection).toBe(false);
   });
 
+  it('treats empty strings as unset and resolves DATA_DIR against the working directory', () => {
+    const config = loadConfig({ PORT: '', LOG_LEVEL: '', DATA_DIR: 'var/dsync' }, '/srv');
+    expect(config).toMatchObject({ port: 8080, logLevel: 'info', dataDir: path.resolve('/srv', 'var/dsync') });
+  });
+
+  it('derives the public URL from PORT when PUBLIC_URL is not set', () => {
+    expect(loadConfig({ PORT: '9090' }).publicUrl).toBe('http://localhost:9090');
+  });
+
+  it.each([
+    ['1', true],
+    ['0', false],
+    ['false', false],
+  ])('reads the boolean %j as %s', (value, expected) => {
+    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_ALLOW_HTTP: value }).webhooks.allowHttp).toBe(expected);
+  });
+
+  it('reads several previous encryption keys', () => {
+    const keys = [Buffer.alloc(32, 1), Buffer.alloc(32, 2)];
+    expect(loadConfig({ ENCRYPTION_KEY_PREVIOUS: keys.map((key) => key.toString('base64')).join(',') }).previousEncryptionKeys).toEqual(keys);
+  });
+
+  it('refuses a stale-lock threshold below three webhook timeouts', () => {
+    expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_STALE_LOCK_MS: '29999' })).toThrow(
+      new ConfigError('Invalid configuration: WEBHOOK_STALE_LOCK_MS must be at least 3 × WEBHOOK_TIMEOUT_MS'),
+    );
+    expect(loadConfig({ WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_STALE_LOCK_MS: '30000' }).webhooks.staleLockMs).toBe(30_000);
+  });
+
   it.each([
     ['PORT', 'eighty'],
     ['PORT', '70000'],
@@ -115,6 +144,11 @@ describe('loadConfig', () => {
     ['CORS_ORIGINS', 'https://app.example.com:443'],
     ['CORS_ORIGINS', 'ftp://app.example.com'],
     ['CORS_ORIGINS', 'https://app.example.com,null'],
+    ['ENCRYPTION_KEY_PREVIOUS', 'ok,not-a-key'],
+    ['GRAPHQL_MAX_DEPTH', '1'],
+    ['SUBSCRIPTION_BUFFER_LIMIT', '0'],
+    ['WEBHOOK_POLL_INTERVAL_MS', '10'],
+    ['WEBHOOK_TIMEOUT_MS', '1.5'],
   ])('fails with one line naming %s when it is %j', (variable, value) => {
     const load = () => loadConfig({ [variable]: value });
     expect(load).toThrow(ConfigError);
