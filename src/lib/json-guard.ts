@@ -47,7 +47,7 @@ export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): Json
 
 /** A client-facing sentence for a problem (the location is echoed, its text is not). */
 export function describeJsonProblem(problem: JsonProblem, maxDepth = MAX_JSON_DEPTH): string {
-  const where = problem.at === '' ? 'the body' : `at ${JSON.stringify(problem.at)}`;
+  const where = problem.at === '' ? 'in the body' : `at ${JSON.stringify(problem.at)}`;
   return problem.reason === 'tooDeep'
     ? `JSON nests deeper than ${maxDepth} levels ${where}`
     : `text ${where} contains a NUL character or an unpaired UTF-16 surrogate`;
