@@ -54,7 +54,7 @@ export interface App {
    * transaction, awaits `announce` with the plaintext keys before committing (if showing them fails, nothing
    * is created and the next start tries again), and resolves with them; `[]` on every later start.
    */
-  bootstrap(announce?: (keys: readonly BootstrapKey[]) => Promise<void>): Promise<readonly BootstrapKey[]>;
+  bootstrap(announce?: (keys: readonly BootstrapKey[]) => Promise<void>, options?: { withKeys?: boolean }): Promise<readonly BootstrapKey[]>;
   /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:8080`. */
   listen(port: number, host?: string): Promise<string>;
   /** Graceful stop: refuse new connections, finish in-flight requests, close sockets, then the database pool. */
@@ -204,8 +204,8 @@ async function composeApp(
     get bootstrapKeys() {
       return bootstrapKeys;
     },
-    bootstrap: async (announce = async () => undefined) => {
-      bootstrapKeys = await bootstrapEnvironments(orm.em.fork(), announce);
+    bootstrap: async (announce = async () => undefined, options = {}) => {
+      bootstrapKeys = await bootstrapEnvironments(orm.em.fork(), announce, options);
       return bootstrapKeys;
     },
     listen: (port, host) =>

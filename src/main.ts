@@ -15,8 +15,17 @@ function print(text: string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
 }
 
-/** Shown once, on the very first start, before the keys are committed; only their hashes are stored. */
+/** The command that mints a key (production prints none, and lost keys are replaced this way). */
+const MINT_KEY_COMMAND = 'node dist/src/cli.js create-api-key --environment production --name <name>';
+
+/**
+ * Shown once, on the very first start, before the keys are committed; only their hashes are stored. In
+ * production no key is created (stdout usually goes to log aggregation): the line says how to mint one.
+ */
 function announceKeys(keys: readonly BootstrapKey[]): Promise<void> {
+  if (keys.length === 0) {
+    return print(`\nFirst start: created the environments sandbox and production. No API key is printed in production;\nmint one with: ${MINT_KEY_COMMAND}\n\n`);
+  }
   const lines = keys.map((key) => `  ${key.environment.padEnd(10)} ${key.apiKey}`);
   return print(`\nFirst start: created environments and one API key each (shown only this once):\n${lines.join('\n')}\n\n`);
 }
@@ -99,7 +108,7 @@ async function main(): Promise<void> {
       }),
     );
     // Only once listening: a start that fails cannot have created (and so swallowed) the keys.
-    await step(app.bootstrap(announceKeys));
+    await step(app.bootstrap(announceKeys, { withKeys: config.nodeEnv !== 'production' }));
     logger.info({ url }, 'listening');
     await print(`dsync is up.\n  GraphQL (HTTP + WebSocket): ${config.publicUrl}/graphql\n  SCIM base:                  ${config.publicUrl}/scim/v2/<directoryId>\n`);
     up = true;

@@ -97,7 +97,7 @@ describe('node dist/src/main.js with the embedded PostgreSQL: unclean stops and 
     expect(embeddedServers(dataDir)).not.toContain(orphan);
     expect(await graphqlViewer()).toEqual({ data: { viewer: { environment: { name: 'sandbox' } } } });
 
-    const migrate = startProcess(env, { script: 'dist/src/db/cli.js', args: ['migrate'] });
+    const migrate = startProcess(env, { script: 'dist/src/cli.js', args: ['migrate'] });
     expect(await exitCode(migrate)).toBe(1);
     expect(lines(migrate.stderr)).toEqual([expect.stringMatching(/in use by another dsync process \(pid \d+\)/)]);
     expect(await graphqlViewer()).toEqual({ data: { viewer: { environment: { name: 'sandbox' } } } }); // untouched
