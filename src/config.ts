@@ -16,6 +16,8 @@ export interface Config {
   /** Connections in the app's pool (API, SCIM, event reads); webhooks and LISTEN use their own. */
   readonly databasePoolSize: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Unset: pretty in development at a terminal, JSON lines otherwise (see resolveLogFormat). */
+  readonly logFormat: 'json' | 'pretty' | undefined;
   /** Base URL the outside world reaches this server at; SCIM base URLs are built from it. */
   readonly publicUrl: string;
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -104,6 +106,7 @@ const EnvSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   PUBLIC_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .optional(),
@@ -171,6 +174,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     nodeEnv: e.NODE_ENV,
     graphqlIntrospection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',

@@ -6,7 +6,7 @@ import { detachEmbeddedPostgresExitHooks } from './db/embedded-postgres.js';
 import { openDatabase } from './db/open-database.js';
 import { loadOrCreateKeyFile } from './lib/encryption.js';
 import { errorMessage } from './lib/error-message.js';
-import { createLogger } from './lib/logger.js';
+import { createLogger, resolveLogFormat } from './lib/logger.js';
 
 type Stop = () => Promise<unknown>;
 
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const { shutdownTimeoutMs } = config;
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, process.stdout, resolveLogFormat(config.logFormat, config.nodeEnv, process.stdout.isTTY === true));
   if (!config.encryptionKey && config.nodeEnv === 'production' && config.databaseUrl) {
     process.stderr.write('Invalid configuration: ENCRYPTION_KEY is required in production with DATABASE_URL (64 hex characters)\n');
     process.exitCode = 1;

@@ -1,5 +1,6 @@
 import { DriverException } from '@mikro-orm/core';
 import { pino, stdSerializers, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -40,11 +41,27 @@ function serializeError(error: unknown): unknown {
   return { ...serialized, message: error.message, stack: error.stack, cause: serializeError(error.cause) };
 }
 
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * JSON lines unless asked otherwise (`LOG_FORMAT`), except for a developer at a terminal: development mode
+ * with stdout a TTY gets human-readable lines.
+ */
+export function resolveLogFormat(configured: LogFormat | undefined, nodeEnv: string, stdoutIsTty: boolean): LogFormat {
+  return configured ?? (nodeEnv === 'development' && stdoutIsTty ? 'pretty' : 'json');
+}
+
 /**
  * The one structured logger. Credentials are redacted wherever they could appear, as a second line of
  * defence: request logging never passes headers in the first place. Errors go through {@link serializeError}.
+ * `pretty` formats the same records for people (pino-pretty, synchronously, colours only on a TTY).
  */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(level: string, destination?: NodeJS.WritableStream, format: LogFormat = 'json'): Logger {
+  const out = destination ?? process.stdout;
+  const stream =
+    format === 'pretty'
+      ? pinoPretty({ sync: true, colorize: 'isTTY' in out && out.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', destination: out })
+      : out;
   return pino(
     {
       level,
@@ -54,6 +71,6 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         censor: '[redacted]',
       },
     },
-    destination ?? process.stdout,
+    stream,
   );
 }

@@ -149,6 +149,7 @@ describe('loadConfig', () => {
     ['SUBSCRIPTION_BUFFER_LIMIT', '0'],
     ['WEBHOOK_POLL_INTERVAL_MS', '10'],
     ['WEBHOOK_TIMEOUT_MS', '1.5'],
+    ['LOG_FORMAT', 'yaml'],
   ])('fails with one line naming %s when it is %j', (variable, value) => {
     const load = () => loadConfig({ [variable]: value });
     expect(load).toThrow(ConfigError);
