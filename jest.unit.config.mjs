@@ -4,6 +4,8 @@
  */
 import base from './jest.config.mjs';
 
-const { globalSetup: _setup, globalTeardown: _teardown, ...config } = base;
+const config = { ...base, roots: ['<rootDir>/test/unit'], testTimeout: 5_000 };
+delete config.globalSetup;
+delete config.globalTeardown;
 
-export default { ...config, roots: ['<rootDir>/test/unit'], testTimeout: 5_000 };
+export default config;

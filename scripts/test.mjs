@@ -12,6 +12,7 @@ const steps = [
   ['tsc', '-p', 'tsconfig.build.json'],
   ['depcruise', 'src', '--config', '.dependency-cruiser.cjs'],
   ['node', 'scripts/check-runtime-deps.mjs'],
+  ['eslint', '.'],
 ];
 for (const args of steps) {
   const step = spawnSync('npx', args, { stdio: 'inherit' });

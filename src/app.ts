@@ -193,7 +193,8 @@ async function composeApp(
   for (const router of [healthRouter(orm), scimRouter({ orm, publicUrl: config.publicUrl, logger }), graphqlRouter]) {
     koa.use(router.routes()).use(router.allowedMethods());
   }
-  httpServer.on('request', koa.callback());
+  const handle = koa.callback();
+  httpServer.on('request', (request, response) => void handle(request, response));
 
   let bootstrapKeys: readonly BootstrapKey[] = [];
   return {

@@ -1,4 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityClass, EntityDictionary } from '@mikro-orm/core';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { filterToSql, sortExpression, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
 
@@ -14,7 +15,7 @@ export interface ListResult<T> {
  */
 async function query<R>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<R[]> {
   const statement = em.getKnex().raw(sql, params as never[]);
-  const transaction = em.getTransactionContext();
+  const transaction = em.getTransactionContext<Knex.Transaction>();
   const result = (await (transaction ? statement.transacting(transaction) : statement)) as { rows: R[] };
   em.config.getLogger().logQuery({ query: sql, level: 'info' }); // the statement, never its values
   return result.rows;
@@ -49,7 +50,7 @@ export async function listInDirectory<T extends { id: string }>(
     `select ${alias}.* from ${table} as ${alias} where ${where} order by ${order.join(', ')} limit ? offset ?`,
     [...params, listQuery.limit, listQuery.offset],
   );
-  const items = rows.map((row) => em.map(entity, row));
+  const items = rows.map((row) => em.map(entity as EntityClass<T>, row as EntityDictionary<T>));
   // A short page tells the total by itself (the usual IdP lookup: a filter that matches 0 or 1 resources).
   if (items.length > 0 && items.length < listQuery.limit) return { items, total: listQuery.offset + items.length };
   if (items.length === 0 && listQuery.offset === 0) return { items, total: 0 };

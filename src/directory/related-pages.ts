@@ -1,4 +1,4 @@
-import { Cursor } from '@mikro-orm/core';
+import { Cursor, type EntityClass, type EntityDictionary } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid } from '../lib/ids.js';
 import { DirectoryGroup } from './group.entity.js';
@@ -58,7 +58,7 @@ async function relatedPages<T extends { id: string }>(
     const total = Number(head.total);
     const remaining = Number(head.remaining);
     pages.set(parentId, {
-      items: list.map(({ parent_id: _p, total: _t, remaining: _r, rn: _n, ...columns }) => em.map(relation.entity, columns)),
+      items: list.map(({ parent_id: _p, total: _t, remaining: _r, rn: _n, ...columns }) => em.map(relation.entity as EntityClass<T>, columns as EntityDictionary<T>)),
       totalCount: total,
       hasNextPage: remaining > first,
       hasPreviousPage: total > remaining,

@@ -12,6 +12,6 @@ export function recordEvent<T extends keyof EventDataMap>(em: EntityManager, sco
     organizationId: scope.organizationId,
     directoryId: scope.directoryId,
     type,
-    data: data as unknown as Record<string, unknown>,
+    data: data,
   });
 }

@@ -35,7 +35,7 @@ export function depthRule(maxDepth: number): ValidationRule {
     onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
     ignoreIntrospection: true,
     exposeLimits: true,
-  }) as ValidationRule;
+  });
 }
 
 /** Page size a field with a `first` argument returns at most: the argument, else its default. */

@@ -127,7 +127,7 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
           closeSlow: () => socket.close(CLOSE_SLOW_SUBSCRIBER, 'Subscriber too slow: resume with after'),
         });
       },
-      onError: (_ctx, _id, _payload, errors) => formatAll(errors) as unknown as readonly GraphQLError[],
+      onError: (_ctx, _id, _payload, errors) => formatAll(errors),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((error) => formatError(error, error)) } : result,
     },

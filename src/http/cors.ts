@@ -13,10 +13,10 @@ const PREFLIGHT_MAX_AGE_SECONDS = '600';
 export function cors(origins: readonly string[]): Middleware {
   const allowed = new Set(origins);
   return async (ctx, next) => {
-    if (allowed.size === 0) return next();
+    if (allowed.size === 0) return void (await next());
     ctx.vary('Origin');
     const origin = ctx.get('origin');
-    if (!allowed.has(origin)) return next();
+    if (!allowed.has(origin)) return void (await next());
     ctx.set('Access-Control-Allow-Origin', origin);
     if (ctx.method === 'OPTIONS' && ctx.get('access-control-request-method')) {
       ctx.set('Access-Control-Allow-Methods', ALLOWED_METHODS);

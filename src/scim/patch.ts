@@ -92,7 +92,7 @@ function expandNoPath(kind: ResourceKind, operation: PatchOperation, id: string)
     const complex = resolved.attribute?.type === 'complex' && !resolved.attribute.multiValued && isObject(value);
     if (extensionObject || complex) {
       const separator = extensionObject ? ':' : '.';
-      for (const [sub, subValue] of Object.entries(value as Record<string, unknown>)) {
+      for (const [sub, subValue] of Object.entries(value)) {
         expanded.push({ op: operation.op, path: `${key}${separator}${sub}`, value: subValue });
       }
     } else {
@@ -145,9 +145,9 @@ function toLibraryOp(kind: ResourceKind, operation: PatchOperation): ScimPatchOp
   // scim-patch splits the keys of an object value into paths and walks them too.
   if (isObject(operation.value)) for (const key of Object.keys(operation.value)) checkValueKey(key);
   if (operation.op === 'remove') {
-    return operation.value === undefined ? { op: 'remove', path } : ({ op: 'remove', path, value: operation.value } as ScimPatchOperation);
+    return operation.value === undefined ? { op: 'remove', path } : ({ op: 'remove', path, value: operation.value });
   }
-  return { op: operation.op, path, value: operation.value } as ScimPatchOperation;
+  return { op: operation.op, path, value: operation.value };
 }
 
 const MEMBER_FILTER = /^members\[\s*value\s+eq\s+"([^"]*)"\s*\]$/i;

@@ -120,7 +120,7 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
         if (!JSON_TYPES.test(ctx.request.type)) {
           throw new ScimError(415, `send the body as ${SCIM_CONTENT_TYPE} (or application/json)`);
         }
-        await parseBody(ctx as never, async () => undefined);
+        await parseBody(ctx, async () => undefined);
         const problem = findJsonProblem(ctx.request.body);
         if (problem) throw new ScimError(400, describeJsonProblem(problem), problem.reason === 'tooDeep' ? 'invalidSyntax' : 'invalidValue');
       }

@@ -119,7 +119,7 @@ export function guardedLookup(policy: UrlPolicy) {
   return (hostname: string, options: { all?: boolean; family?: number }, callback: LookupCallback): void => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
-      const list = addresses as LookupAddress[];
+      const list = addresses;
       const blocked = policy.allowPrivateNetworks ? undefined : list.find((entry) => isBlockedAddress(entry.address));
       if (blocked) return callback(new BlockedAddressError(`${hostname} resolves to ${blocked.address}, a private or reserved address`), []);
       if (options.all) return callback(null, list);

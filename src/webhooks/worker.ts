@@ -83,8 +83,9 @@ interface DeliveryJob {
 
 function graphileLogger(logger: Logger): GraphileLogger {
   return new GraphileLogger(() => (level, message) => {
-    if (level === 'error') logger.error({ component: 'graphile-worker' }, message);
-    else if (level === 'warning') logger.warn({ component: 'graphile-worker' }, message);
+    const name: string = level; // LogLevel is a const enum of strings ('error', 'warning', …)
+    if (name === 'error') logger.error({ component: 'graphile-worker' }, message);
+    else if (name === 'warning') logger.warn({ component: 'graphile-worker' }, message);
     else logger.debug({ component: 'graphile-worker' }, message);
   });
 }

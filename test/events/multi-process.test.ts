@@ -27,7 +27,7 @@ beforeAll(async () => {
   writer = scimClient(`http://127.0.0.1:${port}/scim/v2/${dir.directoryId}`, dir.token);
 });
 afterEach(async () => {
-  await Promise.all(leftovers.splice(0).map((client) => client.dispose()));
+  await Promise.all(leftovers.splice(0).map(async (client) => client.dispose()));
 });
 afterAll(async () => {
   writerProcess.child.kill('SIGTERM');

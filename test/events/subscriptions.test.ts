@@ -16,7 +16,7 @@ beforeAll(async () => {
   dir = await createTestDirectory(t.url, t.sandboxKey);
 });
 afterEach(async () => {
-  await Promise.all(leftovers.splice(0).map((client) => client.dispose()));
+  await Promise.all(leftovers.splice(0).map(async (client) => client.dispose()));
 });
 afterAll(async () => {
   await t.close();

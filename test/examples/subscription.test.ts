@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   await Promise.all(examples.splice(0).map(stopExample));
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  await Promise.all(clients.splice(0).map(async (client) => client.dispose()));
   for (const server of servers.splice(0)) {
     if (server.child.exitCode === null) server.child.kill('SIGKILL');
     await server.exited;

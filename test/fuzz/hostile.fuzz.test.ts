@@ -210,7 +210,8 @@ async function checkScim(call: ScimCall): Promise<void> {
       status: String(response.status),
       detail: 'string',
     });
-    if (error['scimType'] !== undefined) expect({ context, known: SCIM_TYPES.has(String(error['scimType'])) }).toEqual({ context, known: true });
+    const scimType = error['scimType'];
+    if (scimType !== undefined) expect({ context, known: typeof scimType === 'string' && SCIM_TYPES.has(scimType) }).toEqual({ context, known: true });
   }
   expect({ context, prototype: prototypeShape() }).toEqual({ context, prototype: prototypeBefore });
 }

@@ -26,7 +26,7 @@ beforeAll(async () => {
   await waitForOutput(other, /dsync is up/);
 });
 afterAll(async () => {
-  await Promise.all(clients.map((client) => client.dispose()));
+  await Promise.all(clients.map(async (client) => client.dispose()));
   other.child.kill('SIGTERM');
   await other.exited;
   await local.close();

@@ -19,7 +19,7 @@ const LIST = `query($first: Int, $after: String) { apiKeys(first: $first, after:
 describe('createApiKey', () => {
   it('returns a dsk_<environment>_ secret once and stores only its SHA-256', async () => {
     const res = await graphql(t.url, t.productionKey, CREATE, { name: 'CI deploys' });
-    const { secret, apiKey } = res.data?.['createApiKey'];
+    const { secret, apiKey } = res.data!['createApiKey'];
     expect(secret).toMatch(/^dsk_production_[A-Za-z0-9_-]{43}$/);
     expect(apiKey).toEqual({
       id: expect.any(String),
@@ -42,7 +42,7 @@ describe('createApiKey', () => {
   });
 
   it('records when a key was last used', async () => {
-    const { secret, apiKey } = (await graphql(t.url, t.sandboxKey, CREATE, { name: 'used' })).data?.['createApiKey'];
+    const { secret, apiKey } = (await graphql(t.url, t.sandboxKey, CREATE, { name: 'used' })).data!['createApiKey'];
     await graphql(t.url, secret, VIEWER);
     const list = await graphql(t.url, t.sandboxKey, `{ apiKeys(first: 100) { edges { node { id lastUsedAt } } } }`);
     const node = list.data?.['apiKeys'].edges.find((e: any) => e.node.id === apiKey.id)?.node;
@@ -52,7 +52,7 @@ describe('createApiKey', () => {
 
 describe('revokeApiKey', () => {
   it('stops the key from working on the very next request, and is idempotent', async () => {
-    const { secret, apiKey } = (await graphql(t.url, t.sandboxKey, CREATE, { name: 'short-lived' })).data?.['createApiKey'];
+    const { secret, apiKey } = (await graphql(t.url, t.sandboxKey, CREATE, { name: 'short-lived' })).data!['createApiKey'];
     expect((await graphql(t.url, secret, VIEWER)).status).toBe(200);
     const revoked = await graphql(t.url, t.sandboxKey, REVOKE, { id: apiKey.id });
     expect(revoked.data?.['revokeApiKey']).toEqual({ id: apiKey.id, revokedAt: expect.any(String) });
@@ -64,7 +64,7 @@ describe('revokeApiKey', () => {
   });
 
   it('returns NOT_FOUND for a key of another environment, which keeps working', async () => {
-    const { secret, apiKey } = (await graphql(t.url, t.productionKey, CREATE, { name: 'prod' })).data?.['createApiKey'];
+    const { secret, apiKey } = (await graphql(t.url, t.productionKey, CREATE, { name: 'prod' })).data!['createApiKey'];
     expect(errorCodes(await graphql(t.url, t.sandboxKey, REVOKE, { id: apiKey.id }))).toEqual(['NOT_FOUND']);
     expect((await graphql(t.url, secret, VIEWER)).data?.['viewer'].apiKey.id).toBe(apiKey.id);
   });

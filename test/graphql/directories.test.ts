@@ -37,7 +37,7 @@ describe('createDirectory', () => {
     const org = await createOrganizationAs(t.url, t.sandboxKey);
     const res = await graphql(t.url, t.sandboxKey, CREATE_DIRECTORY, { input: { organizationId: org.id, name: 'Okta prod', provider: 'OKTA' } });
     expect(res.errors).toBeUndefined();
-    const { token, directory } = res.data?.['createDirectory'];
+    const { token, directory } = res.data!['createDirectory'];
     expect(token).toMatch(/^dst_[A-Za-z0-9_-]{43}$/);
     expect(directory).toEqual({
       id: expect.any(String),
@@ -100,7 +100,7 @@ describe('updateDirectory / rotateDirectoryToken', () => {
     const org = await createOrganizationAs(t.url, t.sandboxKey);
     const dir = await createDirectoryAs(t.url, t.sandboxKey, org.id, 'OKTA');
     const res = await graphql(t.url, t.sandboxKey, UPDATE, { id: dir.directory.id, input: { provider: 'ENTRA_ID' } });
-    const { token, directory } = res.data?.['updateDirectory'];
+    const { token, directory } = res.data!['updateDirectory'];
     expect(directory.provider).toBe('ENTRA_ID');
     expect(token).toMatch(/^dst_/);
     expect(token).not.toBe(dir.token);

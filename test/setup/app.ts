@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.js';
+import type { EnvironmentName } from '../../src/directory/environment.entity.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -46,7 +47,7 @@ export async function startTestApp(env: Record<string, string> = {}, database?: 
   const app = await createApp({ config, logger, databaseUrl: db.url, encryptionKey: config.encryptionKey ?? TEST_ENCRYPTION_KEY, logQuery: (sql) => queries.push(sql) });
   const url = await app.listen(0, '127.0.0.1');
   await app.bootstrap(); // as main.ts does once listening: keys of a fresh database in app.bootstrapKeys
-  const key = (name: string) => app.bootstrapKeys.find((k) => k.environment === name)?.apiKey ?? '';
+  const key = (name: string) => app.bootstrapKeys.find((k) => k.environment === (name as EnvironmentName))?.apiKey ?? '';
   return {
     app,
     url,
