@@ -3,7 +3,6 @@ import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
-import { detachEmbeddedPostgresExitHooks } from './db/embedded-postgres.js';
 import { openDatabase } from './db/open-database.js';
 import { initOrm, type MikroORM } from './db/orm.js';
 import { EnvironmentName } from './directory/environment.entity.js';
@@ -60,7 +59,6 @@ async function run(argv: readonly string[]): Promise<number> {
   const command = COMMANDS.find((known) => known === given);
   if (!command) throw new UsageError(given ? `unknown command ${JSON.stringify(given)}` : 'no command given');
   const options = command === 'create-api-key' ? apiKeyOptions(rest) : undefined;
-  detachEmbeddedPostgresExitHooks(); // they would exit with code 0 on a failure
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
   const database = await openDatabase(config, logger);

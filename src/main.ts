@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { createApp } from './app.js';
 import type { BootstrapKey } from './directory/environment.service.js';
 import { ConfigError, loadConfig } from './config.js';
-import { detachEmbeddedPostgresExitHooks } from './db/embedded-postgres.js';
 import { openDatabase } from './db/open-database.js';
 import { loadOrCreateKeyFile } from './lib/encryption.js';
 import { errorMessage } from './lib/error-message.js';
@@ -36,7 +35,6 @@ function announceKeys(keys: readonly BootstrapKey[]): Promise<void> {
  * SHUTDOWN_TIMEOUT_MS), the process exits and stops what it started, the embedded PostgreSQL included.
  */
 async function main(): Promise<void> {
-  detachEmbeddedPostgresExitHooks();
   let config;
   try {
     config = loadConfig(process.env);

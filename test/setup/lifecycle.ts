@@ -15,6 +15,8 @@ export interface StartOptions {
   readonly detached?: boolean;
   readonly script?: string;
   readonly args?: readonly string[];
+  /** Working directory (default: the repository). */
+  readonly cwd?: string;
 }
 
 export interface Started extends Run {
@@ -26,8 +28,9 @@ export interface Started extends Run {
 const children = new Set<Started>();
 
 export function startProcess(env: Record<string, string>, options: StartOptions = {}): Started {
-  const { detached = false, script = 'dist/src/main.js', args = [] } = options;
+  const { detached = false, script = 'dist/src/main.js', args = [], cwd } = options;
   const child = spawn(process.execPath, [script, ...args], {
+    cwd,
     env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
     detached,
     stdio: ['ignore', 'pipe', 'pipe'],
