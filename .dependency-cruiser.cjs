@@ -28,14 +28,23 @@ module.exports = {
       name: 'events-are-transport-free',
       severity: 'error',
       from: { path: '^src/events/' },
-      to: { path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(scim|graphql|webhooks)/', '^src/directory/.*\\.service\\.ts$'] },
+      to: {
+        path: [
+          `node_modules/${ADAPTER_PACKAGES}`,
+          '^src/(scim|graphql|webhooks)/',
+          '^src/directory/.*\\.service\\.ts$',
+        ],
+      },
     },
     {
       name: 'webhooks-stay-out-of-adapters',
       severity: 'error',
       comment: 'webhooks/ may use the domain error types (directory/errors.ts), nothing else of directory/.',
       from: { path: '^src/webhooks/' },
-      to: { path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(directory|scim|graphql)/'], pathNot: '^src/directory/errors\\.ts$' },
+      to: {
+        path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(directory|scim|graphql)/'],
+        pathNot: '^src/directory/errors\\.ts$',
+      },
     },
     {
       name: 'scim-is-not-graphql',
@@ -45,7 +54,8 @@ module.exports = {
     },
     {
       name: 'graphql-is-not-scim',
-      comment: 'The admin API manages webhooks (docs/design.md), so graphql/ uses webhooks/ services, but never the worker.',
+      comment:
+        'The admin API manages webhooks (docs/design.md), so graphql/ uses webhooks/ services, but never the worker.',
       severity: 'error',
       from: { path: '^src/graphql/' },
       to: { path: ['^src/scim/', '^src/webhooks/worker\\.ts$'] },
@@ -80,6 +90,9 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
   },
 };

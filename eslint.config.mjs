@@ -1,8 +1,8 @@
 // ESLint flat config: typescript-eslint's type-aware recommended rules for src/ and test/, plain recommended
 // rules for the JavaScript scripts, benchmarks and examples. Formatting is Prettier's (npm run format).
 import js from '@eslint/js';
-import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
@@ -18,7 +18,10 @@ export default tseslint.config(
     },
     rules: {
       // Unused names are errors, except deliberately unused ones (`_name`, `{ omitted: _, ...rest }`).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       // Apollo plugin hooks, async-iterator methods and callbacks typed `() => Promise<…>` are declared async
       // without awaiting; forgotten awaits are what no-floating-promises and no-misused-promises catch.
       '@typescript-eslint/require-await': 'off',

@@ -8,10 +8,14 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 function post(url, token, body) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -35,7 +39,11 @@ while (sent < total) {
     post(
       `${base}/scim/v2/${d.id}/Users`,
       d.token,
-      JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `bench-${n}@example.com`, name: { givenName: 'Bench', familyName: String(n) } }),
+      JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: `bench-${n}@example.com`,
+        name: { givenName: 'Bench', familyName: String(n) },
+      }),
     ).then((status) => {
       latencies.push(performance.now() - t0);
       if (status === 201) ok += 1;
@@ -45,4 +53,10 @@ while (sent < total) {
 await Promise.all(inFlight);
 agent.destroy();
 latencies.sort((a, b) => a - b);
-parentPort.postMessage({ sent, ok, seconds: (performance.now() - started) / 1000, p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0, p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0 });
+parentPort.postMessage({
+  sent,
+  ok,
+  seconds: (performance.now() - started) / 1000,
+  p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0,
+  p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+});

@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
+
 import { graphqlClient, openBenchDatabase, percentile, startServer } from './lib.mjs';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
@@ -34,13 +35,17 @@ async function main() {
   const directories = [];
   for (let i = 0; i < DIRECTORIES; i++) {
     const created = (
-      await gql('mutation($o: ID!) { createDirectory(input: { organizationId: $o, name: "bench", provider: OKTA }) { token directory { id } } }', { o: org.id })
+      await gql(
+        'mutation($o: ID!) { createDirectory(input: { organizationId: $o, name: "bench", provider: OKTA }) { token directory { id } } }',
+        { o: org.id },
+      )
     ).createDirectory;
     directories.push({ id: created.directory.id, token: created.token });
   }
 
   // Activate every directory (its first SCIM request) before measuring.
-  for (const d of directories) await fetch(`${b.url}/scim/v2/${d.id}/Users?count=0`, { headers: { authorization: `Bearer ${d.token}` } });
+  for (const d of directories)
+    await fetch(`${b.url}/scim/v2/${d.id}/Users?count=0`, { headers: { authorization: `Bearer ${d.token}` } });
 
   const rssBefore = rssMb(a.child.pid);
   console.error(`${DIRECTORIES} directories ready; connecting ${SUBSCRIBERS} subscribers`);
@@ -48,7 +53,13 @@ async function main() {
   const clients = [];
   let subscribed = 0;
   for (let i = 0; i < SUBSCRIBERS; i++) {
-    const client = createClient({ url: `${a.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, lazy: false, retryAttempts: 0 });
+    const client = createClient({
+      url: `${a.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${key}` },
+      lazy: false,
+      retryAttempts: 0,
+    });
     clients.push(client);
     const variables = MODE === 'environment' ? {} : { directoryId: directories[i % DIRECTORIES].id };
     await new Promise((resolve, reject) => {
@@ -56,7 +67,10 @@ async function main() {
       client.on('error', reject);
     });
     client.subscribe(
-      { query: 'subscription($directoryId: ID) { provisioningEvents(directoryId: $directoryId) { id sequence type } }', variables },
+      {
+        query: 'subscription($directoryId: ID) { provisioningEvents(directoryId: $directoryId) { id sequence type } }',
+        variables,
+      },
       {
         next: (value) => receipts.push([value.data.provisioningEvents.id, performance.timeOrigin + performance.now()]),
         error: (error) => console.error('subscription error', error),
@@ -83,10 +97,17 @@ async function main() {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   const committed = new Map(
-    (await db.query("select id, extract(epoch from committed_at) * 1000 as at from events where type = 'dsync.user.created'")).rows.map((r) => [r.id, Number(r.at)]),
+    (
+      await db.query(
+        "select id, extract(epoch from committed_at) * 1000 as at from events where type = 'dsync.user.created'",
+      )
+    ).rows.map((r) => [r.id, Number(r.at)]),
   );
   await db.end();
-  const latencies = receipts.filter(([id]) => committed.has(id)).map(([id, at]) => at - committed.get(id)).sort((x, y) => x - y);
+  const latencies = receipts
+    .filter(([id]) => committed.has(id))
+    .map(([id, at]) => at - committed.get(id))
+    .sort((x, y) => x - y);
   const expected = MODE === 'environment' ? committed.size * SUBSCRIBERS : committed.size * (SUBSCRIBERS / DIRECTORIES);
 
   for (const client of clients) await client.dispose();
@@ -95,16 +116,22 @@ async function main() {
   await database.close();
 
   const fmt = (n) => n.toFixed(1);
-  console.log(`${SUBSCRIBERS} graphql-ws subscribers on process A (${MODE === 'environment' ? 'each on the whole environment' : `${SUBSCRIBERS / DIRECTORIES} per directory, ${DIRECTORIES} directories`}); ` +
-    `SCIM POST /Users to process B at ${RATE}/s for ${SECONDS} s; Node ${process.version}, ${os.cpus().length} cores\n`);
+  console.log(
+    `${SUBSCRIBERS} graphql-ws subscribers on process A (${MODE === 'environment' ? 'each on the whole environment' : `${SUBSCRIBERS / DIRECTORIES} per directory, ${DIRECTORIES} directories`}); ` +
+      `SCIM POST /Users to process B at ${RATE}/s for ${SECONDS} s; Node ${process.version}, ${os.cpus().length} cores\n`,
+  );
   console.log('| measure | value |\n|---|---:|');
-  console.log(`| SCIM writes sent / answered 201 | ${writes.sent} / ${writes.ok} (all answered within ${fmt(writes.seconds)} s: ${fmt(writes.ok / writes.seconds)}/s; request p50 ${fmt(writes.p50)} ms, p99 ${fmt(writes.p99)} ms) |`);
+  console.log(
+    `| SCIM writes sent / answered 201 | ${writes.sent} / ${writes.ok} (all answered within ${fmt(writes.seconds)} s: ${fmt(writes.ok / writes.seconds)}/s; request p50 ${fmt(writes.p50)} ms, p99 ${fmt(writes.p99)} ms) |`,
+  );
   console.log(`| events committed | ${committed.size} |`);
   console.log(`| deliveries expected / received | ${expected} / ${latencies.length} |`);
   console.log(`| commit → subscriber p50 | ${fmt(percentile(latencies, 50))} ms |`);
   console.log(`| commit → subscriber p99 | ${fmt(percentile(latencies, 99))} ms |`);
   console.log(`| commit → subscriber max | ${fmt(latencies.at(-1))} ms |`);
-  console.log(`| process A RSS: before sockets / ${subscribed} subscribed / after load | ${fmt(rssBefore)} / ${fmt(rssSubscribed)} / ${fmt(rssAfter)} MB |`);
+  console.log(
+    `| process A RSS: before sockets / ${subscribed} subscribed / after load | ${fmt(rssBefore)} / ${fmt(rssSubscribed)} / ${fmt(rssAfter)} MB |`,
+  );
   console.log(`| RSS growth for the sockets (subscribed − before) | ${fmt(rssSubscribed - rssBefore)} MB |`);
 }
 

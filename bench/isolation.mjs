@@ -5,6 +5,7 @@
 // not one event loop serving both. Prints a Markdown table for bench/RESULTS.md.
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+
 import { graphqlClient, openBenchDatabase, percentile, startServer } from './lib.mjs';
 
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
@@ -26,11 +27,15 @@ function scimClient(base, directoryId, token) {
 }
 
 async function createDirectory(gql, name) {
-  const org = (await gql('mutation($n: String!) { createOrganization(input: { name: $n }) { id } }', { n: name })).createOrganization;
-  const created = await gql('mutation($o: ID!, $n: String!) { createDirectory(input: { organizationId: $o, name: $n, provider: OKTA }) { token directory { id } } }', {
-    o: org.id,
-    n: name,
-  });
+  const org = (await gql('mutation($n: String!) { createOrganization(input: { name: $n }) { id } }', { n: name }))
+    .createOrganization;
+  const created = await gql(
+    'mutation($o: ID!, $n: String!) { createDirectory(input: { organizationId: $o, name: $n, provider: OKTA }) { token directory { id } } }',
+    {
+      o: org.id,
+      n: name,
+    },
+  );
   return created.createDirectory;
 }
 
@@ -78,9 +83,16 @@ async function main() {
         }
       }),
     );
-    const group = await bigScim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Everyone' });
+    const group = await bigScim('POST', '/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Everyone',
+    });
     for (let i = 0; i < USERS; i += BATCH) {
-      await bigScim('PATCH', `/Groups/${group.id}`, patch({ op: 'Add', path: 'members', value: ids.slice(i, i + BATCH).map((value) => ({ value })) }));
+      await bigScim(
+        'PATCH',
+        `/Groups/${group.id}`,
+        patch({ op: 'Add', path: 'members', value: ids.slice(i, i + BATCH).map((value) => ({ value })) }),
+      );
     }
     const seedSeconds = (performance.now() - seedStarted) / 1000;
 
@@ -96,10 +108,13 @@ async function main() {
     await removal;
     const removeSeconds = (performance.now() - removeStarted) / 1000;
 
-    const row = (name, list) => `| ${name} | ${list.length} | ${ms(percentile(list, 50))} | ${ms(percentile(list, 99))} | ${ms(list[list.length - 1])} |`;
+    const row = (name, list) =>
+      `| ${name} | ${list.length} | ${ms(percentile(list, 50))} | ${ms(percentile(list, 99))} | ${ms(list[list.length - 1])} |`;
     console.log(`\nTwo server processes on one database; Node ${process.version}, ${os.cpus().length} cores\n`);
     console.log(`Seed: ${USERS} users and ${USERS / BATCH} member PATCHes of ${BATCH} in ${seedSeconds.toFixed(1)} s.`);
-    console.log(`Removal of all ${USERS} members in one PATCH (${USERS} events, one transaction): ${removeSeconds.toFixed(1)} s.\n`);
+    console.log(
+      `Removal of all ${USERS} members in one PATCH (${USERS} events, one transaction): ${removeSeconds.toFixed(1)} s.\n`,
+    );
     console.log('| other environment, POST /Users one at a time | creates | p50 | p99 | max |');
     console.log('|---|---:|---:|---:|---:|');
     console.log(row(`before the removal (${BASELINE_SECONDS} s)`, baseline));

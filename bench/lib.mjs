@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+
 import { dropDatabase, ensureDatabase, withDatabase } from '../dist/src/db/database.js';
 import { startEmbeddedPostgres } from '../dist/src/db/embedded-postgres.js';
 
@@ -27,7 +28,11 @@ export async function openBenchDatabase(name) {
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     dataDir = await mkdtemp(path.join(os.tmpdir(), `dsync-${name}-`));
-    embedded = await startEmbeddedPostgres({ dataDir, port: 55_000 + Math.floor(Math.random() * 5_000), ephemeral: true });
+    embedded = await startEmbeddedPostgres({
+      dataDir,
+      port: 55_000 + Math.floor(Math.random() * 5_000),
+      ephemeral: true,
+    });
     serverUrl = embedded.url;
   }
   const url = withDatabase(serverUrl, `dsync_${name.replaceAll('-', '_')}_${Date.now()}`);
@@ -47,7 +52,15 @@ export async function startServer(databaseUrl, env = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: url,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';

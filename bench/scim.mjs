@@ -1,9 +1,11 @@
 // `npm run bench`: SCIM throughput and latency on one server process over real PostgreSQL (embedded, or
 // DATABASE_URL). Loopback only; every loop is bounded. Prints a Markdown table for bench/RESULTS.md.
 import 'reflect-metadata';
+
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+
 import { createApp } from '../dist/src/app.js';
 import { loadConfig } from '../dist/src/config.js';
 import { createLogger } from '../dist/src/lib/logger.js';
@@ -43,7 +45,10 @@ async function main() {
   const gql = graphqlClient(base, key);
   const org = (await gql('mutation { createOrganization(input: { name: "Bench" }) { id } }')).createOrganization;
   const dir = (
-    await gql('mutation($o: ID!) { createDirectory(input: { organizationId: $o, name: "bench", provider: OKTA }) { token directory { id } } }', { o: org.id })
+    await gql(
+      'mutation($o: ID!) { createDirectory(input: { organizationId: $o, name: "bench", provider: OKTA }) { token directory { id } } }',
+      { o: org.id },
+    )
   ).createDirectory;
   const scimBase = `${base}/scim/v2/${dir.directory.id}`;
   const scim = async (method, p, body) => {
@@ -77,13 +82,17 @@ async function main() {
     'GET /Users?filter=userName eq …',
     SAMPLES,
     CONCURRENCY,
-    await run(SAMPLES, CONCURRENCY, (i) => scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "USER${pick(i)}@bench.example"`)}`)),
+    await run(SAMPLES, CONCURRENCY, (i) =>
+      scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "USER${pick(i)}@bench.example"`)}`),
+    ),
   ]);
   results.push([
     'GET /Users?filter=externalId eq …',
     SAMPLES,
     CONCURRENCY,
-    await run(SAMPLES, CONCURRENCY, (i) => scim('GET', `/Users?filter=${encodeURIComponent(`externalId eq "ext-${pick(i)}"`)}`)),
+    await run(SAMPLES, CONCURRENCY, (i) =>
+      scim('GET', `/Users?filter=${encodeURIComponent(`externalId eq "ext-${pick(i)}"`)}`),
+    ),
   ]);
   results.push([
     'GET /Users?startIndex=…&count=100',
@@ -102,7 +111,10 @@ async function main() {
       }),
     ),
   ]);
-  const group = await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Everyone' });
+  const group = await scim('POST', '/Groups', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    displayName: 'Everyone',
+  });
   const batch = 100;
   const batches = Math.floor(USERS / batch);
   results.push([
@@ -112,23 +124,34 @@ async function main() {
     await run(batches, CONCURRENCY, (b) =>
       scim('PATCH', `/Groups/${group.id}`, {
         schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-        Operations: [{ op: 'add', path: 'members', value: ids.slice(b * batch, b * batch + batch).map((value) => ({ value })) }],
+        Operations: [
+          { op: 'add', path: 'members', value: ids.slice(b * batch, b * batch + batch).map((value) => ({ value })) },
+        ],
       }),
     ),
   ]);
   const members = await scim('GET', `/Groups/${group.id}?excludedAttributes=members`);
-  const total = (await scim('GET', `/Groups?filter=${encodeURIComponent(`members[value eq "${ids[0]}"]`)}&excludedAttributes=members`)).totalResults;
+  const total = (
+    await scim(
+      'GET',
+      `/Groups?filter=${encodeURIComponent(`members[value eq "${ids[0]}"]`)}&excludedAttributes=members`,
+    )
+  ).totalResults;
   if (!members || total !== 1) throw new Error('group check failed');
   const rss = process.memoryUsage().rss;
 
   await app.close();
   await database.close();
 
-  console.log(`Directory of ${USERS} users, ${CONCURRENCY} concurrent clients, Node ${process.version}, ${os.cpus().length} cores\n`);
+  console.log(
+    `Directory of ${USERS} users, ${CONCURRENCY} concurrent clients, Node ${process.version}, ${os.cpus().length} cores\n`,
+  );
   console.log('| operation | requests | concurrency | req/s | p50 ms | p99 ms |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const [name, count, concurrency, r] of results) {
-    console.log(`| ${name} | ${count} | ${concurrency} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`);
+    console.log(
+      `| ${name} | ${count} | ${concurrency} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`,
+    );
   }
   console.log(`\nServer + client process RSS at the end: ${(rss / 1024 / 1024).toFixed(0)} MB`);
 }

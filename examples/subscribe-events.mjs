@@ -48,7 +48,8 @@ function subscribeOnce() {
             lastProcessedEventId = event.id;
           });
         },
-        error: (error) => end(Array.isArray(error) ? { errors: error } : { code: error?.code, reason: String(error?.reason ?? error) }),
+        error: (error) =>
+          end(Array.isArray(error) ? { errors: error } : { code: error?.code, reason: String(error?.reason ?? error) }),
         complete: () => end({ reason: 'completed' }),
       },
     );
@@ -67,6 +68,8 @@ for (;;) {
   }
   // 4290 (fell behind), 1001 (server going away), 1006 (connection lost), …: resume after the last event handled.
   const delayMs = Math.min(10_000, 250 * 2 ** attempt++) * (0.5 + Math.random() / 2);
-  console.error(`closed (${outcome.code ?? codes.join(',')}): resubscribing after ${lastProcessedEventId} in ${Math.round(delayMs)} ms`);
+  console.error(
+    `closed (${outcome.code ?? codes.join(',')}): resubscribing after ${lastProcessedEventId} in ${Math.round(delayMs)} ms`,
+  );
   await new Promise((resolve) => setTimeout(resolve, delayMs));
 }

@@ -1,7 +1,7 @@
 // Every package that src/ imports at run time must be in `dependencies`: a production install
 // (`npm ci --omit=dev` or `npm prune --omit=dev`) has nothing else. Type-only imports are erased by tsc and
 // are allowed from devDependencies.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 
@@ -25,7 +25,8 @@ function packageOf(specifier) {
 }
 
 // `import … from 'x'`, `export … from 'x'`, `import 'x'`, `import('x')`; `import type` is skipped.
-const IMPORT = /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 const problems = [];
 for (const file of sourceFiles(path.join(root, 'src'))) {
@@ -35,7 +36,8 @@ for (const file of sourceFiles(path.join(root, 'src'))) {
     const specifier = match[3] ?? match[4];
     if (!specifier || specifier.startsWith('.') || specifier.startsWith('node:') || builtins.has(specifier)) continue;
     const name = packageOf(specifier);
-    if (!dependencies.has(name)) problems.push(`${path.relative(root, file)} imports ${specifier}, but ${name} is not in dependencies`);
+    if (!dependencies.has(name))
+      problems.push(`${path.relative(root, file)} imports ${specifier}, but ${name} is not in dependencies`);
   }
 }
 if (problems.length > 0) {

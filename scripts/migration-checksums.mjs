@@ -3,16 +3,20 @@
 // `node scripts/migration-checksums.mjs --add` adds the files that are not listed yet; it never rewrites a
 // listed one (a changed migration is fixed by restoring it and writing a new migration).
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const dir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'migrations');
 const file = path.join(dir, 'checksums.json');
 const listed = JSON.parse(readFileSync(file, 'utf8'));
 let added = 0;
-for (const name of readdirSync(dir).filter((n) => /^Migration\d+\.ts$/.test(n)).sort()) {
+for (const name of readdirSync(dir)
+  .filter((n) => /^Migration\d+\.ts$/.test(n))
+  .sort()) {
   if (listed[name]) continue;
-  listed[name] = createHash('sha256').update(readFileSync(path.join(dir, name))).digest('hex');
+  listed[name] = createHash('sha256')
+    .update(readFileSync(path.join(dir, name)))
+    .digest('hex');
   console.log(`added ${name}`);
   added += 1;
 }

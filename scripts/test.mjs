@@ -25,11 +25,13 @@ for (const args of steps) {
 
 // --disable-proto=delete removes the `__proto__` accessor, a tripwire for code that would walk it (it is
 // not the defence: that is the allow-listed paths and prototype-less objects in src/scim).
-const jest = spawnSync(
-  'npx',
-  ['jest', '--json', `--outputFile=${results}`, ...process.argv.slice(2)],
-  { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --disable-proto=delete`.trim() } },
-);
+const jest = spawnSync('npx', ['jest', '--json', `--outputFile=${results}`, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --disable-proto=delete`.trim(),
+  },
+});
 
 let passed = 0;
 let failed = 0;

@@ -1,18 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { koaMiddleware } from '@as-integrations/koa';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import { koaMiddleware } from '@as-integrations/koa';
 import Koa from 'koa';
+
 import type { Config } from './config.js';
 import { initOrm, type MikroORM } from './db/orm.js';
 import { requestContext } from './db/request-context.js';
 import { bootstrapEnvironments, type BootstrapKey } from './directory/environment.service.js';
 import { createEventRelay, type EventRelay } from './events/notify.js';
-import { SecretBox } from './lib/encryption.js';
-import { errorMessage } from './lib/error-message.js';
-import { resealWebhookSecrets } from './webhooks/webhook.service.js';
-import { createWebhookWorker } from './webhooks/worker.js';
 import { createRetentionJob } from './events/retention.js';
 import { createApollo } from './graphql/apollo.js';
 import { authenticate } from './graphql/auth.js';
@@ -26,8 +23,12 @@ import { cors } from './http/cors.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { healthRouter } from './http/health.js';
 import { requestLog, type RequestState } from './http/request-log.js';
+import { SecretBox } from './lib/encryption.js';
+import { errorMessage } from './lib/error-message.js';
 import type { Logger } from './lib/logger.js';
 import { scimRouter } from './scim/router.js';
+import { resealWebhookSecrets } from './webhooks/webhook.service.js';
+import { createWebhookWorker } from './webhooks/worker.js';
 
 export interface AppOptions {
   readonly config: Config;
@@ -54,7 +55,10 @@ export interface App {
    * transaction, awaits `announce` with the plaintext keys before committing (if showing them fails, nothing
    * is created and the next start tries again), and resolves with them; `[]` on every later start.
    */
-  bootstrap(announce?: (keys: readonly BootstrapKey[]) => Promise<void>, options?: { withKeys?: boolean }): Promise<readonly BootstrapKey[]>;
+  bootstrap(
+    announce?: (keys: readonly BootstrapKey[]) => Promise<void>,
+    options?: { withKeys?: boolean },
+  ): Promise<readonly BootstrapKey[]>;
   /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:8080`. */
   listen(port: number, host?: string): Promise<string>;
   /** Graceful stop: refuse new connections, finish in-flight requests, close sockets, then the database pool. */
@@ -105,7 +109,9 @@ async function composeApp(
   const box = new SecretBox(encryptionKey, config.previousEncryptionKeys);
   const policy = { allowPrivateNetworks: config.webhooks.allowPrivateNetworks, allowHttp: config.webhooks.allowHttp };
   const resealed = await resealWebhookSecrets(fork(), box).catch((error: unknown) => {
-    throw new Error(`cannot read the stored webhook secrets: ${errorMessage(error)} (after changing ENCRYPTION_KEY, set ENCRYPTION_KEY_PREVIOUS to the former key)`);
+    throw new Error(
+      `cannot read the stored webhook secrets: ${errorMessage(error)} (after changing ENCRYPTION_KEY, set ENCRYPTION_KEY_PREVIOUS to the former key)`,
+    );
   });
   if (resealed > 0) logger.info({ resealed }, 'webhook secrets re-encrypted with the current ENCRYPTION_KEY');
   // Before anything can write an event: the enqueue trigger calls graphile-worker's add_job.

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+
 import { parseDurationList } from './lib/duration.js';
 import { parseEncryptionKey } from './lib/encryption.js';
 
@@ -57,9 +58,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const booleanString = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
+const booleanString = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
@@ -83,7 +82,10 @@ function parseOrigin(text: string, ctx: z.RefinementCtx): string {
   }
   if (origin !== text) {
     const hint = origin ? `write it as ${origin}` : 'such as https://app.example.com';
-    ctx.addIssue({ code: 'custom', message: `must be comma-separated origins: ${JSON.stringify(text)} is not one (${hint})` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be comma-separated origins: ${JSON.stringify(text)} is not one (${hint})`,
+    });
     return z.NEVER;
   }
   return origin;
@@ -107,26 +109,40 @@ const EnvSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
-  PUBLIC_URL: z
-    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-    .optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   GRAPHQL_INTROSPECTION: booleanString.optional(),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(50_000),
-  WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1_024).max(100 * 1024 * 1024).default(64 * 1024),
+  WS_MAX_PAYLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(100 * 1024 * 1024)
+    .default(64 * 1024),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(10_000).default(20),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3_650).default(30),
   SUBSCRIPTION_BUFFER_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   CORS_ORIGINS: z
     .string()
-    .transform((text, ctx) => text.split(',').map((part) => part.trim()).filter(Boolean).map((part) => parseOrigin(part, ctx)))
+    .transform((text, ctx) =>
+      text
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)
+        .map((part) => parseOrigin(part, ctx)),
+    )
     .optional(),
   ENCRYPTION_KEY: encryptionKey.optional(),
   ENCRYPTION_KEY_PREVIOUS: z
     .string()
-    .transform((text, ctx) => text.split(',').filter(Boolean).map((part) => parseKey(part, ctx)))
+    .transform((text, ctx) =>
+      text
+        .split(',')
+        .filter(Boolean)
+        .map((part) => parseKey(part, ctx)),
+    )
     .optional(),
   WEBHOOK_WORKERS: z.coerce.number().int().min(0).max(1_000).default(10),
   WEBHOOK_RETRY_DELAYS: z
@@ -135,7 +151,10 @@ const EnvSchema = z.object({
       try {
         return parseDurationList(text);
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of durations such as 5s,30s,2m (${(error as Error).message})` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a comma-separated list of durations such as 5s,30s,2m (${(error as Error).message})`,
+        });
         return z.NEVER;
       }
     })

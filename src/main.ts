@@ -1,8 +1,9 @@
 import 'reflect-metadata';
+
 import { createApp } from './app.js';
-import type { BootstrapKey } from './directory/environment.service.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/open-database.js';
+import type { BootstrapKey } from './directory/environment.service.js';
 import { loadOrCreateKeyFile } from './lib/encryption.js';
 import { errorMessage } from './lib/error-message.js';
 import { createLogger, resolveLogFormat } from './lib/logger.js';
@@ -23,10 +24,14 @@ const MINT_KEY_COMMAND = 'node dist/src/cli.js create-api-key --environment prod
  */
 function announceKeys(keys: readonly BootstrapKey[]): Promise<void> {
   if (keys.length === 0) {
-    return print(`\nFirst start: created the environments sandbox and production. No API key is printed in production;\nmint one with: ${MINT_KEY_COMMAND}\n\n`);
+    return print(
+      `\nFirst start: created the environments sandbox and production. No API key is printed in production;\nmint one with: ${MINT_KEY_COMMAND}\n\n`,
+    );
   }
   const lines = keys.map((key) => `  ${key.environment.padEnd(10)} ${key.apiKey}`);
-  return print(`\nFirst start: created environments and one API key each (shown only this once):\n${lines.join('\n')}\n\n`);
+  return print(
+    `\nFirst start: created environments and one API key each (shown only this once):\n${lines.join('\n')}\n\n`,
+  );
 }
 
 /**
@@ -47,9 +52,15 @@ async function main(): Promise<void> {
     throw error;
   }
   const { shutdownTimeoutMs } = config;
-  const logger = createLogger(config.logLevel, process.stdout, resolveLogFormat(config.logFormat, config.nodeEnv, process.stdout.isTTY === true));
+  const logger = createLogger(
+    config.logLevel,
+    process.stdout,
+    resolveLogFormat(config.logFormat, config.nodeEnv, process.stdout.isTTY === true),
+  );
   if (!config.encryptionKey && config.nodeEnv === 'production' && config.databaseUrl) {
-    process.stderr.write('Invalid configuration: ENCRYPTION_KEY is required in production with DATABASE_URL (64 hex characters)\n');
+    process.stderr.write(
+      'Invalid configuration: ENCRYPTION_KEY is required in production with DATABASE_URL (64 hex characters)\n',
+    );
     process.exitCode = 1;
     return;
   }
@@ -61,7 +72,10 @@ async function main(): Promise<void> {
   const armDeadline = () => {
     deadline ??= setTimeout(() => {
       // process.exit runs the exit hook of embedded-postgres.ts, which stops the embedded server.
-      logger.error({ shutdownTimeoutMs }, 'shutdown did not finish within SHUTDOWN_TIMEOUT_MS; stopping the embedded PostgreSQL and exiting');
+      logger.error(
+        { shutdownTimeoutMs },
+        'shutdown did not finish within SHUTDOWN_TIMEOUT_MS; stopping the embedded PostgreSQL and exiting',
+      );
       process.exit(1);
     }, shutdownTimeoutMs);
   };
@@ -99,7 +113,10 @@ async function main(): Promise<void> {
     // Zero configuration: a key generated once into DATA_DIR (0600), next to the embedded database.
     const encryptionKey = config.encryptionKey ?? (await loadOrCreateKeyFile(config.dataDir));
     const database = await step(openDatabase(config, logger), (opened) => () => opened.close());
-    const app = await step(createApp({ config, logger, databaseUrl: database.url, encryptionKey }), (created) => () => created.close());
+    const app = await step(
+      createApp({ config, logger, databaseUrl: database.url, encryptionKey }),
+      (created) => () => created.close(),
+    );
     const url = await step(
       app.listen(config.port, config.host).catch((error: unknown) => {
         throw new Error(`cannot listen on port ${config.port} (PORT): ${errorMessage(error)}`);
@@ -108,7 +125,9 @@ async function main(): Promise<void> {
     // Only once listening: a start that fails cannot have created (and so swallowed) the keys.
     await step(app.bootstrap(announceKeys, { withKeys: config.nodeEnv !== 'production' }));
     logger.info({ url }, 'listening');
-    await print(`dsync is up.\n  GraphQL (HTTP + WebSocket): ${config.publicUrl}/graphql\n  SCIM base:                  ${config.publicUrl}/scim/v2/<directoryId>\n`);
+    await print(
+      `dsync is up.\n  GraphQL (HTTP + WebSocket): ${config.publicUrl}/graphql\n  SCIM base:                  ${config.publicUrl}/scim/v2/<directoryId>\n`,
+    );
     up = true;
   } catch (error) {
     if (stopping) await stopAndExit(0); // a signal arrived while starting (it may have failed the step, too)

@@ -1,4 +1,5 @@
 import pg from 'pg';
+
 import { errorMessage } from '../lib/error-message.js';
 
 /** The database name of a PostgreSQL URL. */

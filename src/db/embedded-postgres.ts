@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { errorMessage } from '../lib/error-message.js';
 import type { Logger } from '../lib/logger.js';
 import { assertDataDirReachable, postgresUser, reachableInstallation, type PostgresUser } from './postgres-user.js';
@@ -62,7 +63,14 @@ function runAs(user: PostgresUser | undefined): { uid?: number; gid?: number } {
 }
 
 /** Creates the cluster with `initdb` (as the `postgres` user under root); one line saying why on failure. */
-async function initialiseCluster(installation: string, dataDir: string, databaseDir: string, password: string, user: PostgresUser | undefined, logger?: Logger): Promise<void> {
+async function initialiseCluster(
+  installation: string,
+  dataDir: string,
+  databaseDir: string,
+  password: string,
+  user: PostgresUser | undefined,
+  logger?: Logger,
+): Promise<void> {
   logger?.info({ databaseDir }, 'initialising embedded PostgreSQL');
   await mkdir(databaseDir, { recursive: true, mode: 0o700 });
   // initdb reads the superuser password from a file: readable by its user only, removed right after.
@@ -76,17 +84,33 @@ async function initialiseCluster(installation: string, dataDir: string, database
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn(
         path.join(installation, 'bin', 'initdb'),
-        [`--pgdata=${databaseDir}`, '--auth=password', '--username=postgres', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
+        [
+          `--pgdata=${databaseDir}`,
+          '--auth=password',
+          '--username=postgres',
+          `--pwfile=${passwordFile}`,
+          '--encoding=UTF8',
+          '--locale=C',
+        ],
         { ...runAs(user), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
       );
       let text = '';
       child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
       child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      child.once('error', (error) => reject(new Error(`the embedded PostgreSQL could not be initialised: ${errorMessage(error)}`)));
+      child.once('error', (error) =>
+        reject(new Error(`the embedded PostgreSQL could not be initialised: ${errorMessage(error)}`)),
+      );
       child.once('close', (code, signal) => {
         if (code === 0) return resolve(text);
-        const said = text.split('\n').filter((line) => /^initdb: (error|fatal)|FATAL|could not/.test(line)).join('; ');
-        reject(new Error(`the embedded PostgreSQL could not be initialised: initdb exited with ${signal ?? `code ${code}`}${said ? `: ${said}` : ''}`));
+        const said = text
+          .split('\n')
+          .filter((line) => /^initdb: (error|fatal)|FATAL|could not/.test(line))
+          .join('; ');
+        reject(
+          new Error(
+            `the embedded PostgreSQL could not be initialised: initdb exited with ${signal ?? `code ${code}`}${said ? `: ${said}` : ''}`,
+          ),
+        );
       });
     });
     for (const line of output.split('\n')) if (line.trim()) logger?.trace({ postgres: line });
@@ -149,26 +173,38 @@ async function clearStalePostmaster(databaseDir: string, logger?: Logger): Promi
   const pid = Number.parseInt(lock.split('\n')[0] ?? '', 10);
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return; // PostgreSQL replaces a dead server's lock
   if (!existsSync('/proc/self/stat')) {
-    throw new Error(`${lockFile} names process ${pid}, which is running: stop it (or remove the file if it is not PostgreSQL)`);
+    throw new Error(
+      `${lockFile} names process ${pid}, which is running: stop it (or remove the file if it is not PostgreSQL)`,
+    );
   }
   if (!(await isPostgresOf(pid, databaseDir))) {
-    logger?.warn({ lockFile, lockPid: pid }, 'removing a stale PostgreSQL lock file (its process is not this data directory’s server)');
+    logger?.warn(
+      { lockFile, lockPid: pid },
+      'removing a stale PostgreSQL lock file (its process is not this data directory’s server)',
+    );
     await rm(lockFile, { force: true });
     return;
   }
   const parent = procStat(pid)?.ppid ?? 0;
   if (await isLiveNodeProcess(parent)) {
-    throw new Error(`the embedded PostgreSQL in ${databaseDir} is in use by another dsync process (pid ${parent}); stop it first, or give this one another DATA_DIR`);
+    throw new Error(
+      `the embedded PostgreSQL in ${databaseDir} is in use by another dsync process (pid ${parent}); stop it first, or give this one another DATA_DIR`,
+    );
   }
   logger?.warn({ postmasterPid: pid, databaseDir }, 'stopping the embedded PostgreSQL left running by an unclean stop');
   try {
     process.kill(pid, 'SIGINT');
   } catch (error) {
-    throw new Error(`cannot stop the embedded PostgreSQL left running by an unclean stop (pid ${pid}): ${errorMessage(error)}`);
+    throw new Error(
+      `cannot stop the embedded PostgreSQL left running by an unclean stop (pid ${pid}): ${errorMessage(error)}`,
+    );
   }
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   while (isAlive(pid)) {
-    if (Date.now() > deadline) throw new Error(`the embedded PostgreSQL left running by an unclean stop (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS} ms`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the embedded PostgreSQL left running by an unclean stop (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS} ms`,
+      );
     await sleep(100);
   }
 }
@@ -182,10 +218,18 @@ function parseLogLine(line: string): { severity: string; message: string } | und
 /** One line saying why the server exited during start, from what it logged. */
 function startFailure(port: number, lines: readonly string[], code: number | null, signal: string | null): Error {
   const parsed = lines.map(parseLogLine).filter((entry) => entry !== undefined);
-  const fatal = parsed.filter((entry) => entry.severity === 'FATAL' || entry.severity === 'PANIC').map((entry) => entry.message);
-  const causes = parsed.filter((entry) => entry.severity === 'LOG' && /could not/.test(entry.message)).map((entry) => entry.message);
-  const detail = (fatal.join('; ') || `exited with ${signal ?? `code ${code}`}`) + (causes.length > 0 ? ` (${[...new Set(causes)].join('; ')})` : '');
-  const hint = /Address already in use/.test(detail) ? `; EMBEDDED_POSTGRES_PORT ${port} is in use by another program` : '';
+  const fatal = parsed
+    .filter((entry) => entry.severity === 'FATAL' || entry.severity === 'PANIC')
+    .map((entry) => entry.message);
+  const causes = parsed
+    .filter((entry) => entry.severity === 'LOG' && /could not/.test(entry.message))
+    .map((entry) => entry.message);
+  const detail =
+    (fatal.join('; ') || `exited with ${signal ?? `code ${code}`}`) +
+    (causes.length > 0 ? ` (${[...new Set(causes)].join('; ')})` : '');
+  const hint = /Address already in use/.test(detail)
+    ? `; EMBEDDED_POSTGRES_PORT ${port} is in use by another program`
+    : '';
   return new Error(`the embedded PostgreSQL did not start: ${detail}${hint}`);
 }
 
@@ -194,10 +238,27 @@ function startFailure(port: number, lines: readonly string[], code: number | nul
  * shutdown stops the server after the app has closed its connections. Only TCP on 127.0.0.1: no Unix socket,
  * so no lock file in /tmp that another user's server could have left behind.
  */
-async function spawnServer(installation: string, databaseDir: string, port: number, user: PostgresUser | undefined, logger?: Logger): Promise<ChildProcess> {
+async function spawnServer(
+  installation: string,
+  databaseDir: string,
+  port: number,
+  user: PostgresUser | undefined,
+  logger?: Logger,
+): Promise<ChildProcess> {
   const child = spawn(
     path.join(installation, 'bin', 'postgres'),
-    ['-D', databaseDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'lc_messages=C'],
+    [
+      '-D',
+      databaseDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'lc_messages=C',
+    ],
     { ...runAs(user), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
   );
   // A failed spawn, or a signal that cannot be delivered later, is an 'error' event: never left unhandled.
@@ -239,7 +300,10 @@ async function stopServer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
-  const timers = [setTimeout(() => child.kill('SIGINT'), SMART_STOP_MS), setTimeout(() => child.kill('SIGQUIT'), STOP_TIMEOUT_MS)];
+  const timers = [
+    setTimeout(() => child.kill('SIGINT'), SMART_STOP_MS),
+    setTimeout(() => child.kill('SIGQUIT'), STOP_TIMEOUT_MS),
+  ];
   await exited;
   for (const timer of timers) clearTimeout(timer);
 }

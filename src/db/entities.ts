@@ -12,4 +12,16 @@ import { WebhookDelivery, WebhookEndpoint } from '../webhooks/webhook.entity.js'
  * Every entity, listed explicitly: folder globs need file-system discovery, which neither the
  * compiled ESM build nor the test runner can rely on.
  */
-export const entities = [Environment, ApiKey, Organization, Directory, DirectoryUser, DirectoryGroup, GroupMember, ProvisioningEvent, DirectoryEventCounter, WebhookEndpoint, WebhookDelivery];
+export const entities = [
+  Environment,
+  ApiKey,
+  Organization,
+  Directory,
+  DirectoryUser,
+  DirectoryGroup,
+  GroupMember,
+  ProvisioningEvent,
+  DirectoryEventCounter,
+  WebhookEndpoint,
+  WebhookDelivery,
+];

@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+
 import { migrationsList } from '../../migrations/index.js';
 import { entities } from './entities.js';
 

@@ -1,4 +1,5 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
+
 import { errorMessage } from '../lib/error-message.js';
 import { withAdvisoryLock } from './database.js';
 import { createOrmConfig, type OrmSettings } from './mikro-orm.config.js';

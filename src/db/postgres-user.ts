@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, chmod, cp, lstat, mkdir, readFile, rename, rm, stat, writeFile, realpath } from 'node:fs/promises';
+import { access, chmod, cp, lstat, mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
 import { errorMessage } from '../lib/error-message.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -33,7 +34,9 @@ export function postgresUser(): PostgresUser | undefined {
       execFileSync('groupadd', ['--system', 'postgres'], { stdio: 'pipe' });
       execFileSync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', 'postgres'], { stdio: 'pipe' });
     } catch (error) {
-      throw new Error(`dsync runs as root, so the embedded PostgreSQL must run as the postgres user, which could not be created (${errorMessage(error).split('\n')[0]}): create it, run dsync as another user, or set DATABASE_URL`);
+      throw new Error(
+        `dsync runs as root, so the embedded PostgreSQL must run as the postgres user, which could not be created (${errorMessage(error).split('\n')[0]}): create it, run dsync as another user, or set DATABASE_URL`,
+      );
     }
   }
   const groups = idOf(['-G']).split(/\s+/).map(Number);
@@ -73,12 +76,16 @@ export async function unreachableFolder(target: string, user: PostgresUser): Pro
 async function assertRootOnly(folder: string): Promise<void> {
   const info = await lstat(folder);
   if (!info.isDirectory() || info.uid !== 0 || (info.mode & 0o022) !== 0) {
-    throw new Error(`${folder} must be a folder owned by root and writable only by root (it holds the PostgreSQL binaries copied for the postgres user); remove it and start again`);
+    throw new Error(
+      `${folder} must be a folder owned by root and writable only by root (it holds the PostgreSQL binaries copied for the postgres user); remove it and start again`,
+    );
   }
 }
 
 async function version(nativeDir: string): Promise<string> {
-  const manifest = JSON.parse(await readFile(path.join(nativeDir, '..', 'package.json'), 'utf8')) as { version?: string };
+  const manifest = JSON.parse(await readFile(path.join(nativeDir, '..', 'package.json'), 'utf8')) as {
+    version?: string;
+  };
   return manifest.version ?? 'unknown';
 }
 
@@ -95,8 +102,16 @@ export async function reachableInstallation(nativeDir: string, user: PostgresUse
   try {
     await mkdir(SHARED_DIR, { recursive: true, mode: 0o755 });
     await assertRootOnly(SHARED_DIR);
-    if (!(await access(complete, constants.F_OK).then(() => true, () => false))) {
-      logger?.info({ from: nativeDir, to: target, blocked }, 'copying the PostgreSQL binaries where the postgres user can reach them');
+    if (
+      !(await access(complete, constants.F_OK).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      logger?.info(
+        { from: nativeDir, to: target, blocked },
+        'copying the PostgreSQL binaries where the postgres user can reach them',
+      );
       const staging = `${target}.${process.pid}.tmp`;
       await rm(staging, { recursive: true, force: true });
       await cp(nativeDir, staging, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
@@ -105,16 +120,26 @@ export async function reachableInstallation(nativeDir: string, user: PostgresUse
       await rename(staging, target).catch(async (error: unknown) => {
         await rm(staging, { recursive: true, force: true });
         // Another dsync finished the same copy first.
-        if (!(await access(complete, constants.F_OK).then(() => true, () => false))) throw error;
+        if (
+          !(await access(complete, constants.F_OK).then(
+            () => true,
+            () => false,
+          ))
+        )
+          throw error;
       });
     }
     await assertRootOnly(target);
   } catch (error) {
-    throw new Error(`the postgres user cannot reach the PostgreSQL binaries (blocked at ${blocked}) and copying them to ${target} failed: ${errorMessage(error).split('\n')[0]}`);
+    throw new Error(
+      `the postgres user cannot reach the PostgreSQL binaries (blocked at ${blocked}) and copying them to ${target} failed: ${errorMessage(error).split('\n')[0]}`,
+    );
   }
   const stillBlocked = await unreachableFolder(path.join(target, 'bin'), user);
   if (stillBlocked !== undefined) {
-    throw new Error(`the postgres user cannot reach the PostgreSQL binaries, neither in ${nativeDir} nor in ${target} (blocked at ${stillBlocked}); move the checkout (e.g. under /opt or /srv), run dsync as another user, or set DATABASE_URL`);
+    throw new Error(
+      `the postgres user cannot reach the PostgreSQL binaries, neither in ${nativeDir} nor in ${target} (blocked at ${stillBlocked}); move the checkout (e.g. under /opt or /srv), run dsync as another user, or set DATABASE_URL`,
+    );
   }
   return target;
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+
 import { isUuid } from '../lib/ids.js';
 import { digestsEqual, hashSecret, issueSecret } from '../lib/secrets.js';
 import { ApiKey } from './api-key.entity.js';

@@ -1,4 +1,5 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+
 import { isUuid } from '../lib/ids.js';
 import { findDirectoryOrFail } from './directory.service.js';
 import { NotFoundError } from './errors.js';
@@ -37,7 +38,12 @@ export async function listDirectoryUsers(
   if (filter.state) where.state = filter.state;
   if (filter.email) where.email = filter.email.trim().toLowerCase();
   if (filter.userName) where.userNameLower = filter.userName.trim().toLowerCase();
-  if (filter.search) where.$or = [{ userNameLower: contains(filter.search) }, { email: contains(filter.search) }, { displayName: contains(filter.search) }];
+  if (filter.search)
+    where.$or = [
+      { userNameLower: contains(filter.search) },
+      { email: contains(filter.search) },
+      { displayName: contains(filter.search) },
+    ];
   return paginate(em, DirectoryUser, where, page);
 }
 
@@ -55,17 +61,33 @@ export async function listDirectoryGroups(
   return paginate(em, DirectoryGroup, where, page);
 }
 
-export async function findDirectoryUserOrFail(em: EntityManager, environmentId: string, id: string): Promise<DirectoryUser> {
+export async function findDirectoryUserOrFail(
+  em: EntityManager,
+  environmentId: string,
+  id: string,
+): Promise<DirectoryUser> {
   const user = isUuid(id)
-    ? await em.findOne(DirectoryUser, { id, directory: { organization: { environment: environmentId } } }, { populate: ['directory'] })
+    ? await em.findOne(
+        DirectoryUser,
+        { id, directory: { organization: { environment: environmentId } } },
+        { populate: ['directory'] },
+      )
     : null;
   if (!user) throw new NotFoundError('DirectoryUser', id);
   return user;
 }
 
-export async function findDirectoryGroupOrFail(em: EntityManager, environmentId: string, id: string): Promise<DirectoryGroup> {
+export async function findDirectoryGroupOrFail(
+  em: EntityManager,
+  environmentId: string,
+  id: string,
+): Promise<DirectoryGroup> {
   const group = isUuid(id)
-    ? await em.findOne(DirectoryGroup, { id, directory: { organization: { environment: environmentId } } }, { populate: ['directory'] })
+    ? await em.findOne(
+        DirectoryGroup,
+        { id, directory: { organization: { environment: environmentId } } },
+        { populate: ['directory'] },
+      )
     : null;
   if (!group) throw new NotFoundError('DirectoryGroup', id);
   return group;

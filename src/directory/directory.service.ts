@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+
 import { recordEvent } from '../events/record-event.js';
 import { isUuid } from '../lib/ids.js';
 import { digestsEqual, hashSecret, issueSecret } from '../lib/secrets.js';
@@ -40,7 +41,11 @@ export async function findDirectoryOrFail(em: EntityManager, environmentId: stri
   return found;
 }
 
-export async function createDirectory(em: EntityManager, environmentId: string, input: NewDirectory): Promise<DirectoryWithToken> {
+export async function createDirectory(
+  em: EntityManager,
+  environmentId: string,
+  input: NewDirectory,
+): Promise<DirectoryWithToken> {
   const organization = await findOrganizationOrFail(em, environmentId, input.organizationId);
   const token = issueSecret(TOKEN_PREFIX);
   const directory = em.create(Directory, {
@@ -79,22 +84,35 @@ export async function updateDirectory(
  * first IdP request. Records `dsync.deactivated` / `dsync.activated` in the same transaction.
  */
 function switchDirectory(em: EntityManager, directory: Directory, requested: DirectoryState): void {
-  if (requested === DirectoryState.PENDING) throw new InvalidInputError('state can be set to ACTIVE or INACTIVE', 'state');
+  if (requested === DirectoryState.PENDING)
+    throw new InvalidInputError('state can be set to ACTIVE or INACTIVE', 'state');
   const before = directorySnapshot(directory);
   if (requested === DirectoryState.INACTIVE) {
     if (directory.state === DirectoryState.INACTIVE) return;
     directory.state = DirectoryState.INACTIVE;
-    recordEvent(em, eventScope(directory), 'dsync.deactivated', { before, after: directorySnapshot(directory), changed: ['state'] });
+    recordEvent(em, eventScope(directory), 'dsync.deactivated', {
+      before,
+      after: directorySnapshot(directory),
+      changed: ['state'],
+    });
     return;
   }
   if (directory.state !== DirectoryState.INACTIVE) return;
   directory.state = directory.lastSyncAt ? DirectoryState.ACTIVE : DirectoryState.PENDING;
   if (directory.state === DirectoryState.ACTIVE) {
-    recordEvent(em, eventScope(directory), 'dsync.activated', { before, after: directorySnapshot(directory), changed: ['state'] });
+    recordEvent(em, eventScope(directory), 'dsync.activated', {
+      before,
+      after: directorySnapshot(directory),
+      changed: ['state'],
+    });
   }
 }
 
-export async function rotateDirectoryToken(em: EntityManager, environmentId: string, id: string): Promise<DirectoryWithToken> {
+export async function rotateDirectoryToken(
+  em: EntityManager,
+  environmentId: string,
+  id: string,
+): Promise<DirectoryWithToken> {
   const directory = await findDirectoryOrFail(em, environmentId, id);
   const token = assignNewToken(directory);
   await em.flush();
@@ -104,14 +122,21 @@ export async function rotateDirectoryToken(em: EntityManager, environmentId: str
 /** Deletes a directory (its users and groups go with it) and records `dsync.deleted` in the same transaction. */
 export async function deleteDirectory(em: EntityManager, environmentId: string, id: string): Promise<Directory> {
   const directory = await findDirectoryOrFail(em, environmentId, id);
-  recordEvent(em, eventScope(directory), 'dsync.deleted', { before: directorySnapshot(directory), after: null, changed: [] });
+  recordEvent(em, eventScope(directory), 'dsync.deleted', {
+    before: directorySnapshot(directory),
+    after: null,
+    changed: [],
+  });
   em.remove(directory);
   await em.flush();
   return directory;
 }
 
 /** All directories of the given organizations (one query; used by the GraphQL batch loader). */
-export function findDirectoriesOfOrganizations(em: EntityManager, organizationIds: readonly string[]): Promise<Directory[]> {
+export function findDirectoriesOfOrganizations(
+  em: EntityManager,
+  organizationIds: readonly string[],
+): Promise<Directory[]> {
   return em.find(Directory, { organization: { $in: [...organizationIds] } }, { orderBy: { id: 'asc' } });
 }
 
@@ -123,7 +148,11 @@ export type ScimTarget = { readonly directoryId: string } | { readonly organizat
  * target (for the domain alias: the only directory of the organization with that domain). Unknown directory,
  * malformed id and wrong token all give `null`, so callers answer them alike.
  */
-export async function authenticateDirectoryToken(em: EntityManager, target: ScimTarget, token: string): Promise<Directory | null> {
+export async function authenticateDirectoryToken(
+  em: EntityManager,
+  target: ScimTarget,
+  token: string,
+): Promise<Directory | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
   if ('directoryId' in target && !isUuid(target.directoryId)) return null;
   const hash = hashSecret(token);
@@ -152,7 +181,11 @@ export async function markDirectorySynced(em: EntityManager, directory: Director
       );
       if (activated === 0) return;
       const before = directorySnapshot(directory);
-      recordEvent(tx, eventScope(directory), 'dsync.activated', { before, after: { ...before, state: DirectoryState.ACTIVE }, changed: ['state'] });
+      recordEvent(tx, eventScope(directory), 'dsync.activated', {
+        before,
+        after: { ...before, state: DirectoryState.ACTIVE },
+        changed: ['state'],
+      });
     });
     return;
   }

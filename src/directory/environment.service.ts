@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+
 import { issueSecret } from '../lib/secrets.js';
 import { ApiKey } from './api-key.entity.js';
 import { createApiKey } from './api-key.service.js';
@@ -42,7 +43,11 @@ export async function bootstrapEnvironments(
  * Mints an API key for an environment from the command line (`cli.js create-api-key`): the way in when no
  * key exists yet, or the first ones were lost. Creates the environments first if the server never started.
  */
-export async function mintApiKey(em: EntityManager, environmentName: EnvironmentName, name: string): Promise<BootstrapKey> {
+export async function mintApiKey(
+  em: EntityManager,
+  environmentName: EnvironmentName,
+  name: string,
+): Promise<BootstrapKey> {
   await bootstrapEnvironments(em, async () => undefined, { withKeys: false });
   const environment = await em.findOneOrFail(Environment, { name: environmentName });
   const { secret } = await createApiKey(em, environment.id, name);

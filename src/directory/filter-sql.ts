@@ -44,7 +44,8 @@ const SEGMENT = /^[A-Za-z0-9_$:.-]+$/;
 
 function jsonPathLiteral(path: readonly string[]): string {
   for (const segment of path) {
-    if (!SEGMENT.test(segment)) throw new InvalidInputError(`unsupported attribute name ${JSON.stringify(segment)}`, 'filter');
+    if (!SEGMENT.test(segment))
+      throw new InvalidInputError(`unsupported attribute name ${JSON.stringify(segment)}`, 'filter');
   }
   return `'{${path.map((segment) => `"${segment}"`).join(',')}}'`;
 }
@@ -57,7 +58,13 @@ function likePattern(op: 'co' | 'sw' | 'ew', value: string): string {
 const ORDER: Record<'gt' | 'ge' | 'lt' | 'le', string> = { gt: '>', ge: '>=', lt: '<', le: '<=' };
 
 /** Compares a text expression. `lowered` means the expression is already stored lower-case. */
-function compareText(expr: string, op: CompareOp, value: FilterValue, caseInsensitive: boolean, lowered = false): SqlCondition {
+function compareText(
+  expr: string,
+  op: CompareOp,
+  value: FilterValue,
+  caseInsensitive: boolean,
+  lowered = false,
+): SqlCondition {
   if (value === null) {
     if (op === 'eq') return { sql: `(${expr}) is null`, params: [] };
     if (op === 'ne') return { sql: `(${expr}) is not null`, params: [] };
@@ -80,13 +87,20 @@ function compareText(expr: string, op: CompareOp, value: FilterValue, caseInsens
   }
 }
 
-function compareColumn(column: Column, alias: string, op: CompareOp, value: FilterValue, caseExact: boolean): SqlCondition {
+function compareColumn(
+  column: Column,
+  alias: string,
+  op: CompareOp,
+  value: FilterValue,
+  caseExact: boolean,
+): SqlCondition {
   const expr = column.sql(alias);
   if (column.kind === 'timestamp') {
     if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
       throw new InvalidInputError('a dateTime attribute needs an ISO 8601 date-time value', 'filter');
     }
-    if (op === 'co' || op === 'sw' || op === 'ew') throw new InvalidInputError(`"${op}" does not apply to dateTime attributes`, 'filter');
+    if (op === 'co' || op === 'sw' || op === 'ew')
+      throw new InvalidInputError(`"${op}" does not apply to dateTime attributes`, 'filter');
     const sqlOp = op === 'eq' ? '=' : op === 'ne' ? '<>' : own(ORDER, op);
     if (!sqlOp) throw new InvalidInputError(`"${op}" does not apply to dateTime attributes`, 'filter');
     return { sql: `${expr} ${sqlOp} ?::timestamptz`, params: [new Date(value).toISOString()] };
@@ -181,7 +195,13 @@ function compileHas(attribute: string, inner: ResourceFilter, scope: Scope): Sql
   // Each `exists` is its own SQL scope, so one alias serves every value filter.
   const element = 'el';
   const fast = own(scope.schema.arrayColumns, attribute.toLowerCase());
-  if (fast && inner.kind === 'compare' && inner.op === 'eq' && typeof inner.value === 'string' && inner.path.join('.').toLowerCase() === 'value') {
+  if (
+    fast &&
+    inner.kind === 'compare' &&
+    inner.op === 'eq' &&
+    typeof inner.value === 'string' &&
+    inner.path.join('.').toLowerCase() === 'value'
+  ) {
     return { sql: `${fast.sql(scope.alias)} @> array[?]::text[]`, params: [inner.value.toLowerCase()] };
   }
   if (relation) {

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ForeignKeyConstraintViolationException, LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+
 import { changedFields, changedPaths } from '../events/changes.js';
 import type { EventScope, GroupSnapshot } from '../events/event-types.js';
 import { recordEvent } from '../events/record-event.js';
@@ -68,16 +69,25 @@ function note(delta: MembershipDelta, userIds: readonly string[], transition: 'a
 }
 
 /** Adds members that are users of the same directory; any other id is an InvalidInputError naming it. Returns the ids added. */
-async function addMembers(em: EntityManager, directoryId: string, groupId: string, userIds: readonly string[]): Promise<string[]> {
+async function addMembers(
+  em: EntityManager,
+  directoryId: string,
+  groupId: string,
+  userIds: readonly string[],
+): Promise<string[]> {
   const ids = [...new Set(userIds)];
   if (ids.length === 0) return [];
   const malformed = ids.filter((id) => !isUuid(id));
   const known = malformed.length
     ? []
-    : await em.execute<{ id: string }[]>(`select id from directory_users where directory_id = ? and id in (${placeholders(ids)})`, [directoryId, ...ids]);
+    : await em.execute<{ id: string }[]>(
+        `select id from directory_users where directory_id = ? and id in (${placeholders(ids)})`,
+        [directoryId, ...ids],
+      );
   const knownIds = new Set(known.map((row) => row.id));
   const unknown = ids.filter((id) => !knownIds.has(id));
-  if (unknown.length > 0) throw new InvalidInputError(`members not found in this directory: ${unknown.join(', ')}`, 'members');
+  if (unknown.length > 0)
+    throw new InvalidInputError(`members not found in this directory: ${unknown.join(', ')}`, 'members');
   try {
     const rows = await em.execute<{ user_id: string }[]>(
       `insert into group_members (group_id, user_id, created_at) select ?, id, now() from unnest(array[${placeholders(ids)}]::uuid[]) with ordinality as t(id, n)
@@ -87,18 +97,26 @@ async function addMembers(em: EntityManager, directoryId: string, groupId: strin
     return rows.map((row) => row.user_id);
   } catch (error) {
     // A user deleted between the check above and the insert (a concurrent DELETE /Users).
-    if (error instanceof ForeignKeyConstraintViolationException) throw new InvalidInputError('members not found in this directory (deleted meanwhile)', 'members');
+    if (error instanceof ForeignKeyConstraintViolationException)
+      throw new InvalidInputError('members not found in this directory (deleted meanwhile)', 'members');
     throw error;
   }
 }
 
 /** Removes the given members, or every member not in `keep`. Returns the ids removed. */
-async function removeMembers(em: EntityManager, groupId: string, which: { readonly only: readonly string[] } | { readonly keep: readonly string[] }): Promise<string[]> {
+async function removeMembers(
+  em: EntityManager,
+  groupId: string,
+  which: { readonly only: readonly string[] } | { readonly keep: readonly string[] },
+): Promise<string[]> {
   let rows: { user_id: string }[];
   if ('only' in which) {
     const ids = which.only.filter(isUuid);
     if (ids.length === 0) return [];
-    rows = await em.execute(`delete from group_members where group_id = ? and user_id in (${placeholders(ids)}) returning user_id`, [groupId, ...ids]);
+    rows = await em.execute(
+      `delete from group_members where group_id = ? and user_id in (${placeholders(ids)}) returning user_id`,
+      [groupId, ...ids],
+    );
   } else {
     const keep = which.keep.filter(isUuid);
     rows = await em.execute(
@@ -109,7 +127,12 @@ async function removeMembers(em: EntityManager, groupId: string, which: { readon
   return rows.map((row) => row.user_id).sort();
 }
 
-async function applyMemberChanges(em: EntityManager, directoryId: string, groupId: string, changes: readonly MemberChange[]): Promise<MembershipDelta> {
+async function applyMemberChanges(
+  em: EntityManager,
+  directoryId: string,
+  groupId: string,
+  changes: readonly MemberChange[],
+): Promise<MembershipDelta> {
   const delta: MembershipDelta = new Map();
   for (const change of changes) {
     if (change.op === 'add') note(delta, await addMembers(em, directoryId, groupId, change.userIds), 'added');
@@ -125,7 +148,12 @@ async function applyMemberChanges(em: EntityManager, directoryId: string, groupI
 }
 
 /** One `user_added` / `user_removed` event per user whose membership changed, each user with its groups afterwards. */
-async function recordMembershipEvents(em: EntityManager, scope: EventScope, group: DirectoryGroup, delta: MembershipDelta): Promise<void> {
+async function recordMembershipEvents(
+  em: EntityManager,
+  scope: EventScope,
+  group: DirectoryGroup,
+  delta: MembershipDelta,
+): Promise<void> {
   if (delta.size === 0) return;
   const userIds = [...delta.keys()];
   const users = new Map((await em.find(DirectoryUser, { id: { $in: userIds } })).map((user) => [user.id, user]));
@@ -140,7 +168,9 @@ async function recordMembershipEvents(em: EntityManager, scope: EventScope, grou
 }
 
 async function lockGroup(em: EntityManager, directoryId: string, id: string): Promise<DirectoryGroup> {
-  const group = isUuid(id) ? await em.findOne(DirectoryGroup, { id, directory: directoryId }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
+  const group = isUuid(id)
+    ? await em.findOne(DirectoryGroup, { id, directory: directoryId }, { lockMode: LockMode.PESSIMISTIC_WRITE })
+    : null;
   if (!group) throw new NotFoundError('Group', id);
   return group;
 }
@@ -162,7 +192,11 @@ export async function createGroup(
   memberIds: readonly string[],
 ): Promise<DirectoryGroup> {
   return em.transactional(async (tx) => {
-    const group = tx.create(DirectoryGroup, { directory: tx.getReference(Directory, scope.directoryId), ...normalizeGroup(raw), raw });
+    const group = tx.create(DirectoryGroup, {
+      directory: tx.getReference(Directory, scope.directoryId),
+      ...normalizeGroup(raw),
+      raw,
+    });
     recordEvent(tx, scope, 'dsync.group.created', { before: null, after: groupSnapshot(group, scope), changed: [] });
     await tx.flush();
     const delta: MembershipDelta = new Map();
@@ -181,7 +215,12 @@ function groupChanges(before: GroupSnapshot, after: GroupSnapshot): string[] {
  * are set operations in SQL, so concurrent PATCHes of one group's members never lose a member. Records
  * `dsync.group.updated` when attributes changed and one membership event per user whose membership changed.
  */
-export async function updateGroup(em: EntityManager, scope: EventScope, id: string, change: GroupChange): Promise<DirectoryGroup> {
+export async function updateGroup(
+  em: EntityManager,
+  scope: EventScope,
+  id: string,
+  change: GroupChange,
+): Promise<DirectoryGroup> {
   return em.transactional(async (tx) => {
     const group = await lockGroup(tx, scope.directoryId, id);
     const before = groupSnapshot(group, scope);
@@ -193,7 +232,11 @@ export async function updateGroup(em: EntityManager, scope: EventScope, id: stri
     await tx.flush();
     if (delta.size > 0) {
       // Membership is part of the group's state: bump its version and lastModified.
-      await tx.execute('update directory_groups set version = version + 1, updated_at = now() where id = ?', [group.id], 'run');
+      await tx.execute(
+        'update directory_groups set version = version + 1, updated_at = now() where id = ?',
+        [group.id],
+        'run',
+      );
       await tx.refresh(group);
     }
     const after = groupSnapshot(group, scope);
@@ -218,12 +261,19 @@ export async function deleteGroup(em: EntityManager, scope: EventScope, id: stri
   });
 }
 
-export function listGroups(em: EntityManager, directoryId: string, query: ListQuery): Promise<ListResult<DirectoryGroup>> {
+export function listGroups(
+  em: EntityManager,
+  directoryId: string,
+  query: ListQuery,
+): Promise<ListResult<DirectoryGroup>> {
   return listInDirectory(em, DirectoryGroup, groupFilterSchema, directoryId, query);
 }
 
 /** The members of each group, in one query. */
-export async function membersOfGroups(em: EntityManager, groupIds: readonly string[]): Promise<Map<string, MemberRef[]>> {
+export async function membersOfGroups(
+  em: EntityManager,
+  groupIds: readonly string[],
+): Promise<Map<string, MemberRef[]>> {
   const byGroup = new Map<string, MemberRef[]>(groupIds.map((id) => [id, []]));
   if (groupIds.length === 0) return byGroup;
   const rows = await em.execute<{ group_id: string; id: string; user_name: string; display_name: string | null }[]>(
@@ -231,6 +281,7 @@ export async function membersOfGroups(em: EntityManager, groupIds: readonly stri
       where gm.group_id in (${placeholders(groupIds)}) order by u.id`,
     [...groupIds],
   );
-  for (const row of rows) byGroup.get(row.group_id)?.push({ id: row.id, userName: row.user_name, displayName: row.display_name });
+  for (const row of rows)
+    byGroup.get(row.group_id)?.push({ id: row.id, userName: row.user_name, displayName: row.display_name });
   return byGroup;
 }

@@ -1,5 +1,6 @@
 import type { EntityClass, EntityDictionary } from '@mikro-orm/core';
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+
 import { filterToSql, sortExpression, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
 
@@ -35,7 +36,11 @@ export async function listInDirectory<T extends { id: string }>(
   const where = `${alias}.directory_id = ?${condition ? ` and (${condition.sql})` : ''}`;
   const params = [directoryId, ...(condition?.params ?? [])];
   const count = async () => {
-    const [row] = await query<{ n: string }>(em, `select count(*) as n from ${table} as ${alias} where ${where}`, params);
+    const [row] = await query<{ n: string }>(
+      em,
+      `select count(*) as n from ${table} as ${alias} where ${where}`,
+      params,
+    );
     return Number(row?.n ?? 0);
   };
   if (listQuery.limit === 0) return { items: [], total: await count() };

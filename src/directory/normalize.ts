@@ -56,7 +56,10 @@ function parseEmails(value: unknown): EmailValue[] {
     if (!isObject(item)) throw new InvalidInputError(`emails[${index}] must be an object`, 'emails');
     const address = optionalString(item['value'], `emails[${index}].value`);
     if (address === null) throw new InvalidInputError(`emails[${index}].value is required`, 'emails');
-    const primary = item['primary'] === undefined || item['primary'] === null ? false : parseBoolean(item['primary'], `emails[${index}].primary`);
+    const primary =
+      item['primary'] === undefined || item['primary'] === null
+        ? false
+        : parseBoolean(item['primary'], `emails[${index}].primary`);
     return { value: address, type: optionalString(item['type'], `emails[${index}].type`), primary };
   });
 }
@@ -70,7 +73,8 @@ function pickEmail(emails: readonly EmailValue[]): string | null {
 /** Validates a user resource and derives its normalized columns. Throws InvalidInputError naming the field. */
 export function normalizeUser(raw: Record<string, unknown>): NormalizedUser {
   const userName = requiredString(raw['userName'], 'userName');
-  if (userName.length > MAX_USER_NAME) throw new InvalidInputError(`userName must be at most ${MAX_USER_NAME} characters`, 'userName');
+  if (userName.length > MAX_USER_NAME)
+    throw new InvalidInputError(`userName must be at most ${MAX_USER_NAME} characters`, 'userName');
   const name = raw['name'] === undefined || raw['name'] === null ? {} : raw['name'];
   if (!isObject(name)) throw new InvalidInputError('name must be an object', 'name');
   const firstName = optionalString(name['givenName'], 'name.givenName');
@@ -86,12 +90,19 @@ export function normalizeUser(raw: Record<string, unknown>): NormalizedUser {
     emails: [...new Set(emails.map((e) => e.value.toLowerCase()))],
     firstName,
     lastName,
-    displayName: optionalString(raw['displayName'], 'displayName') ?? optionalString(name['formatted'], 'name.formatted') ?? (composed || null),
+    displayName:
+      optionalString(raw['displayName'], 'displayName') ??
+      optionalString(name['formatted'], 'name.formatted') ??
+      (composed || null),
     state: active ? UserState.ACTIVE : UserState.INACTIVE,
   };
 }
 
 export function normalizeGroup(raw: Record<string, unknown>): NormalizedGroup {
   const displayName = requiredString(raw['displayName'], 'displayName');
-  return { displayName, displayNameLower: displayName.toLowerCase(), externalId: optionalString(raw['externalId'], 'externalId') };
+  return {
+    displayName,
+    displayNameLower: displayName.toLowerCase(),
+    externalId: optionalString(raw['externalId'], 'externalId'),
+  };
 }

@@ -1,4 +1,5 @@
 import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+
 import { recordEvent } from '../events/record-event.js';
 import { isUuid } from '../lib/ids.js';
 import { Directory } from './directory.entity.js';
@@ -15,7 +16,8 @@ const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2
 /** Domains are compared case-insensitively, so they are stored lower-case. */
 export function normalizeDomain(domain: string): string {
   const normalized = domain.trim().toLowerCase().replace(/\.$/, '');
-  if (!DOMAIN.test(normalized)) throw new InvalidInputError(`domain ${JSON.stringify(domain)} is not a valid domain name`, 'domain');
+  if (!DOMAIN.test(normalized))
+    throw new InvalidInputError(`domain ${JSON.stringify(domain)} is not a valid domain name`, 'domain');
   return normalized;
 }
 
@@ -28,19 +30,29 @@ async function flushUnique(em: EntityManager, domain: string | null): Promise<vo
     await em.flush();
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
-      throw new ConflictError(`an organization with domain ${JSON.stringify(domain)} already exists in this environment`);
+      throw new ConflictError(
+        `an organization with domain ${JSON.stringify(domain)} already exists in this environment`,
+      );
     }
     throw error;
   }
 }
 
-export async function findOrganizationOrFail(em: EntityManager, environmentId: string, id: string): Promise<Organization> {
+export async function findOrganizationOrFail(
+  em: EntityManager,
+  environmentId: string,
+  id: string,
+): Promise<Organization> {
   const found = isUuid(id) ? await em.findOne(Organization, { id, environment: environmentId }) : null;
   if (!found) throw new NotFoundError('Organization', id);
   return found;
 }
 
-export async function createOrganization(em: EntityManager, environmentId: string, input: NewOrganization): Promise<Organization> {
+export async function createOrganization(
+  em: EntityManager,
+  environmentId: string,
+  input: NewOrganization,
+): Promise<Organization> {
   const organization = em.create(Organization, {
     environment: environmentId,
     name: normalizeName(input.name),
@@ -70,7 +82,11 @@ export async function deleteOrganization(em: EntityManager, environmentId: strin
   const organization = await findOrganizationOrFail(em, environmentId, id);
   // Its directories go with it: each records `dsync.deleted`, in the same transaction.
   for (const directory of await em.find(Directory, { organization }, { orderBy: { id: 'asc' } })) {
-    recordEvent(em, eventScope(directory), 'dsync.deleted', { before: directorySnapshot(directory), after: null, changed: [] });
+    recordEvent(em, eventScope(directory), 'dsync.deleted', {
+      before: directorySnapshot(directory),
+      after: null,
+      changed: [],
+    });
   }
   em.remove(organization);
   await em.flush();
@@ -89,6 +105,10 @@ export function listOrganizations(
   return paginate(em, Organization, where, page);
 }
 
-export function findOrganizationsByIds(em: EntityManager, environmentId: string, ids: readonly string[]): Promise<Organization[]> {
+export function findOrganizationsByIds(
+  em: EntityManager,
+  environmentId: string,
+  ids: readonly string[],
+): Promise<Organization[]> {
   return em.find(Organization, { id: { $in: ids.filter(isUuid) }, environment: environmentId });
 }

@@ -1,4 +1,5 @@
 import { Cursor, type EntityManager, type FilterQuery, type QueryOrderMap } from '@mikro-orm/core';
+
 import { isUuid } from '../lib/ids.js';
 import { InvalidInputError } from './errors.js';
 

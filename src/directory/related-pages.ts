@@ -1,5 +1,6 @@
 import { Cursor, type EntityClass, type EntityDictionary } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+
 import { isUuid } from '../lib/ids.js';
 import { DirectoryGroup } from './group.entity.js';
 import { checkCursor, pageSize, type Page, type PageArgs } from './pagination.js';
@@ -13,10 +14,25 @@ interface Relation<T> {
   readonly childColumn: 'user_id' | 'group_id';
 }
 
-const GROUPS_OF_USER: Relation<DirectoryGroup> = { entity: DirectoryGroup, table: 'directory_groups', parentColumn: 'user_id', childColumn: 'group_id' };
-const MEMBERS_OF_GROUP: Relation<DirectoryUser> = { entity: DirectoryUser, table: 'directory_users', parentColumn: 'group_id', childColumn: 'user_id' };
+const GROUPS_OF_USER: Relation<DirectoryGroup> = {
+  entity: DirectoryGroup,
+  table: 'directory_groups',
+  parentColumn: 'user_id',
+  childColumn: 'group_id',
+};
+const MEMBERS_OF_GROUP: Relation<DirectoryUser> = {
+  entity: DirectoryUser,
+  table: 'directory_users',
+  parentColumn: 'group_id',
+  childColumn: 'user_id',
+};
 
-type Row = Record<string, unknown> & { parent_id: string; total: string | number; remaining: string | number; rn: string | number };
+type Row = Record<string, unknown> & {
+  parent_id: string;
+  total: string | number;
+  remaining: string | number;
+  rn: string | number;
+};
 
 /**
  * One page of related rows for each of many parents, in ONE query (window functions): what GraphQL needs
@@ -33,7 +49,8 @@ async function relatedPages<T extends { id: string }>(
   const parents = [...new Set(parentIds)].filter(isUuid);
   const pages = new Map<string, Page<T>>();
   const cursorOf = (item: T) => Cursor.encode([item.id]);
-  for (const id of parentIds) pages.set(id, { items: [], totalCount: 0, hasNextPage: false, hasPreviousPage: false, cursorOf });
+  for (const id of parentIds)
+    pages.set(id, { items: [], totalCount: 0, hasNextPage: false, hasPreviousPage: false, cursorOf });
   if (parents.length === 0) return pages;
   const rows = await em.execute<Row[]>(
     `with related as (
@@ -58,7 +75,9 @@ async function relatedPages<T extends { id: string }>(
     const total = Number(head.total);
     const remaining = Number(head.remaining);
     pages.set(parentId, {
-      items: list.map(({ parent_id: _p, total: _t, remaining: _r, rn: _n, ...columns }) => em.map(relation.entity as EntityClass<T>, columns as EntityDictionary<T>)),
+      items: list.map(({ parent_id: _p, total: _t, remaining: _r, rn: _n, ...columns }) =>
+        em.map(relation.entity as EntityClass<T>, columns as EntityDictionary<T>),
+      ),
       totalCount: total,
       hasNextPage: remaining > first,
       hasPreviousPage: total > remaining,
@@ -74,18 +93,32 @@ async function relatedPages<T extends { id: string }>(
       missing,
     );
     for (const row of counts) {
-      pages.set(row.parent_id, { items: [], totalCount: Number(row.total), hasNextPage: false, hasPreviousPage: true, cursorOf });
+      pages.set(row.parent_id, {
+        items: [],
+        totalCount: Number(row.total),
+        hasNextPage: false,
+        hasPreviousPage: true,
+        cursorOf,
+      });
     }
   }
   return pages;
 }
 
 /** The groups of each user (one page each), in one query. */
-export function groupPagesOfUsers(em: EntityManager, userIds: readonly string[], args: PageArgs): Promise<Map<string, Page<DirectoryGroup>>> {
+export function groupPagesOfUsers(
+  em: EntityManager,
+  userIds: readonly string[],
+  args: PageArgs,
+): Promise<Map<string, Page<DirectoryGroup>>> {
   return relatedPages(em, GROUPS_OF_USER, userIds, args);
 }
 
 /** The members of each group (one page each), in one query. */
-export function memberPagesOfGroups(em: EntityManager, groupIds: readonly string[], args: PageArgs): Promise<Map<string, Page<DirectoryUser>>> {
+export function memberPagesOfGroups(
+  em: EntityManager,
+  groupIds: readonly string[],
+  args: PageArgs,
+): Promise<Map<string, Page<DirectoryUser>>> {
   return relatedPages(em, MEMBERS_OF_GROUP, groupIds, args);
 }

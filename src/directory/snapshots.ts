@@ -1,4 +1,10 @@
-import type { DirectorySnapshot, EventScope, GroupRefSnapshot, GroupSnapshot, UserSnapshot } from '../events/event-types.js';
+import type {
+  DirectorySnapshot,
+  EventScope,
+  GroupRefSnapshot,
+  GroupSnapshot,
+  UserSnapshot,
+} from '../events/event-types.js';
 import { isObject } from '../lib/is-object.js';
 import type { Directory } from './directory.entity.js';
 import type { DirectoryGroup } from './group.entity.js';
@@ -40,7 +46,11 @@ function customAttributes(raw: Readonly<Record<string, unknown>>): Record<string
 
 const clone = <T>(value: T): T => structuredClone(value);
 
-export function userSnapshot(user: DirectoryUser, scope: EventScope, groups: readonly GroupRefSnapshot[]): UserSnapshot {
+export function userSnapshot(
+  user: DirectoryUser,
+  scope: EventScope,
+  groups: readonly GroupRefSnapshot[],
+): UserSnapshot {
   return {
     id: user.id,
     directoryId: scope.directoryId,
@@ -73,5 +83,14 @@ export function groupSnapshot(group: DirectoryGroup, scope: EventScope): GroupSn
 }
 
 /** Normalized fields reported in `changed` next to the raw SCIM paths. */
-export const USER_FIELDS = ['userName', 'externalId', 'email', 'emails', 'firstName', 'lastName', 'displayName', 'state'] as const;
+export const USER_FIELDS = [
+  'userName',
+  'externalId',
+  'email',
+  'emails',
+  'firstName',
+  'lastName',
+  'displayName',
+  'state',
+] as const;
 export const GROUP_FIELDS = ['displayName', 'externalId'] as const;

@@ -16,7 +16,9 @@ export enum UserState {
 @Unique({ properties: ['directory', 'userNameLower'] })
 @Index({ properties: ['directory', 'externalId'] })
 @Index({ properties: ['directory', 'email'] })
-export class DirectoryUser extends BaseEntity<'version' | 'externalId' | 'email' | 'emails' | 'firstName' | 'lastName' | 'displayName' | 'state'> {
+export class DirectoryUser extends BaseEntity<
+  'version' | 'externalId' | 'email' | 'emails' | 'firstName' | 'lastName' | 'displayName' | 'state'
+> {
   @ManyToOne({ entity: () => Directory, deleteRule: 'cascade' })
   directory!: Directory;
 

@@ -1,15 +1,16 @@
 import { isDeepStrictEqual } from 'node:util';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+
 import { changedFields, changedPaths } from '../events/changes.js';
 import type { EventScope, UserSnapshot } from '../events/event-types.js';
 import { recordEvent } from '../events/record-event.js';
 import { isUuid } from '../lib/ids.js';
 import { Directory } from './directory.entity.js';
 import { ConflictError, NotFoundError } from './errors.js';
-import { DirectoryGroup } from './group.entity.js';
 import { column, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
+import { DirectoryGroup } from './group.entity.js';
 import { listInDirectory, type ListResult } from './list.js';
 import { normalizeUser } from './normalize.js';
 import { groupSnapshot, USER_FIELDS, userSnapshot } from './snapshots.js';
@@ -66,7 +67,9 @@ async function groupsOfUser(em: EntityManager, userId: string): Promise<GroupRef
 }
 
 async function lockUser(em: EntityManager, directoryId: string, id: string): Promise<DirectoryUser> {
-  const user = isUuid(id) ? await em.findOne(DirectoryUser, { id, directory: directoryId }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
+  const user = isUuid(id)
+    ? await em.findOne(DirectoryUser, { id, directory: directoryId }, { lockMode: LockMode.PESSIMISTIC_WRITE })
+    : null;
   if (!user) throw new NotFoundError('User', id);
   return user;
 }
@@ -77,8 +80,16 @@ export function userChanges(before: UserSnapshot, after: UserSnapshot): string[]
 }
 
 /** Creates a user and its `dsync.user.created` event in one transaction; a taken userName is a ConflictError. */
-export async function createUser(em: EntityManager, scope: EventScope, raw: Record<string, unknown>): Promise<DirectoryUser> {
-  const user = em.create(DirectoryUser, { directory: em.getReference(Directory, scope.directoryId), ...normalizeUser(raw), raw });
+export async function createUser(
+  em: EntityManager,
+  scope: EventScope,
+  raw: Record<string, unknown>,
+): Promise<DirectoryUser> {
+  const user = em.create(DirectoryUser, {
+    directory: em.getReference(Directory, scope.directoryId),
+    ...normalizeUser(raw),
+    raw,
+  });
   recordEvent(em, scope, 'dsync.user.created', { before: null, after: userSnapshot(user, scope, []), changed: [] });
   try {
     await em.flush();
@@ -138,7 +149,11 @@ export async function deleteUser(em: EntityManager, scope: EventScope, id: strin
     const before = userSnapshot(user, scope, groupRefs);
     // The memberships actually removed (not a possibly stale read) are the source of the removal events.
     const removed = new Set(
-      (await tx.execute<{ group_id: string }[]>('delete from group_members where user_id = ? returning group_id', [user.id])).map((row) => row.group_id),
+      (
+        await tx.execute<{ group_id: string }[]>('delete from group_members where user_id = ? returning group_id', [
+          user.id,
+        ])
+      ).map((row) => row.group_id),
     );
     const removedRefs = groupRefs.filter((ref) => removed.has(ref.id));
     if (removedRefs.length > 0) {
@@ -148,23 +163,36 @@ export async function deleteUser(em: EntityManager, scope: EventScope, id: strin
         groupIds,
         'run',
       );
-      const groups = new Map((await tx.find(DirectoryGroup, { id: { $in: groupIds } }, { refresh: true })).map((g) => [g.id, g]));
+      const groups = new Map(
+        (await tx.find(DirectoryGroup, { id: { $in: groupIds } }, { refresh: true })).map((g) => [g.id, g]),
+      );
       let remaining = removedRefs;
       for (const ref of removedRefs) {
         const group = groups.get(ref.id);
         if (!group) continue;
         remaining = remaining.filter((other) => other.id !== ref.id);
-        recordEvent(tx, scope, 'dsync.group.user_removed', { user: userSnapshot(user, scope, remaining), group: groupSnapshot(group, scope) });
+        recordEvent(tx, scope, 'dsync.group.user_removed', {
+          user: userSnapshot(user, scope, remaining),
+          group: groupSnapshot(group, scope),
+        });
       }
     }
-    recordEvent(tx, scope, 'dsync.user.deleted', { before: { ...before, groups: removedRefs }, after: null, changed: [] });
+    recordEvent(tx, scope, 'dsync.user.deleted', {
+      before: { ...before, groups: removedRefs },
+      after: null,
+      changed: [],
+    });
     await tx.flush();
     await tx.nativeDelete(DirectoryUser, { id: user.id });
   });
 }
 
 /** One page of a directory's users plus the total, both computed by the database. */
-export function listUsers(em: EntityManager, directoryId: string, query: ListQuery): Promise<ListResult<DirectoryUser>> {
+export function listUsers(
+  em: EntityManager,
+  directoryId: string,
+  query: ListQuery,
+): Promise<ListResult<DirectoryUser>> {
   return listInDirectory(em, DirectoryUser, userFilterSchema, directoryId, query);
 }
 

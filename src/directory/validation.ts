@@ -6,6 +6,7 @@ const MAX_NAME_LENGTH = 200;
 export function normalizeName(name: string, field = 'name'): string {
   const trimmed = name.trim();
   if (!trimmed) throw new InvalidInputError(`${field} must not be empty`, field);
-  if (trimmed.length > MAX_NAME_LENGTH) throw new InvalidInputError(`${field} must be at most ${MAX_NAME_LENGTH} characters`, field);
+  if (trimmed.length > MAX_NAME_LENGTH)
+    throw new InvalidInputError(`${field} must be at most ${MAX_NAME_LENGTH} characters`, field);
   return trimmed;
 }

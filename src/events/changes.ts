@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+
 import { isObject } from '../lib/is-object.js';
 
 const URN = /^urn:/i;
@@ -52,7 +53,10 @@ function diffValues(path: string, before: unknown, after: unknown, out: Set<stri
  * `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager`. Multi-valued attributes without a
  * distinct `type` per item are reported as a whole.
  */
-export function changedPaths(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): string[] {
+export function changedPaths(
+  before: Readonly<Record<string, unknown>>,
+  after: Readonly<Record<string, unknown>>,
+): string[] {
   const out = new Set<string>();
   diffValues('', before, after, out);
   return [...out].sort();

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+
 import { ExpiredError, InvalidInputError, NotFoundError } from '../directory/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { isDirectoryEventType, type DirectoryEvent, type DirectoryEventType } from './event-types.js';
@@ -79,7 +80,12 @@ function whereOf(filter: EventFilter): { sql: string; params: unknown[] } {
 }
 
 /** Committed events matching `filter` after commit position `position`, oldest first. */
-export async function readEventsAfter(em: EntityManager, filter: EventFilter, position: number, limit: number): Promise<DirectoryEvent[]> {
+export async function readEventsAfter(
+  em: EntityManager,
+  filter: EventFilter,
+  position: number,
+  limit: number,
+): Promise<DirectoryEvent[]> {
   const where = whereOf(filter);
   const rows = await em.execute<EventRow[]>(
     `select ${COLUMNS} from events e where ${where.sql} and e.position > ? order by e.position limit ?`,
@@ -91,13 +97,19 @@ export async function readEventsAfter(em: EntityManager, filter: EventFilter, po
 /** How many committed events match `filter` (the connection's totalCount). */
 export async function countEvents(em: EntityManager, filter: EventFilter): Promise<number> {
   const where = whereOf(filter);
-  const [row] = await em.execute<{ count: string }[]>(`select count(*) as count from events e where ${where.sql}`, where.params);
+  const [row] = await em.execute<{ count: string }[]>(
+    `select count(*) as count from events e where ${where.sql}`,
+    where.params,
+  );
   return Number(row?.count ?? 0);
 }
 
 export async function findEventOrFail(em: EntityManager, environmentId: string, id: string): Promise<DirectoryEvent> {
   const [row] = isUuid(id)
-    ? await em.execute<EventRow[]>(`select ${COLUMNS} from events where id = ? and environment_id = ? and position is not null`, [id, environmentId])
+    ? await em.execute<EventRow[]>(
+        `select ${COLUMNS} from events where id = ? and environment_id = ? and position is not null`,
+        [id, environmentId],
+      )
     : [];
   if (!row) throw new NotFoundError('Event', id);
   return toDirectoryEvent(row);
@@ -113,17 +125,24 @@ function uuidv7Time(id: string): number | null {
  * The commit position after which a resume with `after: <event id>` continues. An id that is not in the
  * table but was minted before the oldest retained event has been purged: ExpiredError (CURSOR_EXPIRED).
  */
-export async function positionAfterEvent(em: EntityManager, environmentId: string, eventId: string, retentionCutoff: Date): Promise<number> {
+export async function positionAfterEvent(
+  em: EntityManager,
+  environmentId: string,
+  eventId: string,
+  retentionCutoff: Date,
+): Promise<number> {
   const [row] = isUuid(eventId)
-    ? await em.execute<{ position: string }[]>('select position from events where id = ? and environment_id = ? and position is not null', [
-        eventId,
-        environmentId,
-      ])
+    ? await em.execute<{ position: string }[]>(
+        'select position from events where id = ? and environment_id = ? and position is not null',
+        [eventId, environmentId],
+      )
     : [];
   if (row) return Number(row.position);
   const minted = uuidv7Time(eventId);
   if (minted !== null && minted < retentionCutoff.getTime()) {
-    throw new ExpiredError(`event ${JSON.stringify(eventId)} is older than the event retention; resume from a full sync`);
+    throw new ExpiredError(
+      `event ${JSON.stringify(eventId)} is older than the event retention; resume from a full sync`,
+    );
   }
   throw new NotFoundError('Event', eventId);
 }
@@ -134,7 +153,8 @@ export async function positionAfterEvent(em: EntityManager, environmentId: strin
  * statement, so no event can commit between the two lookups). Purged events: ExpiredError.
  */
 export async function positionAfterSequence(em: EntityManager, directoryId: string, sequence: number): Promise<number> {
-  if (!Number.isInteger(sequence) || sequence < 0) throw new InvalidInputError('afterSequence must be a non-negative integer', 'afterSequence');
+  if (!Number.isInteger(sequence) || sequence < 0)
+    throw new InvalidInputError('afterSequence must be a non-negative integer', 'afterSequence');
   const [row] = await em.execute<{ next: string | null; newest: string | null; last: number | null }[]>(
     `select (select position - 1 from events where directory_id = ? and sequence = ?) as next,
             (select max(position) from events) as newest,
@@ -142,9 +162,16 @@ export async function positionAfterSequence(em: EntityManager, directoryId: stri
     [directoryId, sequence + 1, directoryId],
   );
   const last = row?.last ?? 0;
-  if (sequence > last) throw new InvalidInputError(`afterSequence ${sequence} is ahead of the directory's last event (${last})`, 'afterSequence');
+  if (sequence > last)
+    throw new InvalidInputError(
+      `afterSequence ${sequence} is ahead of the directory's last event (${last})`,
+      'afterSequence',
+    );
   if (row?.next !== null && row?.next !== undefined) return Number(row.next);
-  if (sequence < last) throw new ExpiredError(`events after sequence ${sequence} are older than the event retention; resume from a full sync`);
+  if (sequence < last)
+    throw new ExpiredError(
+      `events after sequence ${sequence} are older than the event retention; resume from a full sync`,
+    );
   return Number(row?.newest ?? 0);
 }
 
@@ -164,8 +191,15 @@ export async function purgeEventsBefore(em: EntityManager, cutoff: Date, batch =
 }
 
 /** Every committed event after `position`, across environments (the relay's feed). */
-export async function readAllEventsAfter(em: EntityManager, position: number, limit: number): Promise<DirectoryEvent[]> {
-  const rows = await em.execute<EventRow[]>(`select ${COLUMNS} from events where position > ? order by position limit ?`, [position, limit]);
+export async function readAllEventsAfter(
+  em: EntityManager,
+  position: number,
+  limit: number,
+): Promise<DirectoryEvent[]> {
+  const rows = await em.execute<EventRow[]>(
+    `select ${COLUMNS} from events where position > ? order by position limit ?`,
+    [position, limit],
+  );
   return rows.map(toDirectoryEvent);
 }
 
@@ -176,8 +210,16 @@ export async function newestPosition(em: EntityManager): Promise<number> {
 }
 
 /** Whether the environment has events of this organization or directory (which may since have been deleted). */
-export async function hasEventsOf(em: EntityManager, environmentId: string, scope: { organizationId: string } | { directoryId: string }): Promise<boolean> {
-  const [column, id] = 'organizationId' in scope ? ['organization_id', scope.organizationId] : ['directory_id', scope.directoryId];
-  const rows = await em.execute<unknown[]>(`select 1 from events where environment_id = ? and ${column} = ? limit 1`, [environmentId, id]);
+export async function hasEventsOf(
+  em: EntityManager,
+  environmentId: string,
+  scope: { organizationId: string } | { directoryId: string },
+): Promise<boolean> {
+  const [column, id] =
+    'organizationId' in scope ? ['organization_id', scope.organizationId] : ['directory_id', scope.directoryId];
+  const rows = await em.execute<unknown[]>(`select 1 from events where environment_id = ? and ${column} = ? limit 1`, [
+    environmentId,
+    id,
+  ]);
   return rows.length > 0;
 }

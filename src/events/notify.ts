@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
+
 import { isUuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { newestPosition, readAllEventsAfter } from './event-log.js';
@@ -8,7 +9,6 @@ import { EVENTS_CHANNEL } from './outbox.js';
 
 /** Receives every committed event once, in commit order. Must not block: queue and return. */
 export type EventSink = (event: DirectoryEvent) => void;
-
 
 /** The channel a revocation is announced on: the payload is the API key's id (never its secret). */
 export const API_KEY_REVOKED_CHANNEL = 'dsync_api_key_revoked';

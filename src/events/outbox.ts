@@ -27,14 +27,18 @@ export function endpointJobKey(webhookId: string): string {
  * one, and listing its type when they list any. Expressions are SQL text for the webhook row's alias and the
  * event's columns (in the trigger: `new.…`; elsewhere a joined `events` row).
  */
-export function endpointMatchesSql(webhook: string, event: { environment: string; organization: string; type: string }): string {
+export function endpointMatchesSql(
+  webhook: string,
+  event: { environment: string; organization: string; type: string },
+): string {
   return `${webhook}.environment_id = ${event.environment} and ${webhook}.enabled
        and (${webhook}.organization_id is null or ${webhook}.organization_id = ${event.organization})
        and (cardinality(${webhook}.event_types) = 0 or ${event.type} = any(${webhook}.event_types))`;
 }
 
 /** Columns and values of a new, due delivery row (the same in the trigger and in redeliver/replay). */
-export const NEW_DELIVERY_COLUMNS = 'id, created_at, updated_at, webhook_id, event_id, event_type, status, attempts, attempt_count, next_attempt_at';
+export const NEW_DELIVERY_COLUMNS =
+  'id, created_at, updated_at, webhook_id, event_id, event_type, status, attempts, attempt_count, next_attempt_at';
 export function newDeliveryValues(webhookId: string, eventId: string, eventType: string): string {
   return `dsync_uuid_v7(), now(), now(), ${webhookId}, ${eventId}, ${eventType}, 'pending', '[]', 0, now()`;
 }
@@ -164,7 +168,8 @@ export const OUTBOX_FUNCTIONS: readonly DatabaseFunction[] = [uuidV7, enqueueWeb
 export const OUTBOX_TRIGGERS: Readonly<Record<string, string>> = {
   events_assign_order:
     'CREATE CONSTRAINT TRIGGER events_assign_order AFTER INSERT ON public.events DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (events_first_of_environment(new.environment_id)) EXECUTE FUNCTION events_assign_order()',
-  events_enqueue_webhooks: 'CREATE TRIGGER events_enqueue_webhooks AFTER INSERT ON public.events FOR EACH ROW EXECUTE FUNCTION events_enqueue_webhooks()',
+  events_enqueue_webhooks:
+    'CREATE TRIGGER events_enqueue_webhooks AFTER INSERT ON public.events FOR EACH ROW EXECUTE FUNCTION events_enqueue_webhooks()',
 };
 
 /** `create or replace function …` for a new migration (paste its output into the migration file). */

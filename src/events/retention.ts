@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+
 import type { Logger } from '../lib/logger.js';
 import { purgeEventsBefore } from './event-log.js';
 
@@ -22,7 +23,13 @@ export interface RetentionJob {
  * Deletes events older than the retention window, periodically, in every process: the delete is
  * idempotent, so several processes need no coordination.
  */
-export function createRetentionJob({ fork, logger, retentionDays, intervalMs = 3_600_000, now = () => new Date() }: RetentionOptions): RetentionJob {
+export function createRetentionJob({
+  fork,
+  logger,
+  retentionDays,
+  intervalMs = 3_600_000,
+  now = () => new Date(),
+}: RetentionOptions): RetentionJob {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
 

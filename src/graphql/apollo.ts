@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
+
 import type { GraphQLContext } from './context.js';
 import { variablesGuardPlugin } from './input-guard.js';
 
@@ -28,7 +29,10 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
     },
   };
   const plugins: ApolloServerPlugin<GraphQLContext>[] = [
-    ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.stopGracePeriodMs }),
+    ApolloServerPluginDrainHttpServer({
+      httpServer: options.httpServer,
+      stopGracePeriodMillis: options.stopGracePeriodMs,
+    }),
     drainWebSockets,
     variablesGuardPlugin(),
     ...options.operationPlugins,

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+
 import { authenticateApiKey } from '../directory/api-key.service.js';
 import type { Viewer } from '../directory/types.js';
 import { parseBearer } from '../lib/secrets.js';

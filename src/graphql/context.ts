@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+
 import type { Viewer } from '../directory/types.js';
 import type { EventRelay } from '../events/notify.js';
 import type { SecretBox } from '../lib/encryption.js';
@@ -42,6 +43,17 @@ export interface GraphQLContext {
 
 export type SharedContext = Pick<GraphQLContext, 'events' | 'webhooks' | 'publicUrl'>;
 
-export function createContext(em: EntityManager, viewer: Viewer, shared: SharedContext, connection?: SubscriptionConnection): GraphQLContext {
-  return { em, viewer, loaders: createLoaders(em, viewer.environmentId), ...shared, ...(connection ? { connection } : {}) };
+export function createContext(
+  em: EntityManager,
+  viewer: Viewer,
+  shared: SharedContext,
+  connection?: SubscriptionConnection,
+): GraphQLContext {
+  return {
+    em,
+    viewer,
+    loaders: createLoaders(em, viewer.environmentId),
+    ...shared,
+    ...(connection ? { connection } : {}),
+  };
 }

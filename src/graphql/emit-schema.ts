@@ -1,6 +1,8 @@
 import 'reflect-metadata';
+
 import { writeFile } from 'node:fs/promises';
 import { printSchema } from 'graphql';
+
 import { buildAppSchema } from './schema.js';
 
 /** `npm run schema`: writes schema.graphql from the code (the committed contract). */

@@ -1,5 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
 import { isDomainError, type DomainErrorCode } from '../directory/errors.js';
 
 /** `extensions.code` for each domain error code: the GraphQL contract. */
@@ -32,7 +33,10 @@ export function createFormatError({ includeStacktrace, onInternalError }: Format
     // Apollo wraps a failure outside resolvers (e.g. "Context creation failed: connect ECONNREFUSED …") in a
     // GraphQLError around the original: judge the original, so its message never reaches the client.
     const unwrapped = unwrapResolverError(error);
-    const original = unwrapped instanceof GraphQLError && unwrapped.originalError && !(unwrapped.originalError instanceof GraphQLError) ? unwrapped.originalError : unwrapped;
+    const original =
+      unwrapped instanceof GraphQLError && unwrapped.originalError && !(unwrapped.originalError instanceof GraphQLError)
+        ? unwrapped.originalError
+        : unwrapped;
     if (isDomainError(original)) {
       const field = 'field' in original && typeof original.field === 'string' ? { field: original.field } : {};
       return { ...formatted, message: original.message, extensions: { code: CODES[original.code], ...field } };

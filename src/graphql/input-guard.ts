@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type ValidationRule } from 'graphql';
+
 import { describeJsonProblem, findJsonProblem, isStorableText } from '../lib/json-guard.js';
 
 /**
@@ -10,7 +11,9 @@ import { describeJsonProblem, findJsonProblem, isStorableText } from '../lib/jso
 export const storableTextRule: ValidationRule = (context) => ({
   StringValue(node) {
     if (!isStorableText(node.value)) {
-      context.reportError(new GraphQLError('A string contains a NUL character or an unpaired UTF-16 surrogate', { nodes: [node] }));
+      context.reportError(
+        new GraphQLError('A string contains a NUL character or an unpaired UTF-16 surrogate', { nodes: [node] }),
+      );
     }
   },
 });

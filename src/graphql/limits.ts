@@ -6,9 +6,9 @@ import {
   getVariableValues,
   GraphQLError,
   isCompositeType,
+  isInterfaceType,
   isListType,
   isObjectType,
-  isInterfaceType,
   Kind,
   valueFromAST,
   type DocumentNode,
@@ -22,6 +22,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../directory/pagination.js';
 
 /**
@@ -39,11 +40,20 @@ export function depthRule(maxDepth: number): ValidationRule {
 }
 
 /** Page size a field with a `first` argument returns at most: the argument, else its default. */
-function pageSizeOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): number {
+function pageSizeOf(
+  field: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  variables: Record<string, unknown>,
+): number {
   const definition = field.args.find((arg) => arg.name === 'first');
   const argument = node.arguments?.find((arg) => arg.name.value === 'first');
   const value = argument && definition ? valueFromAST(argument.value, definition.type, variables) : undefined;
-  const first = typeof value === 'number' ? value : typeof definition?.defaultValue === 'number' ? definition.defaultValue : DEFAULT_PAGE_SIZE;
+  const first =
+    typeof value === 'number'
+      ? value
+      : typeof definition?.defaultValue === 'number'
+        ? definition.defaultValue
+        : DEFAULT_PAGE_SIZE;
   // More than MAX_PAGE_SIZE is refused by the resolver before it reads anything.
   return Math.min(Math.max(first, 0), MAX_PAGE_SIZE);
 }
@@ -99,7 +109,11 @@ function operationCost(
     if (!isCompositeType(type)) return 1;
     const connection = field.args.some((arg) => arg.name === 'first');
     // Inside a connection its `edges` list is already paid for by the connection's `first`.
-    const times = connection ? pageSizeOf(field, node, variables) : isListType(getNullableType(field.type)) && !paged ? DEFAULT_PAGE_SIZE : 1;
+    const times = connection
+      ? pageSizeOf(field, node, variables)
+      : isListType(getNullableType(field.type)) && !paged
+        ? DEFAULT_PAGE_SIZE
+        : 1;
     return 1 + times * selectionCost(node.selectionSet, type, connection);
   };
 
@@ -139,7 +153,8 @@ export function costLimitPlugin<TContext extends object>(maxCost: number): Apoll
         async didResolveOperation({ schema, document, operation, request }) {
           const error = operation && checkCost(schema, document, operation, request.variables, maxCost);
           // HTTP 400, as for the other validation errors.
-          if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+          if (error)
+            throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
         },
       };
     },

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+
 import type { Directory } from '../directory/directory.entity.js';
 import { findDirectoriesOfOrganizations } from '../directory/directory.service.js';
 import type { DirectoryGroup } from '../directory/group.entity.js';
@@ -29,10 +30,18 @@ function relatedLoader<T>(em: EntityManager, pagesOf: PagesOf<T>): DataLoader<Re
       }
       const pages = new Map<string, Page<T>>();
       for (const [args, group] of byArgs) {
-        const result = await pagesOf(em, group.map((k) => k.id), { first: group[0]?.first, after: group[0]?.after });
+        const result = await pagesOf(
+          em,
+          group.map((k) => k.id),
+          { first: group[0]?.first, after: group[0]?.after },
+        );
         for (const [id, page] of result) pages.set(`${id}|${args}`, page);
       }
-      return keys.map((key) => pages.get(`${key.id}|${JSON.stringify([key.first ?? null, key.after ?? null])}`) ?? new Error(`no page for ${key.id}`));
+      return keys.map(
+        (key) =>
+          pages.get(`${key.id}|${JSON.stringify([key.first ?? null, key.after ?? null])}`) ??
+          new Error(`no page for ${key.id}`),
+      );
     },
     { cacheKeyFn: (key) => JSON.stringify([key.id, key.first ?? null, key.after ?? null]) },
   );

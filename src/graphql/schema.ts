@@ -1,5 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
+
 import { ApiKeyResolver } from './api-keys/api-key.resolver.js';
 import { DirectoryResolver } from './directories/directory.resolver.js';
 import { DirectoryGroupResolver, DirectoryUserResolver } from './directory-data/directory-data.resolver.js';

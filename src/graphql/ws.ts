@@ -12,6 +12,7 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+
 import type { Viewer } from '../directory/types.js';
 import { authenticate } from './auth.js';
 import { createContext, type SharedContext } from './context.js';
@@ -54,7 +55,11 @@ type SocketState = {
  */
 export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise<void> } {
   const { orm, schema, shared, validationRules, maxCost, maxSubscriptionsPerSocket, formatError } = options;
-  const wss = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: options.maxPayloadBytes });
+  const wss = new WebSocketServer({
+    server: options.httpServer,
+    path: '/graphql',
+    maxPayload: options.maxPayloadBytes,
+  });
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
   const rules = [...specifiedRules, ...validationRules];
 
@@ -93,9 +98,12 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
         // Before any await, so operations are counted in the order they arrived (this one is registered already).
         if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) {
           return [
-            new GraphQLError(`At most ${maxSubscriptionsPerSocket} operations may run on one connection; complete one or open another connection`, {
-              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-            }),
+            new GraphQLError(
+              `At most ${maxSubscriptionsPerSocket} operations may run on one connection; complete one or open another connection`,
+              {
+                extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+              },
+            ),
           ];
         }
         const badVariables = checkVariables(payload.variables);

@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+
 import { asClientError, type ClientError } from '../lib/client-error.js';
 import type { RequestState } from './request-log.js';
 

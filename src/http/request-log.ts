@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
+
 import type { Logger } from '../lib/logger.js';
 
 const INCOMING_ID = /^[\w.:-]{1,100}$/;

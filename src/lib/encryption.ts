@@ -37,13 +37,20 @@ export class SecretBox {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', this.currentId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+    return [
+      'v1',
+      this.currentId,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      ciphertext.toString('base64url'),
+    ].join('.');
   }
 
   decrypt(sealed: string): string {
     const [version, id, iv, tag, ciphertext] = sealed.split('.');
     const key = id ? this.keys.get(id) : undefined;
-    if (version !== 'v1' || !key || !iv || !tag || ciphertext === undefined) throw new Error('secret was sealed with an unknown key or format');
+    if (version !== 'v1' || !key || !iv || !tag || ciphertext === undefined)
+      throw new Error('secret was sealed with an unknown key or format');
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');

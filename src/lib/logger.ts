@@ -10,7 +10,20 @@ export type { Logger };
  * (`Key (user_name)=(…) already exists`) or the message, which the query builder prefixes with the
  * statement and its values inlined.
  */
-const DATABASE_ERROR_FIELDS = ['code', 'severity', 'constraint', 'table', 'column', 'schema', 'dataType', 'routine', 'errno', 'syscall', 'address', 'port'];
+const DATABASE_ERROR_FIELDS = [
+  'code',
+  'severity',
+  'constraint',
+  'table',
+  'column',
+  'schema',
+  'dataType',
+  'routine',
+  'errno',
+  'syscall',
+  'address',
+  'port',
+];
 
 /** A MikroORM driver exception, or a node-postgres error (which carries PostgreSQL's `routine`). */
 function isDatabaseError(error: Error): boolean {
@@ -25,7 +38,9 @@ function hasDatabaseError(error: unknown, depth = 0): boolean {
 /** Only the allow-listed fields, a generic message and the stack frames (its first line is the message). */
 function databaseError(error: Error): Record<string, unknown> {
   const fields = error as unknown as Record<string, unknown>;
-  const kept = Object.fromEntries(DATABASE_ERROR_FIELDS.filter((key) => fields[key] !== undefined).map((key) => [key, fields[key]]));
+  const kept = Object.fromEntries(
+    DATABASE_ERROR_FIELDS.filter((key) => fields[key] !== undefined).map((key) => [key, fields[key]]),
+  );
   const code = typeof fields['code'] === 'string' ? ` ${fields['code']}` : '';
   const frames = (error.stack ?? '').split('\n').filter((line) => line.trim().startsWith('at '));
   return { type: error.name, message: `database error${code}`, ...kept, stack: frames.join('\n') };
@@ -60,14 +75,28 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream,
   const out = destination ?? process.stdout;
   const stream =
     format === 'pretty'
-      ? pinoPretty({ sync: true, colorize: 'isTTY' in out && out.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', destination: out })
+      ? pinoPretty({
+          sync: true,
+          colorize: 'isTTY' in out && out.isTTY === true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          destination: out,
+        })
       : out;
   return pino(
     {
       level,
       serializers: { err: serializeError },
       redact: {
-        paths: ['authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'token', '*.token', 'secret', '*.secret'],
+        paths: [
+          'authorization',
+          '*.authorization',
+          'headers.authorization',
+          '*.headers.authorization',
+          'token',
+          '*.token',
+          'secret',
+          '*.secret',
+        ],
         censor: '[redacted]',
       },
     },

@@ -1,12 +1,24 @@
 import { ScimError } from './errors.js';
 import { MAX_RESULTS } from './list-params.js';
 import { LIST_RESPONSE_SCHEMA, type ScimRequest, type ScimResponse } from './request.js';
-import { ENTERPRISE_USER_SCHEMA, enterpriseUserSchema, groupSchema, userSchema, type SchemaDefinition } from './schema-definitions.js';
+import {
+  ENTERPRISE_USER_SCHEMA,
+  enterpriseUserSchema,
+  groupSchema,
+  userSchema,
+  type SchemaDefinition,
+} from './schema-definitions.js';
 
 function listOf(resources: unknown[]): ScimResponse {
   return {
     status: 200,
-    body: { schemas: [LIST_RESPONSE_SCHEMA], totalResults: resources.length, itemsPerPage: resources.length, startIndex: 1, Resources: resources },
+    body: {
+      schemas: [LIST_RESPONSE_SCHEMA],
+      totalResults: resources.length,
+      itemsPerPage: resources.length,
+      startIndex: 1,
+      Resources: resources,
+    },
   };
 }
 
@@ -79,7 +91,8 @@ export function handleDiscovery(resource: string, req: ScimRequest): ScimRespons
     if (req.id) throw new ScimError(404, 'ServiceProviderConfig has no sub-resources');
     return { status: 200, body: serviceProviderConfig(req) };
   }
-  if (resource === 'ResourceTypes') return req.id ? byId(resourceTypes(req), req.id, 'ResourceType') : listOf(resourceTypes(req));
+  if (resource === 'ResourceTypes')
+    return req.id ? byId(resourceTypes(req), req.id, 'ResourceType') : listOf(resourceTypes(req));
   const schemas = [userSchema, groupSchema, enterpriseUserSchema].map((schema) => schemaResource(req, schema));
   return req.id ? byId(schemas, req.id, 'Schema') : listOf(schemas);
 }

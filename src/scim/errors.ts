@@ -49,7 +49,11 @@ export function toScimError(error: unknown): ScimError | undefined {
       case 'conflict':
         return new ScimError(409, error.message, 'uniqueness');
       case 'invalid_input':
-        return new ScimError(400, error.message, 'field' in error && error.field === 'filter' ? 'invalidFilter' : 'invalidValue');
+        return new ScimError(
+          400,
+          error.message,
+          'field' in error && error.field === 'filter' ? 'invalidFilter' : 'invalidValue',
+        );
       case 'forbidden':
         return new ScimError(403, error.message);
       case 'unauthenticated':
@@ -57,7 +61,8 @@ export function toScimError(error: unknown): ScimError | undefined {
     }
   }
   const client = asClientError(error);
-  if (client?.malformedJson) return new ScimError(400, `the request body is not valid JSON: ${client.message}`, 'invalidSyntax');
+  if (client?.malformedJson)
+    return new ScimError(400, `the request body is not valid JSON: ${client.message}`, 'invalidSyntax');
   if (client?.status === 413) return new ScimError(413, 'the request body is larger than 1 MiB');
   if (client) return new ScimError(client.status, client.message);
   return undefined;

@@ -1,8 +1,9 @@
 import { parse, type Filter } from 'scim2-parse-filter';
+
 import type { ResourceFilter, ValueKind } from '../directory/filter.js';
+import { ScimError } from './errors.js';
 import { resolvePath, subAttribute, type ResourceKind } from './paths.js';
 import type { AttributeDefinition } from './schema-definitions.js';
-import { ScimError } from './errors.js';
 
 const MAX_FILTER_LENGTH = 4_096;
 
@@ -14,7 +15,9 @@ function invalid(detail: string): ScimError {
 function lowerLiterals(filter: string): string {
   return filter
     .split(/("(?:[^"\\]|\\.)*")/)
-    .map((part, index) => (index % 2 === 1 ? part : part.replace(/\b(true|false|null)\b/gi, (word) => word.toLowerCase())))
+    .map((part, index) =>
+      index % 2 === 1 ? part : part.replace(/\b(true|false|null)\b/gi, (word) => word.toLowerCase()),
+    )
     .join('');
 }
 
@@ -26,7 +29,8 @@ function valueKind(attribute: AttributeDefinition | undefined, value: unknown): 
 }
 
 function checkValue(attribute: AttributeDefinition | undefined, op: string, value: unknown, path: string): void {
-  if (typeof value === 'number' && !Number.isFinite(value)) throw invalid(`the number compared with ${path} is out of range`);
+  if (typeof value === 'number' && !Number.isFinite(value))
+    throw invalid(`the number compared with ${path} is out of range`);
   if (attribute?.type === 'dateTime' && (typeof value !== 'string' || Number.isNaN(Date.parse(value)))) {
     throw invalid(`${path} is a dateTime: compare it with a quoted ISO 8601 date-time`);
   }
@@ -73,7 +77,8 @@ function convert(kind: ResourceKind, filter: Filter): ResourceFilter {
     case '[]': {
       const resolved = resolvePath(kind, filter.attrPath);
       const attribute = resolved.segments.at(-1) ?? filter.attrPath;
-      if (resolved.attribute && !resolved.attribute.multiValued) throw invalid(`${filter.attrPath} is not multi-valued`);
+      if (resolved.attribute && !resolved.attribute.multiValued)
+        throw invalid(`${filter.attrPath} is not multi-valued`);
       return { kind: 'has', attribute, filter: convertElement(kind, attribute, filter.valFilter) };
     }
     case 'pr': {
@@ -118,7 +123,9 @@ export function parseScimFilter(kind: ResourceKind, text: string): ResourceFilte
   try {
     ast = parse(lowerLiterals(text));
   } catch (error) {
-    throw invalid(`filter ${JSON.stringify(text)} is not valid SCIM filter syntax: ${error instanceof Error ? error.message : 'parse error'}`);
+    throw invalid(
+      `filter ${JSON.stringify(text)} is not valid SCIM filter syntax: ${error instanceof Error ? error.message : 'parse error'}`,
+    );
   }
   try {
     return convert(kind, ast);

@@ -10,10 +10,10 @@ import {
   type MemberRef,
 } from '../directory/group.service.js';
 import { applyToResource, parsePatchBody, splitGroupPatch } from './patch.js';
+import type { ScimRequest, ScimResponse } from './request.js';
 import { readList, readOne, type ResourceReader } from './resource-reads.js';
 import { assertSameId, routeResource } from './resource-routes.js';
 import { toGroupInput, toScimGroup } from './resources.js';
-import type { ScimRequest, ScimResponse } from './request.js';
 
 /** RFC 7643 §4.2: members are returned by default; `excludedAttributes=members` skips loading them. */
 const groups: ResourceReader<DirectoryGroup, MemberRef> = {
@@ -37,7 +37,9 @@ async function create(req: ScimRequest): Promise<ScimResponse> {
 async function replace(req: ScimRequest, id: string): Promise<ScimResponse> {
   assertSameId(req.body, id);
   const input = toGroupInput(req.body);
-  const members: MemberChange[] = input.memberIds ? [{ op: 'replace', userIds: input.memberIds }] : [{ op: 'removeAll' }];
+  const members: MemberChange[] = input.memberIds
+    ? [{ op: 'replace', userIds: input.memberIds }]
+    : [{ op: 'removeAll' }];
   const group = await updateGroup(req.em, req.scope, id, { raw: () => input.raw, members });
   return readOne(groups, req, id, { loaded: group });
 }
@@ -48,7 +50,11 @@ async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
   await updateGroup(req.em, req.scope, id, {
     members,
     ...(attributes.length > 0
-      ? { raw: (group) => toGroupInput(applyToResource('Group', { ...group.raw, displayName: group.displayName }, attributes, id)).raw }
+      ? {
+          raw: (group) =>
+            toGroupInput(applyToResource('Group', { ...group.raw, displayName: group.displayName }, attributes, id))
+              .raw,
+        }
       : {}),
   });
   return { status: 204 };

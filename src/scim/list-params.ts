@@ -34,7 +34,11 @@ export function parseListParams(kind: ResourceKind, params: Readonly<Record<stri
   const sortBy = params['sortBy']?.trim();
   const sortPath = sortBy ? resolvePath(kind, sortBy) : undefined;
   if (sortPath?.multiValued || sortPath?.attribute?.type === 'complex') {
-    throw new ScimError(400, `cannot sort by the ${sortPath.attribute?.multiValued ? 'multi-valued' : 'complex'} attribute ${sortBy}`, 'invalidValue');
+    throw new ScimError(
+      400,
+      `cannot sort by the ${sortPath.attribute?.multiValued ? 'multi-valued' : 'complex'} attribute ${sortBy}`,
+      'invalidValue',
+    );
   }
   const filter = params['filter']?.trim() ? parseScimFilter(kind, params['filter']) : undefined;
   return {
@@ -43,7 +47,11 @@ export function parseListParams(kind: ResourceKind, params: Readonly<Record<stri
     query: {
       filter,
       sort: sortPath
-        ? { path: sortPath.segments, descending: sortOrder === 'descending', caseExact: sortPath.attribute?.caseExact ?? false }
+        ? {
+            path: sortPath.segments,
+            descending: sortOrder === 'descending',
+            caseExact: sortPath.attribute?.caseExact ?? false,
+          }
         : undefined,
       offset: startIndex - 1,
       limit: count,

@@ -1,4 +1,5 @@
-import { scimPatch, ScimError as PatchLibraryError, type ScimPatchOperation } from 'scim-patch';
+import { ScimError as PatchLibraryError, scimPatch, type ScimPatchOperation } from 'scim-patch';
+
 import type { MemberChange } from '../directory/group.service.js';
 import { isObject } from '../lib/is-object.js';
 import { ScimError, type ScimType } from './errors.js';
@@ -65,7 +66,11 @@ function canonicalPath(kind: ResourceKind, path: string): string {
   try {
     parseScimFilter(kind, `${attribute}[${filter}]`);
   } catch (error) {
-    throw new ScimError(400, `the value filter of ${JSON.stringify(path)} is invalid: ${(error as Error).message}`, 'invalidPath');
+    throw new ScimError(
+      400,
+      `the value filter of ${JSON.stringify(path)} is invalid: ${(error as Error).message}`,
+      'invalidPath',
+    );
   }
   const subName = sub === undefined ? '' : `.${subAttribute(kind, attribute, sub)?.name ?? sub}`;
   return `${joinSegments(resolved.segments)}[${filter}]${subName}`;
@@ -82,7 +87,8 @@ function checkWritable(kind: ResourceKind, path: string): void {
  * change only what they name (RFC 7644 §3.5.2.3: unspecified sub-attributes stay).
  */
 function expandNoPath(kind: ResourceKind, operation: PatchOperation, id: string): PatchOperation[] {
-  if (!isObject(operation.value)) throw new ScimError(400, `a ${operation.op} without path needs an object value`, 'invalidValue');
+  if (!isObject(operation.value))
+    throw new ScimError(400, `a ${operation.op} without path needs an object value`, 'invalidValue');
   const expanded: PatchOperation[] = [];
   for (const [key, value] of Object.entries(operation.value)) {
     if (key === 'id' && value === id) continue; // Okta repeats the id in group renames
@@ -120,7 +126,12 @@ function libraryError(error: unknown): never {
 }
 
 /** Applies attribute operations to a resource with scim-patch (value-filter paths, add/replace/remove semantics). */
-export function applyToResource(kind: ResourceKind, resource: ScimResource, operations: readonly PatchOperation[], id: string): ScimResource {
+export function applyToResource(
+  kind: ResourceKind,
+  resource: ScimResource,
+  operations: readonly PatchOperation[],
+  id: string,
+): ScimResource {
   const ops: ScimPatchOperation[] = [];
   for (const operation of operations) {
     if (operation.path === undefined) {
@@ -132,7 +143,10 @@ export function applyToResource(kind: ResourceKind, resource: ScimResource, oper
   }
   try {
     // A prototype-less copy: even a path that got past the checks has no Object.prototype to walk into.
-    const patched = scimPatch(withoutPrototypes(resource) as never, ops, { mutateDocument: true, treatMissingAsAdd: false });
+    const patched = scimPatch(withoutPrototypes(resource) as never, ops, {
+      mutateDocument: true,
+      treatMissingAsAdd: false,
+    });
     return JSON.parse(JSON.stringify(patched)) as ScimResource; // plain objects again, for comparison and storage
   } catch (error) {
     return libraryError(error);
@@ -145,7 +159,7 @@ function toLibraryOp(kind: ResourceKind, operation: PatchOperation): ScimPatchOp
   // scim-patch splits the keys of an object value into paths and walks them too.
   if (isObject(operation.value)) for (const key of Object.keys(operation.value)) checkValueKey(key);
   if (operation.op === 'remove') {
-    return operation.value === undefined ? { op: 'remove', path } : ({ op: 'remove', path, value: operation.value });
+    return operation.value === undefined ? { op: 'remove', path } : { op: 'remove', path, value: operation.value };
   }
   return { op: operation.op, path, value: operation.value };
 }
@@ -181,11 +195,14 @@ export function splitGroupPatch(operations: readonly PatchOperation[]): GroupPat
     }
     const filtered = MEMBER_FILTER.exec(path);
     if (filtered?.[1] !== undefined) {
-      if (operation.op !== 'remove') throw new ScimError(400, `${operation.op} on ${path} is not supported; add to "members"`, 'invalidPath');
+      if (operation.op !== 'remove')
+        throw new ScimError(400, `${operation.op} on ${path} is not supported; add to "members"`, 'invalidPath');
       members.push({ op: 'remove', userIds: [filtered[1]] });
     } else if (/^members$/i.test(path)) {
       if (operation.op === 'remove') {
-        members.push(operation.value === undefined ? { op: 'removeAll' } : { op: 'remove', userIds: memberIds(operation.value) });
+        members.push(
+          operation.value === undefined ? { op: 'removeAll' } : { op: 'remove', userIds: memberIds(operation.value) },
+        );
       } else {
         members.push({ op: operation.op, userIds: memberIds(operation.value) });
       }

@@ -76,7 +76,8 @@ export function schemaIds(kind: ResourceKind): string[] {
 function splitUrn(kind: ResourceKind, path: string): { schema: SchemaDefinition | string | undefined; rest: string } {
   if (!/^urn:/i.test(path)) return { schema: undefined, rest: path };
   for (const schema of [coreSchema[kind], ...extensions[kind]]) {
-    if (path.toLowerCase().startsWith(`${schema.id.toLowerCase()}:`)) return { schema, rest: path.slice(schema.id.length + 1) };
+    if (path.toLowerCase().startsWith(`${schema.id.toLowerCase()}:`))
+      return { schema, rest: path.slice(schema.id.length + 1) };
     if (path.toLowerCase() === schema.id.toLowerCase()) return { schema, rest: '' };
   }
   const cut = path.lastIndexOf(':');
@@ -107,7 +108,9 @@ export function resolvePath(kind: ResourceKind, path: string): ResolvedPath {
   const segments = [...prefix, top.name];
   let attribute: AttributeDefinition | undefined = top;
   for (const sub of subs) {
-    const child: AttributeDefinition | undefined = attribute?.subAttributes ? find(attribute.subAttributes, sub) : undefined;
+    const child: AttributeDefinition | undefined = attribute?.subAttributes
+      ? find(attribute.subAttributes, sub)
+      : undefined;
     if (!child) checkAttributeName(sub);
     segments.push(child?.name ?? sub);
     attribute = child;

@@ -21,7 +21,11 @@ function parseList(kind: ResourceKind, value: string | undefined): (readonly str
 }
 
 /** `attributes` / `excludedAttributes` query parameters (RFC 7644 §3.4.2.5). */
-export function parseProjection(kind: ResourceKind, attributes: string | undefined, excluded: string | undefined): Projection {
+export function parseProjection(
+  kind: ResourceKind,
+  attributes: string | undefined,
+  excluded: string | undefined,
+): Projection {
   return { include: parseList(kind, attributes), exclude: parseList(kind, excluded) };
 }
 
@@ -75,7 +79,8 @@ export function project(resource: ScimResource, projection: Projection): ScimRes
   }
   if (projection.exclude.length > 0) {
     result = projection.include.length > 0 ? result : structuredClone(resource);
-    for (const path of projection.exclude) if (!(path.length === 1 && ALWAYS.includes(path[0] ?? ''))) remove(result, path);
+    for (const path of projection.exclude)
+      if (!(path.length === 1 && ALWAYS.includes(path[0] ?? ''))) remove(result, path);
   }
   return result;
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+
 import type { EventScope } from '../events/event-types.js';
 
 /** A SCIM request after routing and authentication: what handlers see instead of Koa's context. */

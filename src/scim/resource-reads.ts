@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+
 import type { ListQuery } from '../directory/filter.js';
 import type { ListResult } from '../directory/list.js';
 import { parseListParams } from './list-params.js';
@@ -30,18 +31,29 @@ export async function readOne<T extends { id: string }, R>(
 ): Promise<ScimResponse> {
   const projection = parseProjection(reader.kind, req.query['attributes'], req.query['excludedAttributes']);
   const item = loaded ?? (await reader.find(req.em, req.directoryId, id));
-  const related = includesAttribute(projection, reader.related) ? (await reader.loadRelated(req.em, [item.id])).get(item.id) : undefined;
+  const related = includesAttribute(projection, reader.related)
+    ? (await reader.loadRelated(req.em, [item.id])).get(item.id)
+    : undefined;
   const resource = reader.toScim(item, related, req.baseUrl);
   const meta = resource['meta'] as { version: string };
   return { status, body: project(resource, projection), headers: { ETag: meta.version } };
 }
 
 /** GET /{Resource} (RFC 7644 §3.4.2): filter, sort and count in SQL, related values of the page in one more query. */
-export async function readList<T extends { id: string }, R>(reader: ResourceReader<T, R>, req: ScimRequest): Promise<ScimResponse> {
+export async function readList<T extends { id: string }, R>(
+  reader: ResourceReader<T, R>,
+  req: ScimRequest,
+): Promise<ScimResponse> {
   const { query, startIndex, projection } = parseListParams(reader.kind, req.query);
   const { items, total } = await reader.list(req.em, req.directoryId, query);
-  if (query.limit === 0) return { status: 200, body: { schemas: [LIST_RESPONSE_SCHEMA], totalResults: total, itemsPerPage: 0, startIndex } };
-  const related = includesAttribute(projection, reader.related) ? await reader.loadRelated(req.em, items.map((item) => item.id)) : undefined;
+  if (query.limit === 0)
+    return { status: 200, body: { schemas: [LIST_RESPONSE_SCHEMA], totalResults: total, itemsPerPage: 0, startIndex } };
+  const related = includesAttribute(projection, reader.related)
+    ? await reader.loadRelated(
+        req.em,
+        items.map((item) => item.id),
+      )
+    : undefined;
   return {
     status: 200,
     body: {
@@ -49,7 +61,9 @@ export async function readList<T extends { id: string }, R>(reader: ResourceRead
       totalResults: total,
       itemsPerPage: items.length,
       startIndex,
-      Resources: items.map((item) => project(reader.toScim(item, related ? (related.get(item.id) ?? []) : undefined, req.baseUrl), projection)),
+      Resources: items.map((item) =>
+        project(reader.toScim(item, related ? (related.get(item.id) ?? []) : undefined, req.baseUrl), projection),
+      ),
     },
   };
 }

@@ -56,13 +56,15 @@ function attributeOfBody(kind: ResourceKind, key: string): ResolvedPath {
 /** Stored form of active: a JSON boolean even when the IdP sent "True"/"False". */
 function coerceActive(raw: ScimResource): void {
   const active = raw['active'];
-  if (typeof active === 'string' && /^(true|false)$/i.test(active.trim())) raw['active'] = active.trim().toLowerCase() === 'true';
+  if (typeof active === 'string' && /^(true|false)$/i.test(active.trim()))
+    raw['active'] = active.trim().toLowerCase() === 'true';
 }
 
 /** A bare-string manager (some IdPs) becomes `{ "value": "…" }` (RFC 7643 §4.3). */
 function coerceManager(raw: ScimResource): void {
   const enterprise = raw[ENTERPRISE_USER_SCHEMA];
-  if (isObject(enterprise) && typeof enterprise['manager'] === 'string') enterprise['manager'] = { value: enterprise['manager'] };
+  if (isObject(enterprise) && typeof enterprise['manager'] === 'string')
+    enterprise['manager'] = { value: enterprise['manager'] };
 }
 
 /** Parses a POST/PUT body or a patched resource into the `raw` a user keeps. */
@@ -87,7 +89,8 @@ export function memberIds(value: unknown): string[] {
   const list = Array.isArray(value) ? value : [value];
   return list.map((member, index) => {
     const id = isObject(member) ? member['value'] : undefined;
-    if (typeof id !== 'string' || id === '') throw new ScimError(400, `members[${index}].value must be a user id`, 'invalidValue');
+    if (typeof id !== 'string' || id === '')
+      throw new ScimError(400, `members[${index}].value must be a user id`, 'invalidValue');
     return id;
   });
 }
@@ -101,14 +104,20 @@ export function toGroupInput(body: unknown): GroupInput {
 }
 
 function schemasOf(raw: ScimResource, core: string): string[] {
-  const declared = Array.isArray(raw['schemas']) ? raw['schemas'].filter((s): s is string => typeof s === 'string') : [];
+  const declared = Array.isArray(raw['schemas'])
+    ? raw['schemas'].filter((s): s is string => typeof s === 'string')
+    : [];
   const schemas = new Set([core, ...declared]);
   if (raw[ENTERPRISE_USER_SCHEMA] !== undefined) schemas.add(ENTERPRISE_USER_SCHEMA);
   return [...schemas];
 }
 
 /** The SCIM representation of a user: raw attributes with server-owned ones filled in (RFC 7643 §3.1, §4.1). */
-export function toScimUser(user: DirectoryUser, groups: readonly GroupRef[] | undefined, baseUrl: string): ScimResource {
+export function toScimUser(
+  user: DirectoryUser,
+  groups: readonly GroupRef[] | undefined,
+  baseUrl: string,
+): ScimResource {
   return {
     ...user.raw,
     schemas: schemasOf(user.raw, USER_SCHEMA),
@@ -116,7 +125,9 @@ export function toScimUser(user: DirectoryUser, groups: readonly GroupRef[] | un
     ...(user.externalId ? { externalId: user.externalId } : {}),
     userName: user.userName,
     active: user.state === UserState.ACTIVE,
-    ...(groups ? { groups: groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${baseUrl}/Groups/${g.id}` })) } : {}),
+    ...(groups
+      ? { groups: groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${baseUrl}/Groups/${g.id}` })) }
+      : {}),
     meta: {
       resourceType: 'User',
       created: user.createdAt.toISOString(),
@@ -127,7 +138,11 @@ export function toScimUser(user: DirectoryUser, groups: readonly GroupRef[] | un
   };
 }
 
-export function toScimGroup(group: DirectoryGroup, members: readonly MemberRef[] | undefined, baseUrl: string): ScimResource {
+export function toScimGroup(
+  group: DirectoryGroup,
+  members: readonly MemberRef[] | undefined,
+  baseUrl: string,
+): ScimResource {
   return {
     ...group.raw,
     schemas: schemasOf(group.raw, GROUP_SCHEMA),
@@ -135,7 +150,14 @@ export function toScimGroup(group: DirectoryGroup, members: readonly MemberRef[]
     ...(group.externalId ? { externalId: group.externalId } : {}),
     displayName: group.displayName,
     ...(members
-      ? { members: members.map((m) => ({ value: m.id, display: m.displayName ?? m.userName, type: 'User', $ref: `${baseUrl}/Users/${m.id}` })) }
+      ? {
+          members: members.map((m) => ({
+            value: m.id,
+            display: m.displayName ?? m.userName,
+            type: 'User',
+            $ref: `${baseUrl}/Users/${m.id}`,
+          })),
+        }
       : {}),
     meta: {
       resourceType: 'Group',

@@ -2,11 +2,12 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
+
 import { DirectoryState } from '../directory/directory.entity.js';
 import { authenticateDirectoryToken, markDirectorySynced, type ScimTarget } from '../directory/directory.service.js';
 import { eventScope } from '../directory/snapshots.js';
-import type { Logger } from '../lib/logger.js';
 import { describeJsonProblem, findJsonProblem, isStorableText } from '../lib/json-guard.js';
+import type { Logger } from '../lib/logger.js';
 import { parseBearer } from '../lib/secrets.js';
 import { handleDiscovery } from './discovery.handler.js';
 import { ScimError, toScimError, toScimErrorBody } from './errors.js';
@@ -41,19 +42,30 @@ function decodeSegment(segment: string | undefined): string | undefined {
   } catch {
     throw new ScimError(400, 'the request path has a malformed percent-encoding', 'invalidSyntax');
   }
-  if (!isStorableText(decoded)) throw new ScimError(400, 'the request path contains a NUL character or an unpaired surrogate', 'invalidSyntax');
+  if (!isStorableText(decoded))
+    throw new ScimError(400, 'the request path contains a NUL character or an unpaired surrogate', 'invalidSyntax');
   return decoded;
 }
 
 function route(path: string): Route | undefined {
   const direct = /^\/scim\/v2\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?\/?$/.exec(path);
   if (direct?.[1]) {
-    return { target: { directoryId: direct[1] }, base: `/scim/v2/${direct[1]}`, resource: direct[2], id: decodeSegment(direct[3]) };
+    return {
+      target: { directoryId: direct[1] },
+      base: `/scim/v2/${direct[1]}`,
+      resource: direct[2],
+      id: decodeSegment(direct[3]),
+    };
   }
   const alias = /^\/org\/([^/]+)\/scim\/v2(?:\/([^/]+))?(?:\/([^/]+))?\/?$/.exec(path);
   if (alias?.[1]) {
     const domain = decodeSegment(alias[1]) ?? '';
-    return { target: { organizationDomain: domain }, base: `/org/${alias[1]}/scim/v2`, resource: alias[2], id: decodeSegment(alias[3]) };
+    return {
+      target: { organizationDomain: domain },
+      base: `/org/${alias[1]}/scim/v2`,
+      resource: alias[2],
+      id: decodeSegment(alias[3]),
+    };
   }
   return undefined;
 }
@@ -107,12 +119,21 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
       const directory = token ? await authenticateDirectoryToken(em, target.target, token) : null;
       if (!directory) throw new ScimError(401, 'Missing or invalid bearer token for this directory.');
       if (directory.state === DirectoryState.INACTIVE) {
-        throw new ScimError(403, 'This directory is inactive: its owner has switched provisioning off. Ask them to turn it back on.');
+        throw new ScimError(
+          403,
+          'This directory is inactive: its owner has switched provisioning off. Ask them to turn it back on.',
+        );
       }
       await markDirectorySynced(em, directory);
 
-      const query = Object.fromEntries(Object.entries(ctx.query).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value]));
-      if (Object.entries(query).some(([key, value]) => !isStorableText(key) || (value !== undefined && !isStorableText(value)))) {
+      const query = Object.fromEntries(
+        Object.entries(ctx.query).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value]),
+      );
+      if (
+        Object.entries(query).some(
+          ([key, value]) => !isStorableText(key) || (value !== undefined && !isStorableText(value)),
+        )
+      ) {
         throw new ScimError(400, 'a query parameter contains a NUL character or an unpaired surrogate', 'invalidValue');
       }
       const method = ctx.method.toUpperCase();
@@ -122,7 +143,12 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
         }
         await parseBody(ctx, async () => undefined);
         const problem = findJsonProblem(ctx.request.body);
-        if (problem) throw new ScimError(400, describeJsonProblem(problem), problem.reason === 'tooDeep' ? 'invalidSyntax' : 'invalidValue');
+        if (problem)
+          throw new ScimError(
+            400,
+            describeJsonProblem(problem),
+            problem.reason === 'tooDeep' ? 'invalidSyntax' : 'invalidValue',
+          );
       }
       const response = await dispatch(target.resource, {
         em,
@@ -143,12 +169,12 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
       }
       if (isStatementTimeout(error)) {
         // The database is busy (a statement ran past DATABASE_STATEMENT_TIMEOUT_MS): nothing was written; retry.
-        (ctx.state['log'] as Logger | undefined ?? logger).warn('SCIM request hit the statement timeout');
+        ((ctx.state['log'] as Logger | undefined) ?? logger).warn('SCIM request hit the statement timeout');
         respondWithError(ctx, new ScimError(503, 'The directory store is busy; retry this request later.'));
         ctx.set('Retry-After', '5');
         return;
       }
-      (ctx.state['log'] as Logger | undefined ?? logger).error({ err: error }, 'SCIM request failed');
+      ((ctx.state['log'] as Logger | undefined) ?? logger).error({ err: error }, 'SCIM request failed');
       respondWithError(ctx, new ScimError(500, 'Internal server error'));
     }
   });

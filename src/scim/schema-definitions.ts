@@ -8,7 +8,8 @@ export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
-export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
+export type AttributeType =
+  'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
 
 export interface AttributeDefinition {
   readonly name: string;
@@ -52,16 +53,15 @@ function attr(name: string, type: AttributeType, options: Options = {}): Attribu
 const str = (name: string, options: Options = {}) => attr(name, 'string', options);
 
 /** A multi-valued complex attribute with the usual value/display/type/primary sub-attributes. */
-function multi(name: string, valueType: AttributeType = 'string', extra: AttributeDefinition[] = [], options: Options = {}) {
+function multi(
+  name: string,
+  valueType: AttributeType = 'string',
+  extra: AttributeDefinition[] = [],
+  options: Options = {},
+) {
   return attr(name, 'complex', {
     multiValued: true,
-    subAttributes: [
-      attr('value', valueType),
-      str('display'),
-      str('type'),
-      attr('primary', 'boolean'),
-      ...extra,
-    ],
+    subAttributes: [attr('value', valueType), str('display'), str('type'), attr('primary', 'boolean'), ...extra],
     ...options,
   });
 }
@@ -77,9 +77,15 @@ export const userSchema: SchemaDefinition = {
   description: 'User Account',
   attributes: [
     ...COMMON,
-    str('userName', { required: true, uniqueness: 'server', description: 'Unique identifier for the User, case-insensitive.' }),
+    str('userName', {
+      required: true,
+      uniqueness: 'server',
+      description: 'Unique identifier for the User, case-insensitive.',
+    }),
     attr('name', 'complex', {
-      subAttributes: ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'].map((n) => str(n)),
+      subAttributes: ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'].map(
+        (n) => str(n),
+      ),
     }),
     str('displayName'),
     str('nickName'),

@@ -1,10 +1,18 @@
 import type { DirectoryUser } from '../directory/user.entity.js';
-import { createUser, deleteUser, findUserOrFail, groupsOfUsers, listUsers, updateUser, type GroupRef } from '../directory/user.service.js';
+import {
+  createUser,
+  deleteUser,
+  findUserOrFail,
+  groupsOfUsers,
+  listUsers,
+  updateUser,
+  type GroupRef,
+} from '../directory/user.service.js';
 import { applyToResource, parsePatchBody } from './patch.js';
+import type { ScimRequest, ScimResponse } from './request.js';
 import { readList, readOne, type ResourceReader } from './resource-reads.js';
 import { assertSameId, routeResource } from './resource-routes.js';
 import { patchableUser, toScimUser, toUserRaw } from './resources.js';
-import type { ScimRequest, ScimResponse } from './request.js';
 
 const users: ResourceReader<DirectoryUser, GroupRef> = {
   kind: 'User',
@@ -17,7 +25,11 @@ const users: ResourceReader<DirectoryUser, GroupRef> = {
 
 async function create(req: ScimRequest): Promise<ScimResponse> {
   const user = await createUser(req.em, req.scope, toUserRaw(req.body));
-  return { status: 201, body: toScimUser(user, [], req.baseUrl), headers: { Location: `${req.baseUrl}/Users/${user.id}` } };
+  return {
+    status: 201,
+    body: toScimUser(user, [], req.baseUrl),
+    headers: { Location: `${req.baseUrl}/Users/${user.id}` },
+  };
 }
 
 /** PUT replaces every attribute the IdP owns (RFC 7644 §3.5.1); a different `id` in the body is a mutability error. */
@@ -30,7 +42,9 @@ async function replace(req: ScimRequest, id: string): Promise<ScimResponse> {
 
 async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
   const operations = parsePatchBody(req.body);
-  const user = await updateUser(req.em, req.scope, id, (current) => toUserRaw(applyToResource('User', patchableUser(current), operations, id)));
+  const user = await updateUser(req.em, req.scope, id, (current) =>
+    toUserRaw(applyToResource('User', patchableUser(current), operations, id)),
+  );
   return readOne(users, req, id, { loaded: user });
 }
 

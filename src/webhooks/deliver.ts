@@ -3,8 +3,9 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Webhook } from 'standardwebhooks';
-import type { DeliveryAttempt } from './webhook.entity.js';
+
 import { BlockedAddressError, guardedLookup, isBlockedAddress, type UrlPolicy } from './url-guard.js';
+import type { DeliveryAttempt } from './webhook.entity.js';
 
 export const RESPONSE_CAP_BYTES = 64 * 1024;
 const EXCERPT_CHARS = 1_024;
@@ -65,7 +66,12 @@ export interface DeliverOptions {
  * read, plain http and private addresses refused (the latter at connect time) unless the policy allows them,
  * both checked again on every attempt. Never throws: failures are attempts with an `error`.
  */
-export function deliverOnce(url: string, secret: string, message: OutgoingMessage, options: DeliverOptions): Promise<DeliveryResult> {
+export function deliverOnce(
+  url: string,
+  secret: string,
+  message: OutgoingMessage,
+  options: DeliverOptions,
+): Promise<DeliveryResult> {
   const started = performance.now();
   const attemptedAt = new Date();
   const target = new URL(url);
@@ -106,7 +112,9 @@ export function deliverOnce(url: string, secret: string, message: OutgoingMessag
       return;
     }
     if (target.protocol === 'http:' && !options.policy.allowHttp) {
-      finish({ error: 'refused: plain http is not allowed (WEBHOOK_ALLOW_HTTP=false); update the endpoint to an https URL' });
+      finish({
+        error: 'refused: plain http is not allowed (WEBHOOK_ALLOW_HTTP=false); update the endpoint to an https URL',
+      });
       return;
     }
     if (isIP(host) && !options.policy.allowPrivateNetworks && isBlockedAddress(host)) {
@@ -119,34 +127,49 @@ export function deliverOnce(url: string, secret: string, message: OutgoingMessag
       ...signatureHeaders(secret, message, attemptedAt),
     };
     const agent = options.agents ? (target.protocol === 'https:' ? options.agents.https : options.agents.http) : false;
-    request = client.request(target, { method: 'POST', headers, lookup: guardedLookup(options.policy) as never, agent }, (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const done = () => {
-        const excerpt = Buffer.concat(chunks).toString('utf8').slice(0, EXCERPT_CHARS);
-        const status = response.statusCode ?? 0;
-        const retryAfter = status === 429 || status === 503 ? parseRetryAfter(response.headers['retry-after'], Date.now()) : null;
-        finish({ statusCode: status, responseExcerpt: excerpt, ...(status >= 200 && status < 300 ? {} : { error: `HTTP ${status}` }) }, retryAfter);
-      };
-      response.on('data', (chunk: Buffer) => {
-        if (size >= RESPONSE_CAP_BYTES) return;
-        chunks.push(chunk.subarray(0, RESPONSE_CAP_BYTES - size));
-        size += chunk.length;
-        if (size >= RESPONSE_CAP_BYTES) {
-          done();
-          response.destroy();
-        }
-      });
-      response.on('end', done);
-      response.on('error', done);
-    });
+    request = client.request(
+      target,
+      { method: 'POST', headers, lookup: guardedLookup(options.policy) as never, agent },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const done = () => {
+          const excerpt = Buffer.concat(chunks).toString('utf8').slice(0, EXCERPT_CHARS);
+          const status = response.statusCode ?? 0;
+          const retryAfter =
+            status === 429 || status === 503 ? parseRetryAfter(response.headers['retry-after'], Date.now()) : null;
+          finish(
+            {
+              statusCode: status,
+              responseExcerpt: excerpt,
+              ...(status >= 200 && status < 300 ? {} : { error: `HTTP ${status}` }),
+            },
+            retryAfter,
+          );
+        };
+        response.on('data', (chunk: Buffer) => {
+          if (size >= RESPONSE_CAP_BYTES) return;
+          chunks.push(chunk.subarray(0, RESPONSE_CAP_BYTES - size));
+          size += chunk.length;
+          if (size >= RESPONSE_CAP_BYTES) {
+            done();
+            response.destroy();
+          }
+        });
+        response.on('end', done);
+        response.on('error', done);
+      },
+    );
     timer = setTimeout(() => {
       finish({ error: `timed out after ${options.timeoutMs} ms` });
       request?.destroy();
     }, options.timeoutMs);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     request.on('error', (error) => {
-      finish({ error: error instanceof BlockedAddressError ? `refused: ${error.message}` : `connection failed: ${error.message}` });
+      finish({
+        error:
+          error instanceof BlockedAddressError ? `refused: ${error.message}` : `connection failed: ${error.message}`,
+      });
     });
     request.end(message.body);
   });

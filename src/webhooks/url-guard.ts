@@ -1,6 +1,6 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { promises as dns } from 'node:dns';
+import { promises as dns, lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+
 import { InvalidInputError } from '../directory/errors.js';
 
 export interface UrlPolicy {
@@ -13,16 +13,32 @@ export interface UrlPolicy {
 /** IPv4 special-purpose ranges (RFC 6890 and its IANA registry): everything else is global unicast. */
 const NOT_GLOBAL_V4 = new BlockList();
 for (const [network, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
-  ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
 ] as const) {
   NOT_GLOBAL_V4.addSubnet(network, prefix, 'ipv4');
 }
 
 /** Special-purpose blocks inside 2000::/3, the IPv6 global unicast space (Teredo, ORCHID, documentation, …). */
 const NOT_GLOBAL_V6 = new BlockList();
-for (const [network, prefix] of [['2001::', 23], ['2001:db8::', 32], ['3fff::', 20]] as const) {
+for (const [network, prefix] of [
+  ['2001::', 23],
+  ['2001:db8::', 32],
+  ['3fff::', 20],
+] as const) {
   NOT_GLOBAL_V6.addSubnet(network, prefix, 'ipv6');
 }
 
@@ -39,7 +55,9 @@ function ipv6Groups(address: string): number[] | null {
   const left = parse(head);
   const right = tail === undefined ? [] : parse(tail);
   const groups = [...left, ...Array<number>(Math.max(0, 8 - left.length - right.length)).fill(0), ...right];
-  return groups.length === 8 && groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff) ? groups : null;
+  return groups.length === 8 && groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff)
+    ? groups
+    : null;
 }
 
 function v4From(high: number, low: number): string {
@@ -90,7 +108,8 @@ export function parseWebhookUrl(text: string, policy: UrlPolicy): URL {
     throw new InvalidInputError('url must be an absolute http(s) URL', 'url');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidInputError('url must use https', 'url');
-  if (url.protocol === 'http:' && !policy.allowHttp) throw new InvalidInputError('url must use https (plain http is refused in production)', 'url');
+  if (url.protocol === 'http:' && !policy.allowHttp)
+    throw new InvalidInputError('url must use https (plain http is refused in production)', 'url');
   if (url.username || url.password) throw new InvalidInputError('url must not contain credentials', 'url');
   return url;
 }
@@ -106,7 +125,11 @@ export async function checkWebhookTarget(url: URL, policy: UrlPolicy): Promise<v
     throw new InvalidInputError(`url host ${JSON.stringify(host)} does not resolve`, 'url');
   }
   const blocked = addresses.find(isBlockedAddress);
-  if (blocked) throw new InvalidInputError(`url resolves to ${blocked}, a private or reserved address (WEBHOOK_ALLOW_PRIVATE_NETWORKS=true allows it)`, 'url');
+  if (blocked)
+    throw new InvalidInputError(
+      `url resolves to ${blocked}, a private or reserved address (WEBHOOK_ALLOW_PRIVATE_NETWORKS=true allows it)`,
+      'url',
+    );
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
@@ -121,10 +144,16 @@ export function guardedLookup(policy: UrlPolicy) {
       if (error) return callback(error, []);
       const list = addresses;
       const blocked = policy.allowPrivateNetworks ? undefined : list.find((entry) => isBlockedAddress(entry.address));
-      if (blocked) return callback(new BlockedAddressError(`${hostname} resolves to ${blocked.address}, a private or reserved address`), []);
+      if (blocked)
+        return callback(
+          new BlockedAddressError(`${hostname} resolves to ${blocked.address}, a private or reserved address`),
+          [],
+        );
       if (options.all) return callback(null, list);
       const first = list[0];
-      return first ? callback(null, first.address, first.family) : callback(new BlockedAddressError(`${hostname} has no address`), []);
+      return first
+        ? callback(null, first.address, first.family)
+        : callback(new BlockedAddressError(`${hostname} has no address`), []);
     });
   };
 }

@@ -8,7 +8,9 @@ import { BaseEntity } from '../db/base.entity.js';
  */
 @Entity({ tableName: 'webhooks' })
 @Index({ properties: ['environmentId'] })
-export class WebhookEndpoint extends BaseEntity<'enabled' | 'disabledReason' | 'description' | 'organizationId' | 'eventTypes'> {
+export class WebhookEndpoint extends BaseEntity<
+  'enabled' | 'disabledReason' | 'description' | 'organizationId' | 'eventTypes'
+> {
   @Property({ type: 'uuid' })
   environmentId!: string;
 
@@ -60,7 +62,9 @@ export interface DeliveryAttempt {
 @Entity({ tableName: 'webhook_deliveries' })
 @Index({ properties: ['webhook', 'eventId'] })
 @Index({ properties: ['webhook', 'status', 'nextAttemptAt'] })
-export class WebhookDelivery extends BaseEntity<'status' | 'attempts' | 'attemptCount' | 'nextAttemptAt' | 'leaseUntil'> {
+export class WebhookDelivery extends BaseEntity<
+  'status' | 'attempts' | 'attemptCount' | 'nextAttemptAt' | 'leaseUntil'
+> {
   @ManyToOne({ entity: () => WebhookEndpoint, deleteRule: 'cascade' })
   webhook!: WebhookEndpoint;
 

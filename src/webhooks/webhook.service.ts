@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+
 import { InvalidInputError, NotFoundError } from '../directory/errors.js';
 import { isDirectoryEventType } from '../events/event-types.js';
+import { addEndpointJobSql, endpointMatchesSql, NEW_DELIVERY_COLUMNS, newDeliveryValues } from '../events/outbox.js';
 import type { SecretBox } from '../lib/encryption.js';
 import { isUuid, newId } from '../lib/ids.js';
 import { deliverOnce } from './deliver.js';
-import { addEndpointJobSql, endpointMatchesSql, NEW_DELIVERY_COLUMNS, newDeliveryValues } from '../events/outbox.js';
 import { checkWebhookTarget, parseWebhookUrl, type UrlPolicy } from './url-guard.js';
 import { DeliveryStatus, WebhookDelivery, WebhookEndpoint, type DeliveryAttempt } from './webhook.entity.js';
 
@@ -59,13 +60,22 @@ async function checkedUrl(url: string, policy: UrlPolicy): Promise<string> {
   return parsed.toString();
 }
 
-export async function findWebhookOrFail(em: EntityManager, environmentId: string, id: string): Promise<WebhookEndpoint> {
+export async function findWebhookOrFail(
+  em: EntityManager,
+  environmentId: string,
+  id: string,
+): Promise<WebhookEndpoint> {
   const webhook = isUuid(id) ? await em.findOne(WebhookEndpoint, { id, environmentId }) : null;
   if (!webhook) throw new NotFoundError('Webhook', id);
   return webhook;
 }
 
-export async function createWebhook(em: EntityManager, environmentId: string, input: WebhookInput, ctx: WebhookContext): Promise<WebhookWithSecret> {
+export async function createWebhook(
+  em: EntityManager,
+  environmentId: string,
+  input: WebhookInput,
+  ctx: WebhookContext,
+): Promise<WebhookWithSecret> {
   const secret = newSecret();
   const webhook = em.create(WebhookEndpoint, {
     environmentId,
@@ -88,7 +98,8 @@ export async function updateWebhook(
 ): Promise<WebhookEndpoint> {
   const webhook = await findWebhookOrFail(em, environmentId, id);
   if (changes.url !== undefined && changes.url !== null) webhook.url = await checkedUrl(changes.url, ctx.policy);
-  if (changes.eventTypes !== undefined && changes.eventTypes !== null) webhook.eventTypes = checkEventTypes(changes.eventTypes);
+  if (changes.eventTypes !== undefined && changes.eventTypes !== null)
+    webhook.eventTypes = checkEventTypes(changes.eventTypes);
   if (changes.organizationId !== undefined) webhook.organizationId = changes.organizationId;
   if (changes.description !== undefined) webhook.description = changes.description?.trim() || null;
   const reenabled = changes.enabled === true && !webhook.enabled;
@@ -105,7 +116,12 @@ export async function updateWebhook(
 }
 
 /** A new secret; the old one stops signing at once (receivers verify with the new one from then on). */
-export async function rotateWebhookSecret(em: EntityManager, environmentId: string, id: string, ctx: WebhookContext): Promise<WebhookWithSecret> {
+export async function rotateWebhookSecret(
+  em: EntityManager,
+  environmentId: string,
+  id: string,
+  ctx: WebhookContext,
+): Promise<WebhookWithSecret> {
   const webhook = await findWebhookOrFail(em, environmentId, id);
   const secret = newSecret();
   webhook.secretSealed = ctx.box.encrypt(secret);
@@ -142,10 +158,18 @@ async function enqueue(em: EntityManager, webhook: WebhookEndpoint, eventIds: re
 }
 
 /** Queues one event again (a pending delivery of it is returned instead of a second one). */
-export async function redeliverEvent(em: EntityManager, environmentId: string, webhookId: string, eventId: string): Promise<WebhookDelivery> {
+export async function redeliverEvent(
+  em: EntityManager,
+  environmentId: string,
+  webhookId: string,
+  eventId: string,
+): Promise<WebhookDelivery> {
   const webhook = await findWebhookOrFail(em, environmentId, webhookId);
   const [event] = isUuid(eventId)
-    ? await em.execute<{ id: string; type: string }[]>('select id, type from events where id = ? and environment_id = ? and position is not null', [eventId, environmentId])
+    ? await em.execute<{ id: string; type: string }[]>(
+        'select id, type from events where id = ? and environment_id = ? and position is not null',
+        [eventId, environmentId],
+      )
     : [];
   if (!event) throw new NotFoundError('Event', eventId);
   const pending = await em.findOne(WebhookDelivery, { webhook: webhook.id, eventId, status: DeliveryStatus.PENDING });
@@ -158,7 +182,13 @@ export async function redeliverEvent(em: EntityManager, environmentId: string, w
  * Queues every event of the environment created in [since, until) that the endpoint's filters match and that
  * has no pending delivery to it yet; at most {@link MAX_REPLAY}. Returns how many were queued.
  */
-export async function replayEvents(em: EntityManager, environmentId: string, webhookId: string, since: Date, until: Date | null): Promise<number> {
+export async function replayEvents(
+  em: EntityManager,
+  environmentId: string,
+  webhookId: string,
+  since: Date,
+  until: Date | null,
+): Promise<number> {
   const webhook = await findWebhookOrFail(em, environmentId, webhookId);
   if (until && until <= since) throw new InvalidInputError('until must be after since', 'until');
   const events = await em.execute<{ id: string; type: string }[]>(
@@ -169,8 +199,15 @@ export async function replayEvents(em: EntityManager, environmentId: string, web
       order by e.position limit ?`,
     [webhook.id, since, until, MAX_REPLAY + 1],
   );
-  if (events.length > MAX_REPLAY) throw new InvalidInputError(`more than ${MAX_REPLAY} events in that range: replay a shorter one`, 'since');
-  return (await enqueue(em, webhook, events.map((event) => event.id))).length;
+  if (events.length > MAX_REPLAY)
+    throw new InvalidInputError(`more than ${MAX_REPLAY} events in that range: replay a shorter one`, 'since');
+  return (
+    await enqueue(
+      em,
+      webhook,
+      events.map((event) => event.id),
+    )
+  ).length;
 }
 
 export interface DeliveryFilter {
@@ -192,7 +229,11 @@ export async function listDeliveries(
     ...(filter.eventType ? { eventType: filter.eventType } : {}),
   };
   const [rows, totalCount] = await Promise.all([
-    em.find(WebhookDelivery, { ...where, ...(afterId ? { id: { $lt: afterId } } : {}) }, { orderBy: { id: 'desc' }, limit: first + 1 }),
+    em.find(
+      WebhookDelivery,
+      { ...where, ...(afterId ? { id: { $lt: afterId } } : {}) },
+      { orderBy: { id: 'desc' }, limit: first + 1 },
+    ),
     em.count(WebhookDelivery, where),
   ]);
   return { items: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
@@ -207,7 +248,10 @@ export async function resealWebhookSecrets(em: EntityManager, box: SecretBox): P
 }
 
 /** Sends a `webhook.test` event now, signed like any other, and returns the attempt (nothing is stored). */
-export async function sendTestEvent(webhook: WebhookEndpoint, ctx: WebhookContext & { timeoutMs: number }): Promise<DeliveryAttempt> {
+export async function sendTestEvent(
+  webhook: WebhookEndpoint,
+  ctx: WebhookContext & { timeoutMs: number },
+): Promise<DeliveryAttempt> {
   const event = {
     id: newId(),
     sequence: 0,
@@ -218,6 +262,11 @@ export async function sendTestEvent(webhook: WebhookEndpoint, ctx: WebhookContex
     directoryId: null,
     data: { webhookId: webhook.id, message: 'This is a test event from dsync.' },
   };
-  const result = await deliverOnce(webhook.url, ctx.box.decrypt(webhook.secretSealed), { id: event.id, body: JSON.stringify(event) }, ctx);
+  const result = await deliverOnce(
+    webhook.url,
+    ctx.box.decrypt(webhook.secretSealed),
+    { id: event.id, body: JSON.stringify(event) },
+    ctx,
+  );
   return result.attempt;
 }

@@ -2,15 +2,15 @@ import http from 'node:http';
 import https from 'node:https';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Logger as GraphileLogger, run, runMigrations, type Runner, type Task } from 'graphile-worker';
+
 import { toDirectoryEvent } from '../events/event-log.js';
 import { toPublicEvent } from '../events/event-types.js';
+import { DELIVER_TASK, endpointJobKey } from '../events/outbox.js';
 import type { SecretBox } from '../lib/encryption.js';
 import type { Logger } from '../lib/logger.js';
 import { deliverOnce, storableText } from './deliver.js';
-import { DELIVER_TASK, endpointJobKey } from '../events/outbox.js';
 import type { UrlPolicy } from './url-guard.js';
 import { DeliveryStatus, type DeliveryAttempt } from './webhook.entity.js';
-
 
 export interface WebhookWorkerOptions {
   readonly databaseUrl: string;
@@ -48,7 +48,10 @@ type Query = (sql: string, values: unknown[]) => Promise<unknown>;
 /** Decrypted secrets by sealed value (a rotation seals anew, so entries never go stale); bounded. */
 class SecretCache {
   private readonly entries = new Map<string, string>();
-  constructor(private readonly box: SecretBox, private readonly max = 1_000) {}
+  constructor(
+    private readonly box: SecretBox,
+    private readonly max = 1_000,
+  ) {}
   get(sealed: string): string {
     let plain = this.entries.get(sealed);
     if (plain === undefined) {
@@ -97,14 +100,30 @@ function graphileLogger(logger: Logger): GraphileLogger {
  * job re-queues itself for the earliest delivery still pending.
  */
 export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorker {
-  const { databaseUrl, fork, box, policy, logger, concurrency, retryDelaysMs, timeoutMs, staleLockMs, perEndpoint = 16, pollIntervalMs = 1_000, now = () => new Date() } = options;
+  const {
+    databaseUrl,
+    fork,
+    box,
+    policy,
+    logger,
+    concurrency,
+    retryDelaysMs,
+    timeoutMs,
+    staleLockMs,
+    perEndpoint = 16,
+    pollIntervalMs = 1_000,
+    now = () => new Date(),
+  } = options;
   // An attempt's lease outlives the attempt; a job run ends (and re-queues itself) long before its lock looks stale.
   const leaseMs = 2 * timeoutMs + 5_000;
   const runBudgetMs = Math.max(1_000, staleLockMs / 2 - timeoutMs);
   let runner: Runner | undefined;
   const secrets = new SecretCache(box);
   // Keep-alive connections to endpoints; each new connection's address is checked by the guarded lookup.
-  const agents = { http: new http.Agent({ keepAlive: true, maxSockets: perEndpoint }), https: new https.Agent({ keepAlive: true, maxSockets: perEndpoint }) };
+  const agents = {
+    http: new http.Agent({ keepAlive: true, maxSockets: perEndpoint }),
+    https: new https.Agent({ keepAlive: true, maxSockets: perEndpoint }),
+  };
   let sweeper: NodeJS.Timeout | undefined;
   // stop() aborts the attempts in flight, so shutting down never waits for a slow endpoint.
   const stopping = new AbortController();
@@ -114,7 +133,13 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
    * disables the endpoint), or pending again with `next_attempt_at` from WEBHOOK_RETRY_DELAYS (or
    * Retry-After). The endpoint's job picks it up when it comes due.
    */
-  const settle = async (query: Query, job: DeliveryJob, attempt: DeliveryAttempt, retryAfterMs: number | null, final = false) => {
+  const settle = async (
+    query: Query,
+    job: DeliveryJob,
+    attempt: DeliveryAttempt,
+    retryAfterMs: number | null,
+    final = false,
+  ) => {
     const attemptCount = job.attempt_count + 1;
     const gone = attempt.statusCode === 410;
     let status: DeliveryStatus;
@@ -123,7 +148,10 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     else if (final || gone || attemptCount > retryDelaysMs.length) status = DeliveryStatus.FAILED;
     else {
       status = DeliveryStatus.PENDING;
-      const delay = retryAfterMs !== null ? Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) : (retryDelaysMs[attemptCount - 1] as number);
+      const delay =
+        retryAfterMs !== null
+          ? Math.min(retryAfterMs, MAX_RETRY_AFTER_MS)
+          : (retryDelaysMs[attemptCount - 1] as number);
       nextAttemptAt = new Date(now().getTime() + delay);
     }
     await query(
@@ -133,18 +161,38 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
           where id = $5::uuid and status = 'pending' and lease_until = $8::timestamptz returning webhook_id
        )
        update webhooks set enabled = false, disabled_reason = $6::text, updated_at = now() where $7::boolean and id in (select webhook_id from updated)`,
-      [status, JSON.stringify([attempt]), attemptCount, nextAttemptAt, job.id, `the endpoint answered 410 Gone at ${attempt.attemptedAt}`, gone, job.lease_until],
+      [
+        status,
+        JSON.stringify([attempt]),
+        attemptCount,
+        nextAttemptAt,
+        job.id,
+        `the endpoint answered 410 Gone at ${attempt.attemptedAt}`,
+        gone,
+        job.lease_until,
+      ],
     );
   };
 
   /** An attempt that never reached the endpoint. */
-  const unsent = (error: string): DeliveryAttempt => ({ attemptedAt: now().toISOString(), statusCode: null, durationMs: 0, responseExcerpt: null, error: storableText(error), success: false });
+  const unsent = (error: string): DeliveryAttempt => ({
+    attemptedAt: now().toISOString(),
+    statusCode: null,
+    durationMs: 0,
+    responseExcerpt: null,
+    error: storableText(error),
+    success: false,
+  });
 
   /** An attempt cut short by stop() is not recorded: the delivery is released as it was, due at once. */
   const release = (query: Query, job: DeliveryJob) =>
-    query(`update webhook_deliveries set lease_until = null where id = $1::uuid and status = 'pending' and lease_until = $2::timestamptz`, [job.id, job.lease_until]);
+    query(
+      `update webhook_deliveries set lease_until = null where id = $1::uuid and status = 'pending' and lease_until = $2::timestamptz`,
+      [job.id, job.lease_until],
+    );
 
-  const failWithoutAttempt = (query: Query, job: DeliveryJob, error: string) => settle(query, job, unsent(error), null, true);
+  const failWithoutAttempt = (query: Query, job: DeliveryJob, error: string) =>
+    settle(query, job, unsent(error), null, true);
 
   const attemptOne = async (query: Query, job: DeliveryJob): Promise<void> => {
     try {
@@ -157,10 +205,20 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   };
 
   const attemptOrFail = async (query: Query, job: DeliveryJob) => {
-    if (!job.enabled) return failWithoutAttempt(query, job, `endpoint disabled${job.disabled_reason ? `: ${job.disabled_reason}` : ''}`);
+    if (!job.enabled)
+      return failWithoutAttempt(
+        query,
+        job,
+        `endpoint disabled${job.disabled_reason ? `: ${job.disabled_reason}` : ''}`,
+      );
     if (!job.event_id) return failWithoutAttempt(query, job, 'the event is no longer retained (EVENT_RETENTION_DAYS)');
     const event = toPublicEvent(toDirectoryEvent({ ...job, id: job.event_id }));
-    const result = await deliverOnce(job.url, secrets.get(job.secret_sealed), { id: event.id, body: JSON.stringify(event) }, { policy, timeoutMs, agents, signal: stopping.signal });
+    const result = await deliverOnce(
+      job.url,
+      secrets.get(job.secret_sealed),
+      { id: event.id, body: JSON.stringify(event) },
+      { policy, timeoutMs, agents, signal: stopping.signal },
+    );
     if (result.aborted) return release(query, job);
     return settle(query, job, result.attempt, result.retryAfterMs);
   };
@@ -172,7 +230,8 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
    * worker left behind).
    */
   const deliverForEndpoint: Task = async (payload, helpers) => {
-    const webhookId = typeof payload === 'object' && payload !== null && 'webhookId' in payload ? payload.webhookId : undefined;
+    const webhookId =
+      typeof payload === 'object' && payload !== null && 'webhookId' in payload ? payload.webhookId : undefined;
     if (typeof webhookId !== 'string') return;
     const query: Query = (sql, values) => helpers.query(sql, values);
     const leaseSeconds = leaseMs / 1000;
@@ -217,7 +276,10 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       [staleLockMs / 1000],
     );
     if (row?.ids?.length) {
-      await em.execute('select graphile_worker.force_unlock_workers(array(select jsonb_array_elements_text(?::jsonb)))', [JSON.stringify(row.ids)]);
+      await em.execute(
+        'select graphile_worker.force_unlock_workers(array(select jsonb_array_elements_text(?::jsonb)))',
+        [JSON.stringify(row.ids)],
+      );
       logger.warn({ workers: row.ids.length }, 'released webhook jobs of stopped workers');
     }
   };
@@ -229,11 +291,21 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         await runMigrations(common);
         return;
       }
-      runner = await run({ ...common, concurrency, pollInterval: pollIntervalMs, taskList: { [DELIVER_TASK]: deliverForEndpoint } });
+      runner = await run({
+        ...common,
+        concurrency,
+        pollInterval: pollIntervalMs,
+        taskList: { [DELIVER_TASK]: deliverForEndpoint },
+      });
       await releaseStaleLocks();
-      sweeper = setInterval(() => {
-        releaseStaleLocks().catch((error: unknown) => logger.error({ err: error }, 'releasing stale webhook jobs failed'));
-      }, Math.max(1_000, staleLockMs / 2));
+      sweeper = setInterval(
+        () => {
+          releaseStaleLocks().catch((error: unknown) =>
+            logger.error({ err: error }, 'releasing stale webhook jobs failed'),
+          );
+        },
+        Math.max(1_000, staleLockMs / 2),
+      );
       sweeper.unref();
     },
     async stop() {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 
@@ -8,10 +8,14 @@ import { describe, expect, it } from '@jest/globals';
 
 const dir = path.resolve('migrations');
 const listed = JSON.parse(readFileSync(path.join(dir, 'checksums.json'), 'utf8')) as Record<string, string>;
-const files = readdirSync(dir).filter((name) => /^Migration\d+\.ts$/.test(name)).sort();
+const files = readdirSync(dir)
+  .filter((name) => /^Migration\d+\.ts$/.test(name))
+  .sort();
 
 function sha256(name: string): string {
-  return createHash('sha256').update(readFileSync(path.join(dir, name))).digest('hex');
+  return createHash('sha256')
+    .update(readFileSync(path.join(dir, name)))
+    .digest('hex');
 }
 
 describe('migrations/checksums.json', () => {

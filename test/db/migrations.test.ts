@@ -1,6 +1,8 @@
 import 'reflect-metadata';
+
 import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { migrationsList } from '../../migrations/index.js';
 import { initOrm, type MikroORM } from '../../src/db/orm.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
@@ -18,7 +20,9 @@ afterAll(async () => {
 
 describe('migrations', () => {
   it('list every migration file in migrations/index.ts', async () => {
-    const files = (await readdir('migrations')).filter((f) => /^Migration.*\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, ''));
+    const files = (await readdir('migrations'))
+      .filter((f) => /^Migration.*\.ts$/.test(f))
+      .map((f) => f.replace(/\.ts$/, ''));
     expect(migrationsList.map((m) => m.name)).toEqual(files.sort());
   });
 
@@ -36,9 +40,12 @@ describe('migrations', () => {
 
   it('roll back cleanly', async () => {
     await orm.migrator.down({ to: 0 });
-    const tables = await orm.em.fork().getConnection().execute<{ n: number }[]>(
-      `select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name <> 'mikro_orm_migrations'`,
-    );
+    const tables = await orm.em
+      .fork()
+      .getConnection()
+      .execute<{ n: number }[]>(
+        `select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name <> 'mikro_orm_migrations'`,
+      );
     expect(tables).toEqual([{ n: 0 }]);
     await orm.migrator.up();
   });

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { OUTBOX_FUNCTIONS, OUTBOX_TRIGGERS } from '../../src/events/outbox.js';
+
 import { initOrm, type MikroORM } from '../../src/db/orm.js';
+import { OUTBOX_FUNCTIONS, OUTBOX_TRIGGERS } from '../../src/events/outbox.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 
 // The triggers that queue webhook jobs and order commits are SQL in migrations; the TypeScript that reads
@@ -19,19 +21,25 @@ interface InstalledFunction {
 const VOLATILITY: Record<string, string> = { v: 'volatile', s: 'stable', i: 'immutable' };
 
 async function installedFunctions(orm: MikroORM): Promise<InstalledFunction[]> {
-  const rows = await orm.em.fork().getConnection().execute<{ name: string; args: string; returns: string; language: string; volatility: string; body: string }[]>(
-    `select p.proname as name, pg_get_function_identity_arguments(p.oid) as args, format_type(p.prorettype, null) as returns,
+  const rows = await orm.em
+    .fork()
+    .getConnection()
+    .execute<{ name: string; args: string; returns: string; language: string; volatility: string; body: string }[]>(
+      `select p.proname as name, pg_get_function_identity_arguments(p.oid) as args, format_type(p.prorettype, null) as returns,
             l.lanname as language, p.provolatile as volatility, p.prosrc as body
        from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
       where n.nspname = 'public' order by p.proname`,
-  );
+    );
   return rows.map((row) => ({ ...row, volatility: VOLATILITY[row.volatility] ?? row.volatility }));
 }
 
 async function installedTriggers(orm: MikroORM): Promise<Record<string, string>> {
-  const rows = await orm.em.fork().getConnection().execute<{ name: string; definition: string }[]>(
-    `select tgname as name, pg_get_triggerdef(oid) as definition from pg_trigger where not tgisinternal and tgrelid = 'events'::regclass`,
-  );
+  const rows = await orm.em
+    .fork()
+    .getConnection()
+    .execute<{ name: string; definition: string }[]>(
+      `select tgname as name, pg_get_triggerdef(oid) as definition from pg_trigger where not tgisinternal and tgrelid = 'events'::regclass`,
+    );
   return Object.fromEntries(rows.map((row) => [row.name, row.definition]));
 }
 
@@ -58,7 +66,8 @@ describe('the outbox in a migrated database', () => {
   it('is repaired in a database migrated before the webhook migrations were rewritten', async () => {
     await orm.migrator.down({ to: 'Migration20261125231015' });
     // What such a database still runs: one job per delivery, for a task that no longer exists.
-    await orm.em.fork().getConnection().execute(`create or replace function "events_enqueue_webhooks"() returns trigger language plpgsql as $$
+    await orm.em.fork().getConnection()
+      .execute(`create or replace function "events_enqueue_webhooks"() returns trigger language plpgsql as $$
 begin
   perform graphile_worker.add_job('deliver_webhook', json_build_object('deliveryId', new.id));
   return null;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { ERROR, createTestDirectory, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
+
+import { createTestDirectory, ERROR, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 // DATABASE_STATEMENT_TIMEOUT_MS and DATABASE_POOL_SIZE reach the app's pool: a request whose statement waits

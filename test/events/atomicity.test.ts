@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+
 import { allEvents } from '../fixtures/events.js';
 import { scimUserBody } from '../fixtures/scim.js';
 import { useScimDirectory } from '../setup/scim.js';
@@ -23,7 +24,9 @@ beforeAll(async () => {
       return new;
     end $$`);
   await admin.query('create trigger fail_events before insert on events for each row execute function fail_marked()');
-  await admin.query('create trigger fail_users before insert or update on directory_users for each row execute function fail_marked()');
+  await admin.query(
+    'create trigger fail_users before insert or update on directory_users for each row execute function fail_marked()',
+  );
 });
 afterAll(async () => {
   await admin.end();
@@ -56,7 +59,9 @@ describe('a change and its event', () => {
     });
     expect(res.status).toBe(500);
     expect((await s.dir.scim.get(`/Users/${created.id}`)).body).toEqual(created);
-    const events = (await allEvents(s.t.url, s.t.sandboxKey)).filter((e) => JSON.stringify(e.data).includes(created.id));
+    const events = (await allEvents(s.t.url, s.t.sandboxKey)).filter((e) =>
+      JSON.stringify(e.data).includes(created.id),
+    );
     expect(events.map((e) => e.type)).toEqual(['dsync.user.created']);
   });
 });

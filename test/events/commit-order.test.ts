@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+
+import { newId } from '../../src/lib/ids.js';
 import { createTestDirectory, scimGroupBody, scimPatch, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
-import { newId } from '../../src/lib/ids.js';
 
 // The commit trigger numbers a transaction's events in one step, holding the commit lock once, not once per
 // event row: one notification per transaction, and positions / sequences still contiguous in call order.
@@ -59,26 +60,35 @@ describe('commit order', () => {
     await notifiedOf(before);
     const seen = notified.length;
 
-    const res = await dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'Add', path: 'members', value: users.map((value) => ({ value })) }));
+    const res = await dir.scim.patch(
+      `/Groups/${group.id}`,
+      scimPatch({ op: 'Add', path: 'members', value: users.map((value) => ({ value })) }),
+    );
     expect(res.status).toBe(204);
     const after = await newestPosition();
     await notifiedOf(after);
     expect(notified.slice(seen)).toEqual([after]); // one ordering step, not one per event
 
-    const rows = (await admin.query<Row & { type: string; user_id: string }>(
-      `select id, position, sequence, type, data->'user'->>'id' as user_id from events where position > $1 order by position`,
-      [before],
-    )).rows;
+    const rows = (
+      await admin.query<Row & { type: string; user_id: string }>(
+        `select id, position, sequence, type, data->'user'->>'id' as user_id from events where position > $1 order by position`,
+        [before],
+      )
+    ).rows;
     expect(rows.map((row) => Number(row.position))).toEqual([1, 2, 3, 4, 5].map((n) => before + n));
     expect(rows.map((row) => row.user_id)).toEqual(users); // recordEvent order
     const first = rows[0]!.sequence;
     expect(rows.map((row) => row.sequence)).toEqual([0, 1, 2, 3, 4].map((n) => first + n));
-    const [counter] = (await admin.query('select last_sequence from directory_event_counters where directory_id = $1', [dir.directoryId])).rows;
+    const [counter] = (
+      await admin.query('select last_sequence from directory_event_counters where directory_id = $1', [dir.directoryId])
+    ).rows;
     expect(counter.last_sequence).toBe(first + 4);
   });
 
   it('keeps per-directory sequences and positions right for a transaction spanning directories, environments and savepoints', async () => {
-    const [envA, envB] = (await admin.query<{ id: string }>('select id from environments order by name')).rows.map((row) => row.id);
+    const [envA, envB] = (await admin.query<{ id: string }>('select id from environments order by name')).rows.map(
+      (row) => row.id,
+    );
     const [d1, d2, d3] = [randomUUID(), randomUUID(), randomUUID()];
     const insert = (environment: string | undefined, directory: string) =>
       admin.query(
@@ -98,10 +108,16 @@ describe('commit order', () => {
     await insert(envB, d3);
     await admin.query('commit');
 
-    const rows = (await admin.query<Row>('select id, position, sequence, directory_id, environment_id from events where position > $1 order by position', [before])).rows;
+    const rows = (
+      await admin.query<Row>(
+        'select id, position, sequence, directory_id, environment_id from events where position > $1 order by position',
+        [before],
+      )
+    ).rows;
     expect(rows).toHaveLength(5);
     expect(rows.map((row) => Number(row.position))).toEqual([1, 2, 3, 4, 5].map((n) => before + n));
-    const sequences = (directory: string) => rows.filter((row) => row.directory_id === directory).map((row) => row.sequence);
+    const sequences = (directory: string) =>
+      rows.filter((row) => row.directory_id === directory).map((row) => row.sequence);
     expect([sequences(d1), sequences(d2), sequences(d3)]).toEqual([[1, 2], [1], [1, 2]]);
     // Within an environment, positions follow the order the events were recorded in.
     for (const environment of [envA, envB]) {
@@ -112,7 +128,9 @@ describe('commit order', () => {
   });
 
   it('numbers events written after SET CONSTRAINTS … IMMEDIATE fired the step', async () => {
-    const [env] = (await admin.query<{ id: string }>('select id from environments order by name')).rows.map((row) => row.id);
+    const [env] = (await admin.query<{ id: string }>('select id from environments order by name')).rows.map(
+      (row) => row.id,
+    );
     const directory = randomUUID();
     const insert = () =>
       admin.query(
@@ -125,7 +143,9 @@ describe('commit order', () => {
     await admin.query('set constraints events_assign_order deferred');
     await insert();
     await admin.query('commit');
-    const rows = (await admin.query('select sequence from events where directory_id = $1 order by position', [directory])).rows;
+    const rows = (
+      await admin.query('select sequence from events where directory_id = $1 order by position', [directory])
+    ).rows;
     expect(rows.map((row) => row.sequence)).toEqual([1, 2]);
   });
 });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+
 import { allEvents, EVENT_FIELDS, eventsPage, type EventPayload } from '../fixtures/events.js';
 import { errorCodes, graphql } from '../fixtures/graphql.js';
 import { createTestDirectory, scimGroupBody, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
@@ -48,7 +49,9 @@ describe('query events', () => {
   });
 
   it('reads one event by id', async () => {
-    const res = await graphql(s.t.url, s.t.sandboxKey, `query($id: ID!) { event(id: $id) { ${EVENT_FIELDS} } }`, { id: all[3]!.id });
+    const res = await graphql(s.t.url, s.t.sandboxKey, `query($id: ID!) { event(id: $id) { ${EVENT_FIELDS} } }`, {
+      id: all[3]!.id,
+    });
     expect(res.data).toEqual({ event: all[3] });
   });
 
@@ -63,17 +66,45 @@ describe('query events', () => {
 
   it('is NOT_FOUND across environments, for ids that exist in another one', async () => {
     const key = s.t.productionKey;
-    expect(errorCodes(await eventsPage(s.t.url, key, { filter: { directoryId: s.dir.directoryId } }))).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await eventsPage(s.t.url, key, { filter: { organizationId: s.dir.organizationId } }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await eventsPage(s.t.url, key, { filter: { directoryId: s.dir.directoryId } }))).toEqual([
+      'NOT_FOUND',
+    ]);
+    expect(errorCodes(await eventsPage(s.t.url, key, { filter: { organizationId: s.dir.organizationId } }))).toEqual([
+      'NOT_FOUND',
+    ]);
     expect(errorCodes(await eventsPage(s.t.url, key, { after: all[0]!.id }))).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await graphql(s.t.url, key, `query($id: ID!) { event(id: $id) { id } }`, { id: all[0]!.id }))).toEqual(['NOT_FOUND']);
+    expect(
+      errorCodes(
+        await graphql(
+          s.t.url,
+          key,
+          `
+            query ($id: ID!) {
+              event(id: $id) {
+                id
+              }
+            }
+          `,
+          { id: all[0]!.id },
+        ),
+      ),
+    ).toEqual(['NOT_FOUND']);
     expect((await eventsPage(s.t.url, key, {})).data?.['events'].totalCount).toBe(0);
   });
 
   it('keeps the history of a deleted directory, ending with dsync.deleted', async () => {
     const doomed = await createTestDirectory(s.t.url, s.t.sandboxKey);
     await doomed.scim.post('/Users', scimUserBody());
-    await graphql(s.t.url, s.t.sandboxKey, `mutation($id: ID!) { deleteDirectory(id: $id) }`, { id: doomed.directoryId });
+    await graphql(
+      s.t.url,
+      s.t.sandboxKey,
+      `
+        mutation ($id: ID!) {
+          deleteDirectory(id: $id)
+        }
+      `,
+      { id: doomed.directoryId },
+    );
     const history = await allEvents(s.t.url, s.t.sandboxKey, { directoryId: doomed.directoryId });
     expect(history.map((e) => [e.type, e.sequence])).toEqual([
       ['dsync.activated', 1],
@@ -85,7 +116,16 @@ describe('query events', () => {
 
   it('records dsync.deleted for each directory of a deleted organization', async () => {
     const doomed = await createTestDirectory(s.t.url, s.t.sandboxKey);
-    await graphql(s.t.url, s.t.sandboxKey, `mutation($id: ID!) { deleteOrganization(id: $id) }`, { id: doomed.organizationId });
+    await graphql(
+      s.t.url,
+      s.t.sandboxKey,
+      `
+        mutation ($id: ID!) {
+          deleteOrganization(id: $id)
+        }
+      `,
+      { id: doomed.organizationId },
+    );
     const history = await allEvents(s.t.url, s.t.sandboxKey, { organizationId: doomed.organizationId });
     expect(history.map((e) => e.type)).toEqual(['dsync.deleted']);
     expect(history[0]?.data.before).toMatchObject({ id: doomed.directoryId, state: 'pending' });

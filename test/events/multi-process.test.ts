@@ -1,8 +1,21 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
 import pg from 'pg';
-import { allEvents, connectedClient, lastEventId as lastEventIdOf, subscribeEvents, type EventPayload } from '../fixtures/events.js';
-import { createTestDirectory, scimClient, scimUserBody, type ScimClient, type TestDirectory } from '../fixtures/scim.js';
+
+import {
+  allEvents,
+  connectedClient,
+  lastEventId as lastEventIdOf,
+  subscribeEvents,
+  type EventPayload,
+} from '../fixtures/events.js';
+import {
+  createTestDirectory,
+  scimClient,
+  scimUserBody,
+  type ScimClient,
+  type TestDirectory,
+} from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 import { exitCode, freePort, start, waitForOutput, type Run } from '../setup/process.js';
@@ -22,7 +35,12 @@ beforeAll(async () => {
   subscriber = await startTestApp({}, database);
   dir = await createTestDirectory(subscriber.url, subscriber.sandboxKey);
   const port = await freePort();
-  writerProcess = start({ DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}` });
+  writerProcess = start({
+    DATABASE_URL: database.url,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+  });
   await waitForOutput(writerProcess, /dsync is up/);
   writer = scimClient(`http://127.0.0.1:${port}/scim/v2/${dir.directoryId}`, dir.token);
 });
@@ -59,8 +77,12 @@ describe('events across server processes', () => {
     const subs = [await subscription({ directoryId: dir.directoryId, after }), await subscription({ after })];
     const local = scimClient(`${subscriber.url}/scim/v2/${dir.directoryId}`, dir.token);
     const writes = 40;
-    await Promise.all(Array.from({ length: writes }, (_, i) => (i % 2 ? writer : local).post('/Users', scimUserBody())));
-    const [a, b] = await Promise.all(subs.map(async (sub) => (await sub.take(writes)).map((r) => r.provisioningEvents)));
+    await Promise.all(
+      Array.from({ length: writes }, (_, i) => (i % 2 ? writer : local).post('/Users', scimUserBody())),
+    );
+    const [a, b] = await Promise.all(
+      subs.map(async (sub) => (await sub.take(writes)).map((r) => r.provisioningEvents)),
+    );
     expect(b).toEqual(a);
     const sequences = (a as EventPayload[]).map((e) => e.sequence);
     expect(sequences).toEqual(sequences.map((_, i) => sequences[0]! + i));

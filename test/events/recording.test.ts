@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { allEvents, type EventPayload } from '../fixtures/events.js';
-import { createTestDirectory, ENTERPRISE, scimGroupBody, scimPatch, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
+import {
+  createTestDirectory,
+  ENTERPRISE,
+  scimGroupBody,
+  scimPatch,
+  scimUserBody,
+  type TestDirectory,
+} from '../fixtures/scim.js';
 import { useScimDirectory } from '../setup/scim.js';
 
 const s = useScimDirectory();
@@ -21,7 +29,11 @@ describe('user events', () => {
   it('records dsync.user.created with the normalized user, in the same scope as the directory', async () => {
     const res = await s.dir.scim.post(
       '/Users',
-      scimUserBody({ userName: 'grace@example.com', externalId: 'ext-grace', [ENTERPRISE]: { department: 'R&D', manager: { value: 'boss-1' } } }),
+      scimUserBody({
+        userName: 'grace@example.com',
+        externalId: 'ext-grace',
+        [ENTERPRISE]: { department: 'R&D', manager: { value: 'boss-1' } },
+      }),
     );
     const [event] = await eventsAbout(res.body.id);
     expect(event).toEqual({
@@ -49,7 +61,10 @@ describe('user events', () => {
           state: 'active',
           groups: [],
           customAttributes: { department: 'R&D', manager: 'boss-1' },
-          raw: expect.objectContaining({ userName: 'grace@example.com', [ENTERPRISE]: { department: 'R&D', manager: { value: 'boss-1' } } }),
+          raw: expect.objectContaining({
+            userName: 'grace@example.com',
+            [ENTERPRISE]: { department: 'R&D', manager: { value: 'boss-1' } },
+          }),
           version: 1,
         },
       },
@@ -58,7 +73,9 @@ describe('user events', () => {
 
   it('records deactivation as dsync.user.updated with state going active → inactive', async () => {
     const id = await createUser();
-    expect((await s.dir.scim.patch(`/Users/${id}`, scimPatch({ op: 'Replace', path: 'active', value: 'False' }))).status).toBe(200);
+    expect(
+      (await s.dir.scim.patch(`/Users/${id}`, scimPatch({ op: 'Replace', path: 'active', value: 'False' }))).status,
+    ).toBe(200);
     const [, updated] = await eventsAbout(id);
     expect(updated?.type).toBe('dsync.user.updated');
     expect(updated?.data.before).toMatchObject({ state: 'active', version: 1 });
@@ -101,8 +118,12 @@ describe('user events', () => {
     const body = scimUserBody();
     const created = await s.dir.scim.post('/Users', body);
     const id = created.body.id as string;
-    expect((await s.dir.scim.patch(`/Users/${id}`, scimPatch({ op: 'replace', path: 'active', value: true }))).status).toBe(200);
-    expect((await s.dir.scim.patch(`/Users/${id}`, scimPatch({ op: 'replace', value: { 'name.givenName': 'Ada' } }))).status).toBe(200);
+    expect(
+      (await s.dir.scim.patch(`/Users/${id}`, scimPatch({ op: 'replace', path: 'active', value: true }))).status,
+    ).toBe(200);
+    expect(
+      (await s.dir.scim.patch(`/Users/${id}`, scimPatch({ op: 'replace', value: { 'name.givenName': 'Ada' } }))).status,
+    ).toBe(200);
     const put = await s.dir.scim.put(`/Users/${id}`, { ...body, id });
     expect(put.status).toBe(200);
     expect(put.body.meta.version).toBe(created.body.meta.version);
@@ -111,8 +132,10 @@ describe('user events', () => {
 
   it('deleting a user in groups records the removals, then the deletion', async () => {
     const id = await createUser();
-    const groupA = (await s.dir.scim.post('/Groups', scimGroupBody({ displayName: 'Alpha', members: [{ value: id }] }))).body;
-    const groupB = (await s.dir.scim.post('/Groups', scimGroupBody({ displayName: 'Beta', members: [{ value: id }] }))).body;
+    const groupA = (await s.dir.scim.post('/Groups', scimGroupBody({ displayName: 'Alpha', members: [{ value: id }] })))
+      .body;
+    const groupB = (await s.dir.scim.post('/Groups', scimGroupBody({ displayName: 'Beta', members: [{ value: id }] })))
+      .body;
     expect((await s.dir.scim.delete(`/Users/${id}`)).status).toBe(204);
     const events = (await eventsAbout(id)).slice(-3);
     expect(events.map((event) => [event.type, event.data.group?.id ?? null])).toEqual([
@@ -123,8 +146,15 @@ describe('user events', () => {
     expect(events[0]?.data.group.version).toBeGreaterThan(1);
     expect(events[0]?.data.user.groups).toEqual([{ id: groupB.id, displayName: 'Beta' }]);
     expect(events[1]?.data.user.groups).toEqual([]);
-    expect(events[2]?.data).toMatchObject({ before: { id, groups: [{ id: groupA.id }, { id: groupB.id }] }, after: null });
-    expect(events.map((event) => event.sequence)).toEqual([events[0]!.sequence, events[0]!.sequence + 1, events[0]!.sequence + 2]);
+    expect(events[2]?.data).toMatchObject({
+      before: { id, groups: [{ id: groupA.id }, { id: groupB.id }] },
+      after: null,
+    });
+    expect(events.map((event) => event.sequence)).toEqual([
+      events[0]!.sequence,
+      events[0]!.sequence + 1,
+      events[0]!.sequence + 2,
+    ]);
   });
 });
 
@@ -132,12 +162,25 @@ describe('deleting a user while groups change', () => {
   it('neither deadlocks nor loses an event when the user is added to groups at the same time', async () => {
     for (let round = 0; round < 5; round++) {
       const id = await createUser();
-      const groups = await Promise.all([1, 2, 3].map(() => s.dir.scim.post('/Groups', scimGroupBody({ members: [{ value: id }] })).then((r) => r.body.id as string)));
-      const others = await Promise.all([1, 2].map(() => s.dir.scim.post('/Groups', scimGroupBody()).then((r) => r.body.id as string)));
+      const groups = await Promise.all(
+        [1, 2, 3].map(() =>
+          s.dir.scim.post('/Groups', scimGroupBody({ members: [{ value: id }] })).then((r) => r.body.id as string),
+        ),
+      );
+      const others = await Promise.all(
+        [1, 2].map(() => s.dir.scim.post('/Groups', scimGroupBody()).then((r) => r.body.id as string)),
+      );
       const results = await Promise.all([
-        ...others.map((g) => s.dir.scim.patch(`/Groups/${g}`, scimPatch({ op: 'add', path: 'members', value: [{ value: id }] }))),
+        ...others.map((g) =>
+          s.dir.scim.patch(`/Groups/${g}`, scimPatch({ op: 'add', path: 'members', value: [{ value: id }] })),
+        ),
         s.dir.scim.delete(`/Users/${id}`),
-        ...groups.map((g) => s.dir.scim.patch(`/Groups/${g}`, scimPatch({ op: 'replace', path: 'displayName', value: `renamed ${round}` }))),
+        ...groups.map((g) =>
+          s.dir.scim.patch(
+            `/Groups/${g}`,
+            scimPatch({ op: 'replace', path: 'displayName', value: `renamed ${round}` }),
+          ),
+        ),
       ]);
       // An add that ran after the delete finds no such user (400); nothing fails with 500.
       expect(results.filter((r) => ![200, 204, 400].includes(r.status)).map((r) => [r.status, r.body])).toEqual([]);
@@ -153,10 +196,18 @@ describe('deleting a user while groups change', () => {
 describe('group events', () => {
   it('records dsync.group.created, then one user_added per initial member', async () => {
     const [u1, u2] = [await createUser(), await createUser()];
-    const group = (await s.dir.scim.post('/Groups', scimGroupBody({ displayName: 'Engineering', externalId: 'eng', members: [{ value: u1 }, { value: u2 }] })))
-      .body;
+    const group = (
+      await s.dir.scim.post(
+        '/Groups',
+        scimGroupBody({ displayName: 'Engineering', externalId: 'eng', members: [{ value: u1 }, { value: u2 }] }),
+      )
+    ).body;
     const events = await eventsAbout(group.id);
-    expect(events.map((event) => event.type)).toEqual(['dsync.group.created', 'dsync.group.user_added', 'dsync.group.user_added']);
+    expect(events.map((event) => event.type)).toEqual([
+      'dsync.group.created',
+      'dsync.group.user_added',
+      'dsync.group.user_added',
+    ]);
     expect(events[0]?.data).toEqual({
       before: null,
       changed: [],
@@ -198,8 +249,16 @@ describe('group events', () => {
 
   it('records only the real difference of a PUT that replaces the member list', async () => {
     const [keep, drop, add] = [await createUser(), await createUser(), await createUser()];
-    const group = (await s.dir.scim.post('/Groups', scimGroupBody({ displayName: 'Put', members: [{ value: keep }, { value: drop }] }))).body;
-    const res = await s.dir.scim.put(`/Groups/${group.id}`, scimGroupBody({ id: group.id, displayName: 'Put renamed', members: [{ value: keep }, { value: add }] }));
+    const group = (
+      await s.dir.scim.post(
+        '/Groups',
+        scimGroupBody({ displayName: 'Put', members: [{ value: keep }, { value: drop }] }),
+      )
+    ).body;
+    const res = await s.dir.scim.put(
+      `/Groups/${group.id}`,
+      scimGroupBody({ id: group.id, displayName: 'Put renamed', members: [{ value: keep }, { value: add }] }),
+    );
     expect(res.status).toBe(200);
     const events = (await eventsAbout(group.id)).slice(3);
     expect(events.map((event) => [event.type, event.data.user?.id ?? null])).toEqual([
@@ -207,7 +266,11 @@ describe('group events', () => {
       ['dsync.group.user_removed', drop],
       ['dsync.group.user_added', add],
     ]);
-    expect(events[0]?.data).toMatchObject({ before: { displayName: 'Put' }, after: { displayName: 'Put renamed' }, changed: ['displayName'] });
+    expect(events[0]?.data).toMatchObject({
+      before: { displayName: 'Put' },
+      after: { displayName: 'Put renamed' },
+      changed: ['displayName'],
+    });
   });
 
   it('records nothing for a member PATCH that changes nothing', async () => {
@@ -215,8 +278,14 @@ describe('group events', () => {
     const group = (await s.dir.scim.post('/Groups', scimGroupBody({ members: [{ value: user }] }))).body;
     const before = await eventsAbout(group.id);
     await s.dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'add', path: 'members', value: [{ value: user }] }));
-    await s.dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'replace', path: 'displayName', value: group.displayName }));
-    await s.dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'remove', path: `members[value eq "${await createUser()}"]` }));
+    await s.dir.scim.patch(
+      `/Groups/${group.id}`,
+      scimPatch({ op: 'replace', path: 'displayName', value: group.displayName }),
+    );
+    await s.dir.scim.patch(
+      `/Groups/${group.id}`,
+      scimPatch({ op: 'remove', path: `members[value eq "${await createUser()}"]` }),
+    );
     expect(await eventsAbout(group.id)).toEqual(before);
   });
 
@@ -243,7 +312,11 @@ describe('directory events', () => {
       expect.objectContaining({
         type: 'dsync.activated',
         sequence: 1,
-        data: { before: expect.objectContaining({ state: 'pending' }), after: expect.objectContaining({ state: 'active' }), changed: ['state'] },
+        data: {
+          before: expect.objectContaining({ state: 'pending' }),
+          after: expect.objectContaining({ state: 'active' }),
+          changed: ['state'],
+        },
       }),
     ]);
   });

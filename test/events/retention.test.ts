@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
+
 import { createDeferred } from '../fixtures/deferred.js';
 import { allEvents, connectedClient, eventsPage, subscriptionErrors, type EventPayload } from '../fixtures/events.js';
 import { createTestDirectory, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
@@ -34,11 +35,16 @@ describe('event retention', () => {
   it('purges events older than EVENT_RETENTION_DAYS; resuming before them is CURSOR_EXPIRED', async () => {
     expect(expired.map((e) => e.type)).toEqual(['dsync.activated', 'dsync.user.created']);
     // Waiting for the clock is the point here.
-    const purged = await waitUntil(async () => (await t.app.purgeExpiredEvents()) || false, { what: 'expired events to be purged', intervalMs: 250 });
+    const purged = await waitUntil(async () => (await t.app.purgeExpiredEvents()) || false, {
+      what: 'expired events to be purged',
+      intervalMs: 250,
+    });
     expect(purged).toBe(2);
     expect(await allEvents(t.url, t.sandboxKey, { directoryId: dir.directoryId })).toEqual([]);
 
-    const cursorExpired = [expect.objectContaining({ extensions: expect.objectContaining({ code: 'CURSOR_EXPIRED' }) })];
+    const cursorExpired = [
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'CURSOR_EXPIRED' }) }),
+    ];
     expect(await subscriptionError({ after: expired[0]!.id })).toEqual(cursorExpired);
     expect(await subscriptionError({ directoryId: dir.directoryId, afterSequence: 0 })).toEqual(cursorExpired);
     expect((await eventsPage(t.url, t.sandboxKey, { after: expired[1]!.id })).errors).toEqual(cursorExpired);
@@ -47,9 +53,18 @@ describe('event retention', () => {
     const next = (await dir.scim.post('/Users', scimUserBody())).body;
     const got = createDeferred<unknown>();
     client.subscribe(
-      { query: 'subscription($d: ID, $s: Int) { provisioningEvents(directoryId: $d, afterSequence: $s) { sequence data } }', variables: { d: dir.directoryId, s: 2 } },
+      {
+        query:
+          'subscription($d: ID, $s: Int) { provisioningEvents(directoryId: $d, afterSequence: $s) { sequence data } }',
+        variables: { d: dir.directoryId, s: 2 },
+      },
       { next: (value) => got.resolve(value.data), error: got.reject, complete: () => undefined },
     );
-    expect(await withDeadline(got.promise, { what: 'the event after the newest sequence' })).toEqual({ provisioningEvents: { sequence: 3, data: expect.objectContaining({ after: expect.objectContaining({ id: next.id }) }) } });
+    expect(await withDeadline(got.promise, { what: 'the event after the newest sequence' })).toEqual({
+      provisioningEvents: {
+        sequence: 3,
+        data: expect.objectContaining({ after: expect.objectContaining({ id: next.id }) }),
+      },
+    });
   });
 });

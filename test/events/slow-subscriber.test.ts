@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
+
 import { createDeferred } from '../fixtures/deferred.js';
 import { allEvents, connectedClient, PROVISIONING_EVENTS, subscribeEvents } from '../fixtures/events.js';
-import { withDeadline } from '../fixtures/wait.js';
 import { createTestDirectory, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
+import { withDeadline } from '../fixtures/wait.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 const BUFFER_LIMIT = 5;
@@ -22,7 +23,9 @@ afterAll(async () => {
 });
 
 /** A graphql-transport-ws client written by hand, so the test can stop reading from its socket. */
-async function rawSubscriber(variables: Record<string, unknown>): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
+async function rawSubscriber(
+  variables: Record<string, unknown>,
+): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
   const socket = new WebSocket(`${t.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
   const closed = createDeferred<{ code: number; reason: string }>();
   socket.on('close', (code, reason) => closed.resolve({ code, reason: reason.toString() }));
@@ -48,13 +51,17 @@ describe('a subscriber that stops reading', () => {
     const writes = 60;
     const padding = 'x'.repeat(300_000);
     const statuses: number[] = [];
-    for (let i = 0; i < writes; i++) statuses.push((await dir.scim.post('/Users', scimUserBody({ title: padding }))).status);
+    for (let i = 0; i < writes; i++)
+      statuses.push((await dir.scim.post('/Users', scimUserBody({ title: padding }))).status);
     expect(statuses).toEqual(Array(writes).fill(201));
 
     const received = await fast.take(writes + 1); // dsync.activated + the users
     expect(received.map((r) => r.provisioningEvents.sequence)).toEqual(received.map((_, i) => i + 1));
 
     slow.socket.resume();
-    expect(await withDeadline(slow.closed, { what: 'the server to close the slow socket' })).toEqual({ code: 4290, reason: 'Subscriber too slow: resume with after' });
+    expect(await withDeadline(slow.closed, { what: 'the server to close the slow socket' })).toEqual({
+      code: 4290,
+      reason: 'Subscriber too slow: resume with after',
+    });
   });
 });

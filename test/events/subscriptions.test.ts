@@ -1,7 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
+
 import { createDeferred } from '../fixtures/deferred.js';
-import { allEvents, connectedClient, lastEventId as lastEventIdOf, subscribeEvents, subscriptionErrors, waitFor, type EventPayload } from '../fixtures/events.js';
+import {
+  allEvents,
+  connectedClient,
+  lastEventId as lastEventIdOf,
+  subscribeEvents,
+  subscriptionErrors,
+  waitFor,
+  type EventPayload,
+} from '../fixtures/events.js';
 import { graphql } from '../fixtures/graphql.js';
 import { createTestDirectory, scimGroupBody, scimPatch, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
 import { withDeadline } from '../fixtures/wait.js';
@@ -22,7 +31,10 @@ afterAll(async () => {
   await t.close();
 });
 
-async function client(key = t.sandboxKey, onClose?: (event: { code: number; reason: string }) => void): Promise<Client> {
+async function client(
+  key = t.sandboxKey,
+  onClose?: (event: { code: number; reason: string }) => void,
+): Promise<Client> {
   const connected = await connectedClient(t.url, key, onClose);
   leftovers.push(connected);
   return connected;
@@ -35,7 +47,10 @@ const events = (received: { provisioningEvents: EventPayload }[]) => received.ma
 
 describe('subscription provisioningEvents', () => {
   it('delivers a SCIM change live, with before, after and changed', async () => {
-    const sub = subscribeEvents(await client(), { directoryId: dir.directoryId, types: ['dsync.user.created', 'dsync.user.updated'] });
+    const sub = subscribeEvents(await client(), {
+      directoryId: dir.directoryId,
+      types: ['dsync.user.created', 'dsync.user.updated'],
+    });
     // A live-only subscription starts when the server has processed `subscribe`; write until the first event shows.
     const first = sub.take(1);
     const warmUp: Promise<unknown>[] = [];
@@ -49,14 +64,22 @@ describe('subscription provisioningEvents', () => {
     await Promise.all(warmUp);
     const user = (await dir.scim.post('/Users', scimUserBody())).body;
     await dir.scim.patch(`/Users/${user.id}`, scimPatch({ op: 'replace', path: 'name.familyName', value: 'Byron' }));
-    const seen = await waitFor(sub.received, (all) => events(all).filter((e) => e.data.after?.id === user.id).length === 2, "the user's created and updated events");
+    const seen = await waitFor(
+      sub.received,
+      (all) => events(all).filter((e) => e.data.after?.id === user.id).length === 2,
+      "the user's created and updated events",
+    );
     const mine = events(seen).filter((e) => e.data.after?.id === user.id);
     expect(mine.map((e) => e.type)).toEqual(['dsync.user.created', 'dsync.user.updated']);
     expect(mine[1]).toMatchObject({
       directoryId: dir.directoryId,
       organizationId: dir.organizationId,
       sequence: mine[0]!.sequence + 1,
-      data: { before: { lastName: 'Lovelace', version: 1 }, after: { lastName: 'Byron', version: 2 }, changed: ['lastName', 'displayName', 'name', 'name.familyName'] },
+      data: {
+        before: { lastName: 'Lovelace', version: 1 },
+        after: { lastName: 'Byron', version: 2 },
+        changed: ['lastName', 'displayName', 'name', 'name.familyName'],
+      },
     });
     // Every event delivered is the committed row, as the events API returns it.
     const stored = await allEvents(t.url, t.sandboxKey, { directoryId: dir.directoryId });
@@ -70,10 +93,14 @@ describe('subscription provisioningEvents', () => {
     for (let i = 0; i < 5; i += 1) missed.push((await dir.scim.post('/Users', scimUserBody())).body.id);
     const sub = subscribeEvents(await client(), { directoryId: dir.directoryId, after });
     // More writes keep arriving while the subscription catches up and switches to live.
-    const concurrent = await Promise.all(Array.from({ length: 20 }, () => dir.scim.post('/Users', scimUserBody()).then((res) => res.body.id as string)));
+    const concurrent = await Promise.all(
+      Array.from({ length: 20 }, () => dir.scim.post('/Users', scimUserBody()).then((res) => res.body.id as string)),
+    );
     const total = missed.length + concurrent.length;
     const received = events(await sub.take(total));
-    const stored = (await allEvents(t.url, t.sandboxKey, { directoryId: dir.directoryId })).filter((e) => e.sequence > received[0]!.sequence - 1);
+    const stored = (await allEvents(t.url, t.sandboxKey, { directoryId: dir.directoryId })).filter(
+      (e) => e.sequence > received[0]!.sequence - 1,
+    );
     expect(received).toEqual(stored.slice(0, total));
     expect(received.map((e) => e.sequence)).toEqual(received.map((_, i) => received[0]!.sequence + i));
     expect(new Set(received.map((e) => e.data.after.id))).toEqual(new Set([...missed, ...concurrent]));
@@ -112,7 +139,9 @@ describe('subscription provisioningEvents', () => {
     const after = await lastEventId();
     for (const variables of [{ organizationId: dir.organizationId }, { directoryId: dir.directoryId }, { after }]) {
       const query = `subscription($organizationId: ID, $directoryId: ID, $after: String) { provisioningEvents(organizationId: $organizationId, directoryId: $directoryId, after: $after) { id } }`;
-      expect(await subscriptionErrors(production, query, variables)).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })]);
+      expect(await subscriptionErrors(production, query, variables)).toEqual([
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) }),
+      ]);
     }
   });
 
@@ -121,7 +150,11 @@ describe('subscription provisioningEvents', () => {
     const sandboxSub = subscribeEvents(await client(), { after: await lastEventId() });
     await prodDir.scim.post('/Users', scimUserBody());
     const marker = (await dir.scim.post('/Users', scimUserBody())).body;
-    const received = await waitFor(sandboxSub.received, (all) => events(all).some((e) => e.data.after?.id === marker.id), 'the sandbox marker event');
+    const received = await waitFor(
+      sandboxSub.received,
+      (all) => events(all).some((e) => e.data.after?.id === marker.id),
+      'the sandbox marker event',
+    );
     expect(events(received).every((e) => e.directoryId !== prodDir.directoryId)).toBe(true);
   });
 
@@ -132,7 +165,9 @@ describe('subscription provisioningEvents', () => {
     ['an unknown after id', { after: '0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a' }, 'NOT_FOUND'],
   ])('rejects %s with a clear error', async (_name, variables, code) => {
     const query = `subscription($types: [String!], $after: String, $afterSequence: Int) { provisioningEvents(types: $types, after: $after, afterSequence: $afterSequence) { id } }`;
-    expect(await subscriptionErrors(await client(), query, variables)).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code }) })]);
+    expect(await subscriptionErrors(await client(), query, variables)).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code }) }),
+    ]);
   });
 });
 
@@ -144,17 +179,51 @@ describe('graphql-ws authentication', () => {
     const closed = createDeferred<{ code: number; reason: string }>();
     const c = wsClient(t.url, authorization, (event) => closed.resolve(event));
     leftovers.push(c);
-    expect(await withDeadline(closed.promise, { what: 'the server to close the socket' })).toEqual({ code: 4401, reason: 'Unauthorized' });
+    expect(await withDeadline(closed.promise, { what: 'the server to close the socket' })).toEqual({
+      code: 4401,
+      reason: 'Unauthorized',
+    });
   });
 
   it('closes the sockets of a revoked key with 4401 and refuses it from then on', async () => {
-    const created = (await graphql(t.url, t.sandboxKey, `mutation { createApiKey(name: "ws") { secret apiKey { id } } }`)).data?.['createApiKey'];
+    const created = (
+      await graphql(
+        t.url,
+        t.sandboxKey,
+        `
+          mutation {
+            createApiKey(name: "ws") {
+              secret
+              apiKey {
+                id
+              }
+            }
+          }
+        `,
+      )
+    ).data?.['createApiKey'];
     const closed = createDeferred<{ code: number; reason: string }>();
     const c = await client(created.secret, closed.resolve);
-    await graphql(t.url, t.sandboxKey, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: created.apiKey.id });
-    expect(await withDeadline(closed.promise, { what: "the revoked key's socket to close", timeoutMs: 10_000 })).toEqual({ code: 4401, reason: 'API key revoked' });
+    await graphql(
+      t.url,
+      t.sandboxKey,
+      `
+        mutation ($id: ID!) {
+          revokeApiKey(id: $id) {
+            id
+          }
+        }
+      `,
+      { id: created.apiKey.id },
+    );
+    expect(
+      await withDeadline(closed.promise, { what: "the revoked key's socket to close", timeoutMs: 10_000 }),
+    ).toEqual({ code: 4401, reason: 'API key revoked' });
     // Subscribing again connects again, and the key is refused at connection_init.
-    const refused = (await withDeadline(subscriptionErrors(c, 'subscription { provisioningEvents { id } }'), { what: 'the reconnect to be refused', timeoutMs: 10_000 })) as { code: number; reason: string };
+    const refused = (await withDeadline(subscriptionErrors(c, 'subscription { provisioningEvents { id } }'), {
+      what: 'the reconnect to be refused',
+      timeoutMs: 10_000,
+    })) as { code: number; reason: string };
     expect({ code: refused.code, reason: refused.reason }).toEqual({ code: 4401, reason: 'Unauthorized' });
   });
 });

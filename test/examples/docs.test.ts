@@ -5,9 +5,16 @@ import { describe, expect, it } from '@jest/globals';
 // `<!-- example: examples/FILE -->` is that file verbatim, every file of examples/ is shown somewhere and
 // run by a test in test/examples/, and no block that calls the API (curl, fetch, an import) goes unmarked.
 
-const documents = ['README.md', ...readdirSync('docs').filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const documents = [
+  'README.md',
+  ...readdirSync('docs')
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 const exampleFiles = readdirSync('examples').sort();
-const exampleTests = readdirSync('test/examples').filter((name) => name.endsWith('.test.ts') && name !== 'docs.test.ts');
+const exampleTests = readdirSync('test/examples').filter(
+  (name) => name.endsWith('.test.ts') && name !== 'docs.test.ts',
+);
 
 interface Block {
   readonly document: string;
@@ -33,10 +40,13 @@ const blocks = documents.flatMap(codeBlocks);
 const marked = blocks.filter((block) => block.marker !== undefined);
 
 describe('code examples in the documentation', () => {
-  it.each(marked.map((block) => [`${block.document}: ${block.marker}`, block] as const))('%s is shown verbatim', (_where, block) => {
-    expect(block.marker).toMatch(/^examples\/[\w.-]+$/);
-    expect(block.code).toBe(readFileSync(block.marker!, 'utf8').trimEnd());
-  });
+  it.each(marked.map((block) => [`${block.document}: ${block.marker}`, block] as const))(
+    '%s is shown verbatim',
+    (_where, block) => {
+      expect(block.marker).toMatch(/^examples\/[\w.-]+$/);
+      expect(block.code).toBe(readFileSync(block.marker!, 'utf8').trimEnd());
+    },
+  );
 
   it('every file of examples/ is shown in the documentation and run by a test', () => {
     const tests = exampleTests.map((name) => readFileSync(`test/examples/${name}`, 'utf8')).join('\n');
@@ -45,7 +55,9 @@ describe('code examples in the documentation', () => {
   });
 
   it('no block that calls the API is left without its example file', () => {
-    const unmarked = blocks.filter((block) => block.marker === undefined && /\bcurl\b|\bfetch\(|^import /m.test(block.code));
+    const unmarked = blocks.filter(
+      (block) => block.marker === undefined && /\bcurl\b|\bfetch\(|^import /m.test(block.code),
+    );
     expect(unmarked.map((block) => `${block.document}:${block.line}`)).toEqual([]);
   });
 });

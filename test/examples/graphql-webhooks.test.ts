@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { allEvents } from '../fixtures/events.js';
 import { runExample, runExampleToEnd, stopExample, waitForRun, type ExampleRun } from '../fixtures/example.js';
 import { scimClient, scimPatch, scimUserBody } from '../fixtures/scim.js';
@@ -25,11 +26,18 @@ describe('the README examples against a real server', () => {
     const organization = (await runExampleToEnd('create-organization.sh', env)).data.createOrganization;
     expect(organization).toEqual({ id: expect.any(String), name: 'Acme', domain: 'acme.com' });
 
-    const created = (await runExampleToEnd('create-directory.sh', { ...env, DSYNC_ORGANIZATION_ID: organization.id })).data.createDirectory;
-    expect(created.directory).toMatchObject({ provider: 'OKTA', state: 'PENDING', scimBaseUrl: `https://dsync.test/scim/v2/${created.directory.id}` });
+    const created = (await runExampleToEnd('create-directory.sh', { ...env, DSYNC_ORGANIZATION_ID: organization.id }))
+      .data.createDirectory;
+    expect(created.directory).toMatchObject({
+      provider: 'OKTA',
+      state: 'PENDING',
+      scimBaseUrl: `https://dsync.test/scim/v2/${created.directory.id}`,
+    });
 
     const port = await freePort();
-    const webhook = (await runExampleToEnd('create-webhook.sh', { ...env, DSYNC_WEBHOOK_URL: `http://127.0.0.1:${port}/dsync` })).data.createWebhook;
+    const webhook = (
+      await runExampleToEnd('create-webhook.sh', { ...env, DSYNC_WEBHOOK_URL: `http://127.0.0.1:${port}/dsync` })
+    ).data.createWebhook;
     expect(webhook.secret).toMatch(/^whsec_/);
     receiver = runExample('webhook-receiver.mjs', { PORT: String(port), DSYNC_WEBHOOK_SECRET: webhook.secret });
     const listening = receiver;
@@ -39,21 +47,31 @@ describe('the README examples against a real server', () => {
     const scim = scimClient(`${t.url}/scim/v2/${created.directory.id}`, created.token);
     const user = await scim.post('/Users', scimUserBody());
     expect(user.status).toBe(201);
-    const renamed = await scim.patch(`/Users/${user.body.id}`, scimPatch({ op: 'replace', path: 'name.givenName', value: 'Augusta' }));
+    const renamed = await scim.patch(
+      `/Users/${user.body.id}`,
+      scimPatch({ op: 'replace', path: 'name.givenName', value: 'Augusta' }),
+    );
     expect(renamed.status).toBe(200);
 
     const stored = await allEvents(t.url, t.sandboxKey, { directoryId: created.directory.id });
     const updated = stored.filter((event) => event.type === 'dsync.user.updated');
     expect(updated).toHaveLength(1);
-    const history = (await runExampleToEnd('events.sh', { ...env, DSYNC_DIRECTORY_ID: created.directory.id })).data.events;
-    expect(history.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual(updated.map((event) => event.id));
+    const history = (await runExampleToEnd('events.sh', { ...env, DSYNC_DIRECTORY_ID: created.directory.id })).data
+      .events;
+    expect(history.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual(
+      updated.map((event) => event.id),
+    );
     expect(history.edges[0].node.data.changed).toContain('name.givenName');
 
     // The webhook subscribes to user created/updated/deleted: exactly those events, each verified once.
     const expected = stored
       .filter((event) => ['dsync.user.created', 'dsync.user.updated'].includes(event.type))
       .map(({ id, sequence, type }) => ({ id, sequence, type }));
-    await waitForRun(listening, () => listening.lines().length >= expected.length, `${expected.length} verified webhook deliveries`);
+    await waitForRun(
+      listening,
+      () => listening.lines().length >= expected.length,
+      `${expected.length} verified webhook deliveries`,
+    );
     expect(listening.lines()).toEqual(expected);
   });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
+
 import { allEvents, connectedClient, lastEventId, subscribeEvents } from '../fixtures/events.js';
 import { runExample, stopExample, waitForRun, within, type ExampleRun } from '../fixtures/example.js';
 import { createTestDirectory, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
@@ -46,7 +47,12 @@ afterAll(async () => {
 });
 
 function subscriber(baseUrl: string, env: Record<string, string> = {}): ExampleRun {
-  const run = runExample('subscribe-events.mjs', { DSYNC_URL: baseUrl, DSYNC_API_KEY: t.sandboxKey, DSYNC_ORGANIZATION_ID: dir.organizationId, ...env });
+  const run = runExample('subscribe-events.mjs', {
+    DSYNC_URL: baseUrl,
+    DSYNC_API_KEY: t.sandboxKey,
+    DSYNC_ORGANIZATION_ID: dir.organizationId,
+    ...env,
+  });
   examples.push(run);
   return run;
 }
@@ -95,7 +101,10 @@ describe('examples/subscribe-events.mjs', () => {
     // Freeze the example: the kernel buffers fill with large events and the server closes it with 4290.
     const fast = await connectedClient(t.url, t.sandboxKey);
     clients.push(fast);
-    const watcher = subscribeEvents(fast, { directoryId: dir.directoryId, after: await lastEventId(t.url, t.sandboxKey, dir.directoryId) });
+    const watcher = subscribeEvents(fast, {
+      directoryId: dir.directoryId,
+      after: await lastEventId(t.url, t.sandboxKey, dir.directoryId),
+    });
     run.child.kill('SIGSTOP');
     const writes = 60;
     await createUsers(writes, { title: 'x'.repeat(300_000) });

@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+
 import { graphql } from '../fixtures/graphql.js';
-import { createTestDirectory, ENTERPRISE, ERROR, GROUP_SCHEMA, PATCH_OP, scimUserBody, USER_SCHEMA, type TestDirectory } from '../fixtures/scim.js';
+import {
+  createTestDirectory,
+  ENTERPRISE,
+  ERROR,
+  GROUP_SCHEMA,
+  PATCH_OP,
+  scimUserBody,
+  USER_SCHEMA,
+  type TestDirectory,
+} from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 // Property-based fuzzing of the real server: generated SCIM requests (paths, filters, PATCH bodies, deep and
@@ -18,8 +28,32 @@ process.stdout.write(`fuzz: seed ${SEED}, ${RUNS} runs per property (replay with
 const VICTIM_USER = 'victim-fuzz-marker@example.com';
 const VICTIM_ORG = 'VictimFuzzOrganization';
 const VICTIM_GROUP = 'VictimFuzzGroup';
-const SCIM_TYPES = new Set(['invalidFilter', 'tooMany', 'uniqueness', 'mutability', 'invalidSyntax', 'invalidPath', 'noTarget', 'invalidValue', 'invalidVers', 'sensitive']);
-const GRAPHQL_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'BAD_REQUEST', 'CONFLICT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'CURSOR_EXPIRED', 'QUERY_TOO_COMPLEX']);
+const SCIM_TYPES = new Set([
+  'invalidFilter',
+  'tooMany',
+  'uniqueness',
+  'mutability',
+  'invalidSyntax',
+  'invalidPath',
+  'noTarget',
+  'invalidValue',
+  'invalidVers',
+  'sensitive',
+]);
+const GRAPHQL_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'CONFLICT',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+  'CURSOR_EXPIRED',
+  'QUERY_TOO_COMPLEX',
+]);
 
 let t: TestApp;
 let attacker: TestDirectory;
@@ -35,7 +69,12 @@ const prototypeBefore = prototypeShape();
 async function victimState(): Promise<string> {
   const users = await victim.scim.get('/Users?sortBy=userName');
   const groups = await victim.scim.get('/Groups');
-  const org = await graphql(t.url, t.productionKey, 'query($id: ID!) { organization(id: $id) { id name domain metadata directories { edges { node { id state provider tokenPrefix } } } } }', { id: victim.organizationId });
+  const org = await graphql(
+    t.url,
+    t.productionKey,
+    'query($id: ID!) { organization(id: $id) { id name domain metadata directories { edges { node { id state provider tokenPrefix } } } } }',
+    { id: victim.organizationId },
+  );
   return JSON.stringify([users.status, users.body.Resources, groups.body.Resources, org.data]);
 }
 
@@ -43,12 +82,40 @@ beforeAll(async () => {
   t = await startTestApp();
   attacker = await createTestDirectory(t.url, t.sandboxKey);
   victim = await createTestDirectory(t.url, t.productionKey, 'OKTA');
-  await graphql(t.url, t.productionKey, 'mutation($id: ID!) { updateOrganization(id: $id, input: { name: "VictimFuzzOrganization" }) { id } }', { id: victim.organizationId });
-  const attackerUser = (await attacker.scim.post('/Users', scimUserBody({ [ENTERPRISE]: { department: 'Ops', manager: { value: 'm-1' } } }))).body;
-  const attackerGroup = (await attacker.scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Fuzz', members: [{ value: attackerUser.id }] })).body;
+  await graphql(
+    t.url,
+    t.productionKey,
+    'mutation($id: ID!) { updateOrganization(id: $id, input: { name: "VictimFuzzOrganization" }) { id } }',
+    { id: victim.organizationId },
+  );
+  const attackerUser = (
+    await attacker.scim.post('/Users', scimUserBody({ [ENTERPRISE]: { department: 'Ops', manager: { value: 'm-1' } } }))
+  ).body;
+  const attackerGroup = (
+    await attacker.scim.post('/Groups', {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Fuzz',
+      members: [{ value: attackerUser.id }],
+    })
+  ).body;
   const victimUser = (await victim.scim.post('/Users', scimUserBody({ userName: VICTIM_USER }))).body;
-  const victimGroup = (await victim.scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: VICTIM_GROUP, members: [{ value: victimUser.id }] })).body;
-  ids.push(attackerUser.id, attackerGroup.id, victimUser.id, victimGroup.id, victim.directoryId, victim.organizationId, attacker.directoryId, attacker.organizationId);
+  const victimGroup = (
+    await victim.scim.post('/Groups', {
+      schemas: [GROUP_SCHEMA],
+      displayName: VICTIM_GROUP,
+      members: [{ value: victimUser.id }],
+    })
+  ).body;
+  ids.push(
+    attackerUser.id,
+    attackerGroup.id,
+    victimUser.id,
+    victimGroup.id,
+    victim.directoryId,
+    victim.organizationId,
+    attacker.directoryId,
+    attacker.organizationId,
+  );
   victimBefore = await victimState();
 }, 60_000);
 
@@ -67,13 +134,70 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------------------
 // Generators
 
-const edgeText = fc.constantFrom('\u0000', '\ud800', '\udfff', 'a\ud83dz', '\uffff', '\u202e', '😀', '\u0085', '\\', '"', "'", '%', '%00', '%zz', '%E0%A4%A', '${x}', '--', ';', '\n');
+const edgeText = fc.constantFrom(
+  '\u0000',
+  '\ud800',
+  '\udfff',
+  'a\ud83dz',
+  '\uffff',
+  '\u202e',
+  '😀',
+  '\u0085',
+  '\\',
+  '"',
+  "'",
+  '%',
+  '%00',
+  '%zz',
+  '%E0%A4%A',
+  '${x}',
+  '--',
+  ';',
+  '\n',
+);
 const name = fc.oneof(
-  fc.constantFrom('userName', 'name', 'givenName', 'familyName', 'emails', 'value', 'type', 'primary', 'active', 'displayName', 'members', 'groups', 'externalId', 'meta', 'id', 'title', 'x', 'manager', 'department'),
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'length'),
+  fc.constantFrom(
+    'userName',
+    'name',
+    'givenName',
+    'familyName',
+    'emails',
+    'value',
+    'type',
+    'primary',
+    'active',
+    'displayName',
+    'members',
+    'groups',
+    'externalId',
+    'meta',
+    'id',
+    'title',
+    'x',
+    'manager',
+    'department',
+  ),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    'valueOf',
+    '__defineGetter__',
+    'length',
+  ),
   fc.string({ maxLength: 12 }),
 );
-const urn = fc.constantFrom(USER_SCHEMA, ENTERPRISE, GROUP_SCHEMA, 'urn:okta:custom:1.0:User', 'urn:x:constructor', 'urn:', 'urn:a:b:__proto__');
+const urn = fc.constantFrom(
+  USER_SCHEMA,
+  ENTERPRISE,
+  GROUP_SCHEMA,
+  'urn:okta:custom:1.0:User',
+  'urn:x:constructor',
+  'urn:',
+  'urn:a:b:__proto__',
+);
 const text = fc.oneof(
   fc.string({ maxLength: 20 }),
   { weight: 3, arbitrary: edgeText },
@@ -90,10 +214,40 @@ const attrPath = fc.oneof(
 );
 const compValue = fc.oneof(
   text.map((s) => JSON.stringify(s)),
-  fc.constantFrom('true', 'False', 'null', '1e400', '-1e400', '0', '12.5', '"2024-01-01T00:00:00Z"', '"not a date"', '1e-400', '99999999999999999999999'),
+  fc.constantFrom(
+    'true',
+    'False',
+    'null',
+    '1e400',
+    '-1e400',
+    '0',
+    '12.5',
+    '"2024-01-01T00:00:00Z"',
+    '"not a date"',
+    '1e-400',
+    '99999999999999999999999',
+  ),
 );
-const comparison = fc.tuple(attrPath, fc.constantFrom('eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le', 'EQ', 'xx'), compValue).map(([a, op, v]) => `${a} ${op} ${v}`);
-const goodComparison = fc.tuple(fc.constantFrom('userName', 'displayName', 'externalId', 'emails.value', 'name.givenName', 'active', 'meta.lastModified', 'members.value', 'title'), fc.constantFrom('eq', 'co', 'sw', 'pr'), text).map(([a, op, v]) => (op === 'pr' ? `${a} pr` : `${a} ${op} ${JSON.stringify(v)}`));
+const comparison = fc
+  .tuple(attrPath, fc.constantFrom('eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le', 'EQ', 'xx'), compValue)
+  .map(([a, op, v]) => `${a} ${op} ${v}`);
+const goodComparison = fc
+  .tuple(
+    fc.constantFrom(
+      'userName',
+      'displayName',
+      'externalId',
+      'emails.value',
+      'name.givenName',
+      'active',
+      'meta.lastModified',
+      'members.value',
+      'title',
+    ),
+    fc.constantFrom('eq', 'co', 'sw', 'pr'),
+    text,
+  )
+  .map(([a, op, v]) => (op === 'pr' ? `${a} pr` : `${a} ${op} ${JSON.stringify(v)}`));
 const filter: fc.Arbitrary<string> = fc.letrec<{ f: string }>((tie) => ({
   f: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -106,8 +260,25 @@ const filter: fc.Arbitrary<string> = fc.letrec<{ f: string }>((tie) => ({
     text,
   ),
 })).f;
-const goodPath = fc.constantFrom('name.givenName', 'title', 'active', 'displayName', 'emails[type eq "work"].value', 'members', `${ENTERPRISE}:department`, `${ENTERPRISE}:manager`, 'externalId', 'urn:okta:custom:1.0:User:x');
-const patchPath = fc.oneof({ weight: 3, arbitrary: goodPath }, attrPath, fc.tuple(name, filter, fc.option(name, { nil: undefined })).map(([a, f, s]) => `${a}[${f}]${s === undefined ? '' : `.${s}`}`));
+const goodPath = fc.constantFrom(
+  'name.givenName',
+  'title',
+  'active',
+  'displayName',
+  'emails[type eq "work"].value',
+  'members',
+  `${ENTERPRISE}:department`,
+  `${ENTERPRISE}:manager`,
+  'externalId',
+  'urn:okta:custom:1.0:User:x',
+);
+const patchPath = fc.oneof(
+  { weight: 3, arbitrary: goodPath },
+  attrPath,
+  fc
+    .tuple(name, filter, fc.option(name, { nil: undefined }))
+    .map(([a, f, s]) => `${a}[${f}]${s === undefined ? '' : `.${s}`}`),
+);
 // ids are filled in beforeAll, after the generators are built: draw them lazily through an index.
 const anyId = fc.nat().map((i) => ids[i % Math.max(ids.length, 1)] ?? 'x');
 const json = fc.jsonValue({ maxDepth: 4 });
@@ -116,7 +287,10 @@ const keyedObject = fc.dictionary(fc.oneof(attrPath, text), json, { maxKeys: 4 }
 const patchValue = fc.oneof(json, keyedObject, fc.array(fc.record({ value: fc.oneof(anyId, text) }), { maxLength: 3 }));
 const operation = fc.record(
   {
-    op: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('add', 'replace', 'remove', 'Add', 'REPLACE') }, fc.constantFrom('move', '', 'ADD ')),
+    op: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom('add', 'replace', 'remove', 'Add', 'REPLACE') },
+      fc.constantFrom('move', '', 'ADD '),
+    ),
     path: patchPath,
     value: patchValue,
   },
@@ -126,7 +300,12 @@ const operation = fc.record(
 /** JSON text no serializer would write: deep nesting, huge numbers, duplicate and `__proto__` keys. */
 const oddJson = fc.oneof(
   fc.integer({ min: 1, max: 5_000 }).map((depth) => `${'['.repeat(depth)}1${']'.repeat(depth)}`),
-  fc.integer({ min: 1, max: 3_000 }).map((depth) => `{"schemas":["${USER_SCHEMA}"],"userName":"deep@example.com","x":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`),
+  fc
+    .integer({ min: 1, max: 3_000 })
+    .map(
+      (depth) =>
+        `{"schemas":["${USER_SCHEMA}"],"userName":"deep@example.com","x":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`,
+    ),
   fc.constantFrom(
     '{"__proto__":{"polluted":1},"userName":"p@example.com"}',
     '{"constructor":{"prototype":{"polluted":1}},"userName":"c@example.com"}',
@@ -143,9 +322,19 @@ const oddJson = fc.oneof(
   text,
 );
 
-const resource = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('Users', 'Groups') }, fc.constantFrom('ServiceProviderConfig', 'Schemas', 'ResourceTypes', 'Nope', ''));
-const idSegment = fc.oneof(fc.string({ maxLength: 10 }).map(encodeURIComponent), fc.constantFrom('%E0%A4%A', '%00', '%', '..', '%2e%2e', '%ED%A0%80', 'ab%zz'));
-const query = fc.dictionary(fc.constantFrom('filter', 'attributes', 'excludedAttributes', 'sortBy', 'sortOrder', 'startIndex', 'count', 'x'), fc.oneof(filter, attrPath, text, fc.constantFrom('-1', '0', '99999999999999999999', '1.5', 'NaN')), { maxKeys: 3 });
+const resource = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('Users', 'Groups') },
+  fc.constantFrom('ServiceProviderConfig', 'Schemas', 'ResourceTypes', 'Nope', ''),
+);
+const idSegment = fc.oneof(
+  fc.string({ maxLength: 10 }).map(encodeURIComponent),
+  fc.constantFrom('%E0%A4%A', '%00', '%', '..', '%2e%2e', '%ED%A0%80', 'ab%zz'),
+);
+const query = fc.dictionary(
+  fc.constantFrom('filter', 'attributes', 'excludedAttributes', 'sortBy', 'sortOrder', 'startIndex', 'count', 'x'),
+  fc.oneof(filter, attrPath, text, fc.constantFrom('-1', '0', '99999999999999999999', '1.5', 'NaN')),
+  { maxKeys: 3 },
+);
 
 interface ScimCall {
   readonly method: string;
@@ -157,24 +346,57 @@ interface ScimCall {
 const scimCall: fc.Arbitrary<ScimCall> = fc.oneof(
   fc.record({
     method: fc.constantFrom('GET', 'DELETE'),
-    path: fc.tuple(resource, fc.option(fc.oneof({ weight: 3, arbitrary: anyId }, idSegment), { nil: undefined, freq: 2 }), query).map(([r, id, q]) => `/${r}${id === undefined ? '' : `/${id}`}?${new URLSearchParams(q).toString()}`),
+    path: fc
+      .tuple(
+        resource,
+        fc.option(fc.oneof({ weight: 3, arbitrary: anyId }, idSegment), { nil: undefined, freq: 2 }),
+        query,
+      )
+      .map(([r, id, q]) => `/${r}${id === undefined ? '' : `/${id}`}?${new URLSearchParams(q).toString()}`),
     body: fc.constant(undefined),
     contentType: fc.constant('application/scim+json'),
   }),
   fc.record({
     method: fc.constantFrom('POST', 'PUT'),
-    path: fc.tuple(fc.constantFrom('Users', 'Groups'), fc.option(anyId, { nil: undefined })).map(([r, id]) => `/${r}${id === undefined ? '' : `/${id}`}`),
+    path: fc
+      .tuple(fc.constantFrom('Users', 'Groups'), fc.option(anyId, { nil: undefined }))
+      .map(([r, id]) => `/${r}${id === undefined ? '' : `/${id}`}`),
     body: fc.oneof(
-      fc.tuple(keyedObject, text).map(([extra, userName]) => JSON.stringify({ schemas: [USER_SCHEMA], userName: `fuzz-${userName}`, ...extra })),
-      fc.tuple(keyedObject, text, fc.array(anyId, { maxLength: 3 })).map(([extra, displayName, members]) => JSON.stringify({ schemas: [GROUP_SCHEMA], displayName, members: members.map((value) => ({ value })), ...extra })),
+      fc
+        .tuple(keyedObject, text)
+        .map(([extra, userName]) => JSON.stringify({ schemas: [USER_SCHEMA], userName: `fuzz-${userName}`, ...extra })),
+      fc
+        .tuple(keyedObject, text, fc.array(anyId, { maxLength: 3 }))
+        .map(([extra, displayName, members]) =>
+          JSON.stringify({
+            schemas: [GROUP_SCHEMA],
+            displayName,
+            members: members.map((value) => ({ value })),
+            ...extra,
+          }),
+        ),
       oddJson,
     ),
-    contentType: fc.oneof({ weight: 8, arbitrary: fc.constant('application/scim+json') }, fc.constantFrom('application/json', 'text/plain')),
+    contentType: fc.oneof(
+      { weight: 8, arbitrary: fc.constant('application/scim+json') },
+      fc.constantFrom('application/json', 'text/plain'),
+    ),
   }),
   fc.record({
     method: fc.constant('PATCH'),
     path: fc.tuple(fc.constantFrom('Users', 'Groups'), anyId).map(([r, id]) => `/${r}/${id}`),
-    body: fc.oneof({ weight: 4, arbitrary: fc.oneof(fc.array(operation, { minLength: 1, maxLength: 2 }), fc.array(operation, { minLength: 1, maxLength: 4 })).map((Operations) => JSON.stringify({ schemas: [PATCH_OP], Operations })) }, oddJson),
+    body: fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc
+          .oneof(
+            fc.array(operation, { minLength: 1, maxLength: 2 }),
+            fc.array(operation, { minLength: 1, maxLength: 4 }),
+          )
+          .map((Operations) => JSON.stringify({ schemas: [PATCH_OP], Operations })),
+      },
+      oddJson,
+    ),
     contentType: fc.constant('application/scim+json'),
   }),
 );
@@ -194,7 +416,10 @@ async function expectReady(): Promise<void> {
 async function checkScim(call: ScimCall): Promise<void> {
   const response = await fetch(`${attacker.scim.base}${call.path}`, {
     method: call.method,
-    headers: { authorization: `Bearer ${attacker.token}`, ...(call.body === undefined ? {} : { 'content-type': call.contentType }) },
+    headers: {
+      authorization: `Bearer ${attacker.token}`,
+      ...(call.body === undefined ? {} : { 'content-type': call.contentType }),
+    },
     ...(call.body === undefined ? {} : { body: call.body }),
   });
   const body = await response.text();
@@ -211,7 +436,11 @@ async function checkScim(call: ScimCall): Promise<void> {
       detail: 'string',
     });
     const scimType = error['scimType'];
-    if (scimType !== undefined) expect({ context, known: typeof scimType === 'string' && SCIM_TYPES.has(scimType) }).toEqual({ context, known: true });
+    if (scimType !== undefined)
+      expect({ context, known: typeof scimType === 'string' && SCIM_TYPES.has(scimType) }).toEqual({
+        context,
+        known: true,
+      });
   }
   expect({ context, prototype: prototypeShape() }).toEqual({ context, prototype: prototypeBefore });
 }
@@ -242,16 +471,34 @@ interface GraphQLCall {
 const graphqlCall: fc.Arbitrary<GraphQLCall> = fc.record({
   query: fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(...OPERATIONS) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...OPERATIONS), fc.nat(), text).map(([q, at, junk]) => q.slice(0, at % (q.length + 1)) + junk) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...OPERATIONS), fc.nat(), text)
+        .map(([q, at, junk]) => q.slice(0, at % (q.length + 1)) + junk),
+    },
     { weight: 1, arbitrary: text.map((s) => `{ organization(id: ${JSON.stringify(s)}) { name } }`) },
   ),
   variables: fc.record({
     id: fc.oneof({ weight: 4, arbitrary: anyId }, text),
-    first: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 100 }) }, fc.integer({ min: -5, max: 200 }), fc.constantFrom(2 ** 31, -(2 ** 31) - 1, 1e300)),
-    after: fc.option(fc.oneof({ weight: 3, arbitrary: fc.base64String({ maxLength: 40 }) }, text), { nil: null, freq: 2 }),
+    first: fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: 0, max: 100 }) },
+      fc.integer({ min: -5, max: 200 }),
+      fc.constantFrom(2 ** 31, -(2 ** 31) - 1, 1e300),
+    ),
+    after: fc.option(fc.oneof({ weight: 3, arbitrary: fc.base64String({ maxLength: 40 }) }, text), {
+      nil: null,
+      freq: 2,
+    }),
     s: fc.oneof({ weight: 2, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 10 }) }, text),
     m: fc.option(fc.oneof(keyedObject, json), { nil: null, freq: 2 }),
-    types: fc.option(fc.array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom('dsync.user.created', 'dsync.group.user_added') }, text), { maxLength: 3 }), { nil: null, freq: 2 }),
+    types: fc.option(
+      fc.array(
+        fc.oneof({ weight: 4, arbitrary: fc.constantFrom('dsync.user.created', 'dsync.group.user_added') }, text),
+        { maxLength: 3 },
+      ),
+      { nil: null, freq: 2 },
+    ),
   }),
 });
 
@@ -270,7 +517,12 @@ async function checkGraphQL(call: GraphQLCall): Promise<void> {
   const parsed = JSON.parse(body) as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] };
   for (const error of parsed.errors ?? []) {
     const code = String(error.extensions?.code);
-    expect({ context, code, known: GRAPHQL_CODES.has(code), message: typeof error.message }).toEqual({ context, code, known: true, message: 'string' });
+    expect({ context, code, known: GRAPHQL_CODES.has(code), message: typeof error.message }).toEqual({
+      context,
+      code,
+      known: true,
+      message: 'string',
+    });
   }
   expect({ context, prototype: prototypeShape() }).toEqual({ context, prototype: prototypeBefore });
 }

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
+
 import { createDeferred } from '../fixtures/deferred.js';
-import { withDeadline } from '../fixtures/wait.js';
 import { connectedClient, subscribeEvents } from '../fixtures/events.js';
 import { graphql, uniq } from '../fixtures/graphql.js';
+import { withDeadline } from '../fixtures/wait.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 import { freePort, start, waitForOutput, type Run } from '../setup/process.js';
@@ -43,24 +44,45 @@ async function socket(baseUrl: string, key: string) {
 
 describe('revokeApiKey', () => {
   it("closes the key's open subscription sockets with 4401 in every process, and only those", async () => {
-    const created = await graphql(local.url, local.sandboxKey, 'mutation($name: String!) { createApiKey(name: $name) { secret apiKey { id } } }', {
-      name: uniq('revoked '),
-    });
+    const created = await graphql(
+      local.url,
+      local.sandboxKey,
+      'mutation($name: String!) { createApiKey(name: $name) { secret apiKey { id } } }',
+      {
+        name: uniq('revoked '),
+      },
+    );
     const { secret, apiKey } = created.data?.['createApiKey'] as { secret: string; apiKey: { id: string } };
     const onLocal = await socket(local.url, secret);
     const onOther = await socket(otherUrl, secret);
     const bystander = await socket(otherUrl, local.sandboxKey);
-    const subscriptions = [subscribeEvents(onLocal.client), subscribeEvents(onOther.client), subscribeEvents(bystander.client)];
+    const subscriptions = [
+      subscribeEvents(onLocal.client),
+      subscribeEvents(onOther.client),
+      subscribeEvents(bystander.client),
+    ];
 
-    const revoked = await graphql(local.url, local.sandboxKey, 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: apiKey.id });
+    const revoked = await graphql(local.url, local.sandboxKey, 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', {
+      id: apiKey.id,
+    });
     expect(revoked.errors).toBeUndefined();
 
-    expect(await withDeadline(onLocal.closed, { what: 'the socket on the revoking process to close', timeoutMs: 10_000 })).toEqual({ code: 4401, reason: 'API key revoked' });
-    expect(await withDeadline(onOther.closed, { what: 'the socket on the other process to close', timeoutMs: 10_000 })).toEqual({ code: 4401, reason: 'API key revoked' });
+    expect(
+      await withDeadline(onLocal.closed, { what: 'the socket on the revoking process to close', timeoutMs: 10_000 }),
+    ).toEqual({ code: 4401, reason: 'API key revoked' });
+    expect(
+      await withDeadline(onOther.closed, { what: 'the socket on the other process to close', timeoutMs: 10_000 }),
+    ).toEqual({ code: 4401, reason: 'API key revoked' });
     // Another key's socket on the same process keeps working.
     const result = createDeferred<unknown>();
-    bystander.client.subscribe({ query: '{ viewer { apiKey { id } } }' }, { next: result.resolve, error: result.reject, complete: () => undefined });
-    const viewer = (await withDeadline(result.promise, { what: "the bystander socket's query", timeoutMs: 10_000 })) as { data: { viewer: { apiKey: { id: string } } } };
+    bystander.client.subscribe(
+      { query: '{ viewer { apiKey { id } } }' },
+      { next: result.resolve, error: result.reject, complete: () => undefined },
+    );
+    const viewer = (await withDeadline(result.promise, {
+      what: "the bystander socket's query",
+      timeoutMs: 10_000,
+    })) as { data: { viewer: { apiKey: { id: string } } } };
     expect(viewer.data.viewer.apiKey.id).not.toBe(apiKey.id);
     expect(subscriptions[2]?.errors).toEqual([]);
   });

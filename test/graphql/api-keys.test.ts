@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { createOrganizationAs, errorCodes, graphql } from '../fixtures/graphql.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -34,7 +35,10 @@ describe('createApiKey', () => {
     expect(JSON.stringify(rows)).not.toContain(secret);
 
     const viewer = await graphql(t.url, secret, VIEWER);
-    expect(viewer.data?.['viewer']).toMatchObject({ environment: { name: 'production' }, apiKey: { id: apiKey.id, name: 'CI deploys' } });
+    expect(viewer.data?.['viewer']).toMatchObject({
+      environment: { name: 'production' },
+      apiKey: { id: apiKey.id, name: 'CI deploys' },
+    });
   });
 
   it('rejects an empty name with BAD_USER_INPUT', async () => {
@@ -44,7 +48,22 @@ describe('createApiKey', () => {
   it('records when a key was last used', async () => {
     const { secret, apiKey } = (await graphql(t.url, t.sandboxKey, CREATE, { name: 'used' })).data!['createApiKey'];
     await graphql(t.url, secret, VIEWER);
-    const list = await graphql(t.url, t.sandboxKey, `{ apiKeys(first: 100) { edges { node { id lastUsedAt } } } }`);
+    const list = await graphql(
+      t.url,
+      t.sandboxKey,
+      `
+        {
+          apiKeys(first: 100) {
+            edges {
+              node {
+                id
+                lastUsedAt
+              }
+            }
+          }
+        }
+      `,
+    );
     const node = list.data?.['apiKeys'].edges.find((e: any) => e.node.id === apiKey.id)?.node;
     expect(Date.parse(node.lastUsedAt)).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -52,7 +71,9 @@ describe('createApiKey', () => {
 
 describe('revokeApiKey', () => {
   it('stops the key from working on the very next request, and is idempotent', async () => {
-    const { secret, apiKey } = (await graphql(t.url, t.sandboxKey, CREATE, { name: 'short-lived' })).data!['createApiKey'];
+    const { secret, apiKey } = (await graphql(t.url, t.sandboxKey, CREATE, { name: 'short-lived' })).data![
+      'createApiKey'
+    ];
     expect((await graphql(t.url, secret, VIEWER)).status).toBe(200);
     const revoked = await graphql(t.url, t.sandboxKey, REVOKE, { id: apiKey.id });
     expect(revoked.data?.['revokeApiKey']).toEqual({ id: apiKey.id, revokedAt: expect.any(String) });
@@ -106,7 +127,21 @@ describe('authentication', () => {
       expect(body.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
       expect(body.data).toBeUndefined();
     }
-    const keys = await graphql(t.url, t.sandboxKey, `{ apiKeys(first: 100) { edges { node { name } } } }`);
+    const keys = await graphql(
+      t.url,
+      t.sandboxKey,
+      `
+        {
+          apiKeys(first: 100) {
+            edges {
+              node {
+                name
+              }
+            }
+          }
+        }
+      `,
+    );
     expect(JSON.stringify(keys.data)).not.toContain('sneaky');
   });
 
@@ -116,8 +151,21 @@ describe('authentication', () => {
     expect(sandbox.data?.['viewer'].environment.name).toBe('sandbox');
     expect(production.data?.['viewer'].environment.name).toBe('production');
     const org = await createOrganizationAs(t.url, t.productionKey);
-    expect(errorCodes(await graphql(t.url, t.sandboxKey, `query($id: ID!) { organization(id: $id) { id } }`, { id: org.id }))).toEqual([
-      'NOT_FOUND',
-    ]);
+    expect(
+      errorCodes(
+        await graphql(
+          t.url,
+          t.sandboxKey,
+          `
+            query ($id: ID!) {
+              organization(id: $id) {
+                id
+              }
+            }
+          `,
+          { id: org.id },
+        ),
+      ),
+    ).toEqual(['NOT_FOUND']);
   });
 });

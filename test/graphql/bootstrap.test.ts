@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+
 import { graphql } from '../fixtures/graphql.js';
 import { startTestApp } from '../setup/app.js';
 import { createTestDatabase } from '../setup/db.js';
@@ -30,7 +31,10 @@ describe('first start', () => {
       expect(second.app.bootstrapKeys).toEqual([]);
       const viewer = await graphql(second.url, first.productionKey, '{ viewer { environment { name } } }');
       expect(viewer.data).toEqual({ viewer: { environment: { name: 'production' } } });
-      const environments = await second.app.orm.em.fork().getConnection().execute('select name from environments order by name');
+      const environments = await second.app.orm.em
+        .fork()
+        .getConnection()
+        .execute('select name from environments order by name');
       expect(environments).toEqual([{ name: 'production' }, { name: 'sandbox' }]);
     } finally {
       await second.close();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { CREATE_DIRECTORY, createDirectoryAs, createOrganizationAs, errorCodes, graphql } from '../fixtures/graphql.js';
 import { scimClient } from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
@@ -18,10 +19,10 @@ const ROTATE = `mutation($id: ID!) { rotateDirectoryToken(id: $id) { token direc
 const DELETE = `mutation($id: ID!) { deleteDirectory(id: $id) }`;
 
 async function storedTokenHash(directoryId: string): Promise<string> {
-  const rows = await t.app.orm.em.fork().getConnection().execute<{ token_hash: string }[]>(
-    'select token_hash from directories where id = ?',
-    [directoryId],
-  );
+  const rows = await t.app.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ token_hash: string }[]>('select token_hash from directories where id = ?', [directoryId]);
   return rows[0]?.token_hash ?? '';
 }
 
@@ -35,7 +36,9 @@ async function scimStatus(base: string, token: string): Promise<number> {
 describe('createDirectory', () => {
   it('returns the directory with its SCIM base URL and a token shown once, stored only as a hash', async () => {
     const org = await createOrganizationAs(t.url, t.sandboxKey);
-    const res = await graphql(t.url, t.sandboxKey, CREATE_DIRECTORY, { input: { organizationId: org.id, name: 'Okta prod', provider: 'OKTA' } });
+    const res = await graphql(t.url, t.sandboxKey, CREATE_DIRECTORY, {
+      input: { organizationId: org.id, name: 'Okta prod', provider: 'OKTA' },
+    });
     expect(res.errors).toBeUndefined();
     const { token, directory } = res.data!['createDirectory'];
     expect(token).toMatch(/^dst_[A-Za-z0-9_-]{43}$/);
@@ -63,32 +66,54 @@ describe('createDirectory', () => {
     const crossed = await scimClient(`${t.url}/scim/v2/${b.directory.id}`, a.token).get('/Users');
     expect(crossed.status).toBe(401);
     expect(crossed.headers.get('content-type')).toContain('application/scim+json');
-    expect(crossed.body).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401', detail: expect.any(String) });
+    expect(crossed.body).toEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '401',
+      detail: expect.any(String),
+    });
   });
 
   it('returns NOT_FOUND for an organization of another environment and creates nothing', async () => {
     const foreign = await createOrganizationAs(t.url, t.productionKey);
-    const res = await graphql(t.url, t.sandboxKey, CREATE_DIRECTORY, { input: { organizationId: foreign.id, name: 'X', provider: 'OKTA' } });
+    const res = await graphql(t.url, t.sandboxKey, CREATE_DIRECTORY, {
+      input: { organizationId: foreign.id, name: 'X', provider: 'OKTA' },
+    });
     expect(errorCodes(res)).toEqual(['NOT_FOUND']);
-    const org = await graphql(t.url, t.productionKey, `query($id: ID!) { organization(id: $id) { directories { totalCount } } }`, { id: foreign.id });
+    const org = await graphql(
+      t.url,
+      t.productionKey,
+      `
+        query ($id: ID!) {
+          organization(id: $id) {
+            directories {
+              totalCount
+            }
+          }
+        }
+      `,
+      { id: foreign.id },
+    );
     expect(org.data?.['organization'].directories.totalCount).toBe(0);
   });
 
-  it.each([
-    [{ name: '', provider: 'OKTA' }],
-    [{ name: 'x', provider: 'MYSPACE' }],
-  ])('rejects %j with BAD_USER_INPUT', async (input) => {
-    const org = await createOrganizationAs(t.url, t.sandboxKey);
-    const res = await graphql(t.url, t.sandboxKey, CREATE_DIRECTORY, { input: { organizationId: org.id, ...input } });
-    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
-  });
+  it.each([[{ name: '', provider: 'OKTA' }], [{ name: 'x', provider: 'MYSPACE' }]])(
+    'rejects %j with BAD_USER_INPUT',
+    async (input) => {
+      const org = await createOrganizationAs(t.url, t.sandboxKey);
+      const res = await graphql(t.url, t.sandboxKey, CREATE_DIRECTORY, { input: { organizationId: org.id, ...input } });
+      expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+    },
+  );
 });
 
 describe('updateDirectory / rotateDirectoryToken', () => {
   it('renames without touching the token', async () => {
     const org = await createOrganizationAs(t.url, t.sandboxKey);
     const dir = await createDirectoryAs(t.url, t.sandboxKey, org.id);
-    const res = await graphql(t.url, t.sandboxKey, UPDATE, { id: dir.directory.id, input: { name: 'Renamed', provider: 'OKTA' } });
+    const res = await graphql(t.url, t.sandboxKey, UPDATE, {
+      id: dir.directory.id,
+      input: { name: 'Renamed', provider: 'OKTA' },
+    });
     expect(res.data?.['updateDirectory']).toEqual({
       token: null,
       directory: { id: dir.directory.id, name: 'Renamed', provider: 'OKTA', tokenPrefix: dir.directory.tokenPrefix },
@@ -121,24 +146,34 @@ describe('updateDirectory / rotateDirectoryToken', () => {
     expect(await scimStatus(base, rotated.token)).toBe(200);
   });
 
-  it.each(['update', 'rotate', 'delete', 'read'])('returns NOT_FOUND to %s a directory of another environment', async (action) => {
-    const org = await createOrganizationAs(t.url, t.productionKey);
-    const dir = await createDirectoryAs(t.url, t.productionKey, org.id);
-    const id = dir.directory.id;
-    const res = await graphql(t.url, t.sandboxKey, { update: UPDATE, rotate: ROTATE, delete: DELETE, read: DIRECTORY }[action] ?? '', {
-      id,
-      ...(action === 'update' ? { input: { provider: 'PING' } } : {}),
-    });
-    expect(errorCodes(res)).toEqual(['NOT_FOUND']);
-    expect(await scimStatus(`${t.url}/scim/v2/${id}`, dir.token)).toBe(200);
-  });
+  it.each(['update', 'rotate', 'delete', 'read'])(
+    'returns NOT_FOUND to %s a directory of another environment',
+    async (action) => {
+      const org = await createOrganizationAs(t.url, t.productionKey);
+      const dir = await createDirectoryAs(t.url, t.productionKey, org.id);
+      const id = dir.directory.id;
+      const res = await graphql(
+        t.url,
+        t.sandboxKey,
+        { update: UPDATE, rotate: ROTATE, delete: DELETE, read: DIRECTORY }[action] ?? '',
+        {
+          id,
+          ...(action === 'update' ? { input: { provider: 'PING' } } : {}),
+        },
+      );
+      expect(errorCodes(res)).toEqual(['NOT_FOUND']);
+      expect(await scimStatus(`${t.url}/scim/v2/${id}`, dir.token)).toBe(200);
+    },
+  );
 });
 
 describe('deleteDirectory', () => {
   it('deletes the directory; its token is refused afterwards', async () => {
     const org = await createOrganizationAs(t.url, t.sandboxKey);
     const dir = await createDirectoryAs(t.url, t.sandboxKey, org.id);
-    expect((await graphql(t.url, t.sandboxKey, DELETE, { id: dir.directory.id })).data).toEqual({ deleteDirectory: dir.directory.id });
+    expect((await graphql(t.url, t.sandboxKey, DELETE, { id: dir.directory.id })).data).toEqual({
+      deleteDirectory: dir.directory.id,
+    });
     expect(errorCodes(await graphql(t.url, t.sandboxKey, DIRECTORY, { id: dir.directory.id }))).toEqual(['NOT_FOUND']);
     expect(await scimStatus(`${t.url}/scim/v2/${dir.directory.id}`, dir.token)).toBe(401);
     expect(errorCodes(await graphql(t.url, t.sandboxKey, DELETE, { id: dir.directory.id }))).toEqual(['NOT_FOUND']);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { errorCodes, graphql } from '../fixtures/graphql.js';
 import { createTestDirectory, scimGroupBody, scimPatch, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
@@ -10,10 +11,17 @@ beforeAll(async () => {
   t = await startTestApp();
   dir = await createTestDirectory(t.url, t.sandboxKey);
   for (const name of ['ann', 'ben', 'cat']) {
-    ids[name] = (await dir.scim.post('/Users', scimUserBody({ userName: `${name}@corp.example`, displayName: `${name} Person` }))).body.id;
+    ids[name] = (
+      await dir.scim.post('/Users', scimUserBody({ userName: `${name}@corp.example`, displayName: `${name} Person` }))
+    ).body.id;
   }
   await dir.scim.patch(`/Users/${ids['cat']}`, scimPatch({ op: 'replace', path: 'active', value: false }));
-  ids['team'] = (await dir.scim.post('/Groups', scimGroupBody({ displayName: 'Team', members: [{ value: ids['ann'] }, { value: ids['ben'] }] }))).body.id;
+  ids['team'] = (
+    await dir.scim.post(
+      '/Groups',
+      scimGroupBody({ displayName: 'Team', members: [{ value: ids['ann'] }, { value: ids['ben'] }] }),
+    )
+  ).body.id;
 });
 afterAll(async () => {
   await t.close();
@@ -58,7 +66,11 @@ describe('directoryUsers', () => {
   it('pages with cursors', async () => {
     const first = await graphql(t.url, t.sandboxKey, USERS, { directoryId: dir.directoryId, first: 2 });
     expect(first.data?.['directoryUsers'].pageInfo.hasNextPage).toBe(true);
-    const next = await graphql(t.url, t.sandboxKey, USERS, { directoryId: dir.directoryId, first: 2, after: first.data?.['directoryUsers'].pageInfo.endCursor });
+    const next = await graphql(t.url, t.sandboxKey, USERS, {
+      directoryId: dir.directoryId,
+      first: 2,
+      after: first.data?.['directoryUsers'].pageInfo.endCursor,
+    });
     expect(next.data?.['directoryUsers'].edges.map((e: any) => e.node.id)).toEqual([ids['cat']]);
   });
 
@@ -70,30 +82,92 @@ describe('directoryUsers', () => {
 
 describe('directoryUser / directoryGroup', () => {
   it('reads a user with its groups and raw SCIM resource', async () => {
-    const res = await graphql(t.url, t.sandboxKey, `query($id: ID!) { directoryUser(id: $id) { userName raw groups { totalCount edges { node { id displayName } } } } }`, {
-      id: ids['ann'],
-    });
+    const res = await graphql(
+      t.url,
+      t.sandboxKey,
+      `
+        query ($id: ID!) {
+          directoryUser(id: $id) {
+            userName
+            raw
+            groups {
+              totalCount
+              edges {
+                node {
+                  id
+                  displayName
+                }
+              }
+            }
+          }
+        }
+      `,
+      {
+        id: ids['ann'],
+      },
+    );
     expect(res.data?.['directoryUser']).toMatchObject({
       userName: 'ann@corp.example',
-      raw: expect.objectContaining({ userName: 'ann@corp.example', name: { givenName: 'Ada', familyName: 'Lovelace' } }),
+      raw: expect.objectContaining({
+        userName: 'ann@corp.example',
+        name: { givenName: 'Ada', familyName: 'Lovelace' },
+      }),
       groups: { totalCount: 1, edges: [{ node: { id: ids['team'], displayName: 'Team' } }] },
     });
   });
 
   it('reads a group with its members', async () => {
-    const res = await graphql(t.url, t.sandboxKey, `query($id: ID!) { directoryGroup(id: $id) { displayName members(first: 10) { totalCount edges { node { userName } } } } }`, {
-      id: ids['team'],
-    });
+    const res = await graphql(
+      t.url,
+      t.sandboxKey,
+      `
+        query ($id: ID!) {
+          directoryGroup(id: $id) {
+            displayName
+            members(first: 10) {
+              totalCount
+              edges {
+                node {
+                  userName
+                }
+              }
+            }
+          }
+        }
+      `,
+      {
+        id: ids['team'],
+      },
+    );
     expect(res.data?.['directoryGroup']).toEqual({
       displayName: 'Team',
-      members: { totalCount: 2, edges: [{ node: { userName: 'ann@corp.example' } }, { node: { userName: 'ben@corp.example' } }] },
+      members: {
+        totalCount: 2,
+        edges: [{ node: { userName: 'ann@corp.example' } }, { node: { userName: 'ben@corp.example' } }],
+      },
     });
   });
 
   it('lists groups filtered by displayName', async () => {
-    const res = await graphql(t.url, t.sandboxKey, `query($d: ID!) { directoryGroups(directoryId: $d, filter: { displayName: "team" }) { totalCount edges { node { id } } } }`, {
-      d: dir.directoryId,
-    });
+    const res = await graphql(
+      t.url,
+      t.sandboxKey,
+      `
+        query ($d: ID!) {
+          directoryGroups(directoryId: $d, filter: { displayName: "team" }) {
+            totalCount
+            edges {
+              node {
+                id
+              }
+            }
+          }
+        }
+      `,
+      {
+        d: dir.directoryId,
+      },
+    );
     expect(res.data?.['directoryGroups']).toEqual({ totalCount: 1, edges: [{ node: { id: ids['team'] } }] });
   });
 
@@ -102,9 +176,28 @@ describe('directoryUser / directoryGroup', () => {
       [t.productionKey, `query($id: ID!) { directoryUser(id: $id) { id } }`],
       [t.productionKey, `query($id: ID!) { directoryGroup(id: $id) { id } }`],
     ] as const) {
-      expect(errorCodes(await graphql(t.url, key, query, { id: query.includes('directoryUser') ? ids['ann'] : ids['team'] }))).toEqual(['NOT_FOUND']);
+      expect(
+        errorCodes(
+          await graphql(t.url, key, query, { id: query.includes('directoryUser') ? ids['ann'] : ids['team'] }),
+        ),
+      ).toEqual(['NOT_FOUND']);
     }
-    expect(errorCodes(await graphql(t.url, t.sandboxKey, `query($id: ID!) { directoryUser(id: $id) { id } }`, { id: 'nope' }))).toEqual(['NOT_FOUND']);
+    expect(
+      errorCodes(
+        await graphql(
+          t.url,
+          t.sandboxKey,
+          `
+            query ($id: ID!) {
+              directoryUser(id: $id) {
+                id
+              }
+            }
+          `,
+          { id: 'nope' },
+        ),
+      ),
+    ).toEqual(['NOT_FOUND']);
   });
 });
 
@@ -116,11 +209,20 @@ describe('nested connections', () => {
   it('page the groups of every user with the same cursors as top-level lists', async () => {
     const other = await createTestDirectory(t.url, t.sandboxKey);
     const user = (await other.scim.post('/Users', scimUserBody())).body.id;
-    for (const name of ['G1', 'G2', 'G3']) await other.scim.post('/Groups', scimGroupBody({ displayName: name, members: [{ value: user }] }));
+    for (const name of ['G1', 'G2', 'G3'])
+      await other.scim.post('/Groups', scimGroupBody({ displayName: name, members: [{ value: user }] }));
     const first = await graphql(t.url, t.sandboxKey, NESTED, { d: other.directoryId, first: 2 });
     const groups = first.data?.['directoryUsers'].edges[0].node.groups;
-    expect(groups).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true, hasPreviousPage: false }, edges: [{ node: { displayName: 'G1' } }, { node: { displayName: 'G2' } }] });
-    const next = await graphql(t.url, t.sandboxKey, NESTED, { d: other.directoryId, first: 2, after: groups.pageInfo.endCursor });
+    expect(groups).toMatchObject({
+      totalCount: 3,
+      pageInfo: { hasNextPage: true, hasPreviousPage: false },
+      edges: [{ node: { displayName: 'G1' } }, { node: { displayName: 'G2' } }],
+    });
+    const next = await graphql(t.url, t.sandboxKey, NESTED, {
+      d: other.directoryId,
+      first: 2,
+      after: groups.pageInfo.endCursor,
+    });
     expect(next.data?.['directoryUsers'].edges[0].node.groups).toMatchObject({
       totalCount: 3,
       pageInfo: { hasNextPage: false, hasPreviousPage: true },

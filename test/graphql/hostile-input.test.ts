@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { createOrganizationAs, errorCodes, graphql } from '../fixtures/graphql.js';
 import { withDeadline } from '../fixtures/wait.js';
 import { wsClient } from '../fixtures/ws.js';
@@ -16,7 +17,8 @@ afterAll(async () => {
   await t.close();
 });
 
-const RENAME = 'mutation($id: ID!, $name: String, $metadata: JSONObject) { updateOrganization(id: $id, input: { name: $name, metadata: $metadata }) { name } }';
+const RENAME =
+  'mutation($id: ID!, $name: String, $metadata: JSONObject) { updateOrganization(id: $id, input: { name: $name, metadata: $metadata }) { name } }';
 
 describe('GraphQL input PostgreSQL cannot store', () => {
   it.each([
@@ -29,7 +31,9 @@ describe('GraphQL input PostgreSQL cannot store', () => {
     const res = await graphql(t.url, t.sandboxKey, RENAME, { id: organizationId, ...variables });
     expect(res.status).toBe(400);
     expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
-    const read = await graphql(t.url, t.sandboxKey, 'query($id: ID!) { organization(id: $id) { name } }', { id: organizationId });
+    const read = await graphql(t.url, t.sandboxKey, 'query($id: ID!) { organization(id: $id) { name } }', {
+      id: organizationId,
+    });
     expect(read.data).toEqual({ organization: { name: 'Unchanged' } });
   });
 
@@ -44,12 +48,17 @@ describe('GraphQL input PostgreSQL cannot store', () => {
     try {
       const answered = new Promise<unknown>((resolve) => {
         client.subscribe(
-          { query: 'subscription($org: ID) { provisioningEvents(organizationId: $org) { id } }', variables: { org: 'x\u0000' } },
+          {
+            query: 'subscription($org: ID) { provisioningEvents(organizationId: $org) { id } }',
+            variables: { org: 'x\u0000' },
+          },
           { next: () => resolve('unexpected result'), error: resolve, complete: () => resolve('completed') },
         );
       });
       const errors = await withDeadline(answered, { what: 'the subscription to be refused' });
-      expect(errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+      expect(errors).toEqual([
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
+      ]);
     } finally {
       await client.dispose();
     }

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CREATE_ORGANIZATION, createDirectoryAs, createOrganizationAs, errorCodes, graphql, uniq } from '../fixtures/graphql.js';
+
+import {
+  CREATE_ORGANIZATION,
+  createDirectoryAs,
+  createOrganizationAs,
+  errorCodes,
+  graphql,
+  uniq,
+} from '../fixtures/graphql.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 let t: TestApp;
@@ -14,8 +22,20 @@ const ORGANIZATIONS = /* GraphQL */ `
   query Organizations($first: Int, $after: String, $filter: OrganizationFilter) {
     organizations(first: $first, after: $after, filter: $filter) {
       totalCount
-      edges { cursor node { id name domain } }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges {
+        cursor
+        node {
+          id
+          name
+          domain
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
     }
   }
 `;
@@ -40,7 +60,9 @@ describe('createOrganization', () => {
   it('returns CONFLICT for a domain already used in the same environment, in any case', async () => {
     const domain = `${uniq('dup')}.com`;
     await createOrganizationAs(t.url, t.sandboxKey, { domain });
-    const res = await graphql(t.url, t.sandboxKey, CREATE_ORGANIZATION, { input: { name: 'Copy', domain: domain.toUpperCase() } });
+    const res = await graphql(t.url, t.sandboxKey, CREATE_ORGANIZATION, {
+      input: { name: 'Copy', domain: domain.toUpperCase() },
+    });
     expect(res.data).toBeNull();
     expect(errorCodes(res)).toEqual(['CONFLICT']);
     expect(res.errors?.[0]?.message).toContain(domain);
@@ -97,19 +119,30 @@ describe('organizations', () => {
     expect(page1.edges.map((e: any) => e.node.id)).toEqual([created[0]?.id, created[1]?.id]);
     expect(page1.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
 
-    const second = await graphql(url, productionKey, ORGANIZATIONS, { first: 2, after: page1.pageInfo.endCursor, filter: { name: tag } });
+    const second = await graphql(url, productionKey, ORGANIZATIONS, {
+      first: 2,
+      after: page1.pageInfo.endCursor,
+      filter: { name: tag },
+    });
     const page2 = second.data?.['organizations'];
     expect(page2.edges.map((e: any) => e.node.id)).toEqual([created[2]?.id, created[3]?.id]);
     expect(page2.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
 
-    const third = await graphql(url, productionKey, ORGANIZATIONS, { first: 2, after: page2.pageInfo.endCursor, filter: { name: tag } });
+    const third = await graphql(url, productionKey, ORGANIZATIONS, {
+      first: 2,
+      after: page2.pageInfo.endCursor,
+      filter: { name: tag },
+    });
     expect(third.data?.['organizations'].edges.map((e: any) => e.node.id)).toEqual([created[4]?.id]);
     expect(third.data?.['organizations'].pageInfo.hasNextPage).toBe(false);
   });
 
   it('filters by case-insensitive name substring (LIKE wildcards are literal) and by domain', async () => {
     const tag = uniq('Filter');
-    const a = await createOrganizationAs(t.url, t.sandboxKey, { name: `${tag} 100% Alpha`, domain: `${uniq('alpha')}.io` });
+    const a = await createOrganizationAs(t.url, t.sandboxKey, {
+      name: `${tag} 100% Alpha`,
+      domain: `${uniq('alpha')}.io`,
+    });
     await createOrganizationAs(t.url, t.sandboxKey, { name: `${tag} Beta` });
     const byName = await graphql(t.url, t.sandboxKey, ORGANIZATIONS, { filter: { name: `${tag.toUpperCase()} 100%` } });
     expect(byName.data?.['organizations'].edges.map((e: any) => e.node.id)).toEqual([a.id]);
@@ -156,9 +189,22 @@ describe('organization / updateOrganization / deleteOrganization', () => {
   it('updates name, domain and metadata; null clears the domain; omitted fields stay', async () => {
     const org = await createOrganizationAs(t.url, t.sandboxKey, { domain: `${uniq('u')}.com`, metadata: { a: 1 } });
     const renamed = await graphql(t.url, t.sandboxKey, UPDATE, { id: org.id, input: { name: 'Renamed' } });
-    expect(renamed.data?.['updateOrganization']).toEqual({ id: org.id, name: 'Renamed', domain: org.domain, metadata: { a: 1 } });
-    const cleared = await graphql(t.url, t.sandboxKey, UPDATE, { id: org.id, input: { domain: null, metadata: { b: 2 } } });
-    expect(cleared.data?.['updateOrganization']).toEqual({ id: org.id, name: 'Renamed', domain: null, metadata: { b: 2 } });
+    expect(renamed.data?.['updateOrganization']).toEqual({
+      id: org.id,
+      name: 'Renamed',
+      domain: org.domain,
+      metadata: { a: 1 },
+    });
+    const cleared = await graphql(t.url, t.sandboxKey, UPDATE, {
+      id: org.id,
+      input: { domain: null, metadata: { b: 2 } },
+    });
+    expect(cleared.data?.['updateOrganization']).toEqual({
+      id: org.id,
+      name: 'Renamed',
+      domain: null,
+      metadata: { b: 2 },
+    });
   });
 
   it('returns CONFLICT when renaming onto a taken domain, and keeps the old value', async () => {
@@ -177,27 +223,47 @@ describe('organization / updateOrganization / deleteOrganization', () => {
     const res = await graphql(t.url, t.sandboxKey, DELETE, { id: org.id });
     expect(res.data).toEqual({ deleteOrganization: org.id });
     expect(errorCodes(await graphql(t.url, t.sandboxKey, ORGANIZATION, { id: org.id }))).toEqual(['NOT_FOUND']);
-    const directory = await graphql(t.url, t.sandboxKey, `query($id: ID!) { directory(id: $id) { id } }`, { id: dir.directory.id });
+    const directory = await graphql(
+      t.url,
+      t.sandboxKey,
+      `
+        query ($id: ID!) {
+          directory(id: $id) {
+            id
+          }
+        }
+      `,
+      { id: dir.directory.id },
+    );
     expect(errorCodes(directory)).toEqual(['NOT_FOUND']);
-    const rows = await t.app.orm.em.fork().getConnection().execute('select count(*)::int as n from directories where id = ?', [dir.directory.id]);
+    const rows = await t.app.orm.em
+      .fork()
+      .getConnection()
+      .execute('select count(*)::int as n from directories where id = ?', [dir.directory.id]);
     expect(rows).toEqual([{ n: 0 }]);
   });
 
-  it.each(['read', 'update', 'delete'])('returns NOT_FOUND to %s an organization of another environment', async (action) => {
-    const other = await createOrganizationAs(t.url, t.productionKey);
-    const res =
-      action === 'read'
-        ? await graphql(t.url, t.sandboxKey, ORGANIZATION, { id: other.id })
-        : action === 'update'
-          ? await graphql(t.url, t.sandboxKey, UPDATE, { id: other.id, input: { name: 'Hijack' } })
-          : await graphql(t.url, t.sandboxKey, DELETE, { id: other.id });
-    expect(errorCodes(res)).toEqual(['NOT_FOUND']);
-    const still = await graphql(t.url, t.productionKey, ORGANIZATION, { id: other.id });
-    expect(still.data?.['organization']).toMatchObject({ id: other.id, name: other.name });
-  });
+  it.each(['read', 'update', 'delete'])(
+    'returns NOT_FOUND to %s an organization of another environment',
+    async (action) => {
+      const other = await createOrganizationAs(t.url, t.productionKey);
+      const res =
+        action === 'read'
+          ? await graphql(t.url, t.sandboxKey, ORGANIZATION, { id: other.id })
+          : action === 'update'
+            ? await graphql(t.url, t.sandboxKey, UPDATE, { id: other.id, input: { name: 'Hijack' } })
+            : await graphql(t.url, t.sandboxKey, DELETE, { id: other.id });
+      expect(errorCodes(res)).toEqual(['NOT_FOUND']);
+      const still = await graphql(t.url, t.productionKey, ORGANIZATION, { id: other.id });
+      expect(still.data?.['organization']).toMatchObject({ id: other.id, name: other.name });
+    },
+  );
 
-  it.each(['not-a-uuid', '00000000-0000-7000-8000-000000000000'])('returns NOT_FOUND for the unknown id %s', async (id) => {
-    expect(errorCodes(await graphql(t.url, t.sandboxKey, ORGANIZATION, { id }))).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await graphql(t.url, t.sandboxKey, DELETE, { id }))).toEqual(['NOT_FOUND']);
-  });
+  it.each(['not-a-uuid', '00000000-0000-7000-8000-000000000000'])(
+    'returns NOT_FOUND for the unknown id %s',
+    async (id) => {
+      expect(errorCodes(await graphql(t.url, t.sandboxKey, ORGANIZATION, { id }))).toEqual(['NOT_FOUND']);
+      expect(errorCodes(await graphql(t.url, t.sandboxKey, DELETE, { id }))).toEqual(['NOT_FOUND']);
+    },
+  );
 });

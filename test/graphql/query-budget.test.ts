@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { createDirectoryAs, createOrganizationAs, graphql, uniq } from '../fixtures/graphql.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { subscriptionErrors, connectedClient } from '../fixtures/events.js';
-import { withDeadline } from '../fixtures/wait.js';
+
+import { connectedClient, subscriptionErrors } from '../fixtures/events.js';
 import { errorCodes, graphql } from '../fixtures/graphql.js';
 import { createTestDirectory, scimGroupBody, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
+import { withDeadline } from '../fixtures/wait.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 // Default limits (GRAPHQL_MAX_COMPLEXITY 50,000): the cost is computed with the operation's variables.
@@ -13,8 +14,10 @@ beforeAll(async () => {
   t = await startTestApp();
   dir = await createTestDirectory(t.url, t.sandboxKey);
   const users: { value: string }[] = [];
-  for (let i = 0; i < 3; i++) users.push({ value: (await dir.scim.post('/Users', scimUserBody())).body['id'] as string });
-  for (let i = 0; i < 3; i++) expect((await dir.scim.post('/Groups', scimGroupBody({ members: users }))).status).toBe(201);
+  for (let i = 0; i < 3; i++)
+    users.push({ value: (await dir.scim.post('/Users', scimUserBody())).body['id'] as string });
+  for (let i = 0; i < 3; i++)
+    expect((await dir.scim.post('/Groups', scimGroupBody({ members: users }))).status).toBe(201);
 });
 afterAll(async () => {
   await t.close();
@@ -52,8 +55,10 @@ describe('GraphQL cost limit', () => {
   it('refuses the same operation over graphql-ws', async () => {
     const client = await connectedClient(t.url, t.sandboxKey);
     try {
-      const errors = (await withDeadline(
-        subscriptionErrors(client, fanOut(30, '$f'), { d: dir.directoryId, f: 25 }), { what: 'the graphql-ws refusal', timeoutMs: 10_000 })) as { message: string; extensions?: Record<string, unknown> }[];
+      const errors = (await withDeadline(subscriptionErrors(client, fanOut(30, '$f'), { d: dir.directoryId, f: 25 }), {
+        what: 'the graphql-ws refusal',
+        timeoutMs: 10_000,
+      })) as { message: string; extensions?: Record<string, unknown> }[];
       expect(errors).toHaveLength(1);
       expect(errors[0]?.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
       expect(statedCost(errors[0]?.message)).toBeGreaterThan(50_000);
@@ -64,7 +69,9 @@ describe('GraphQL cost limit', () => {
 
   it('prices first the same as a literal, a variable, a variable default and when omitted (default page size 20)', async () => {
     const cost = async (query: string, variables: Record<string, unknown> = {}) =>
-      statedCost((await graphql(t.url, t.sandboxKey, query, { d: dir.directoryId, ...variables })).errors?.[0]?.message);
+      statedCost(
+        (await graphql(t.url, t.sandboxKey, query, { d: dir.directoryId, ...variables })).errors?.[0]?.message,
+      );
     const literal = await cost(fanOut(3, '20'));
     // Per alias: 1 + 20 × (edges 1 + node 1 + id 1 + members (1 + 20 × (1 + 1 + 1 + groups (1 + 20 × 3)))).
     expect(literal).toBe(3 * (1 + 20 * (3 + (1 + 20 * (3 + (1 + 20 * 3))))));

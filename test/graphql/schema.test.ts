@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from '@jest/globals';
 import { printSchema } from 'graphql';
+
 import { buildAppSchema } from '../../src/graphql/schema.js';
 
 describe('schema.graphql', () => {

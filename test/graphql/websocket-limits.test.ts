@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import WebSocket from 'ws';
+
 import { createDeferred } from '../fixtures/deferred.js';
+import { connectedClient, PROVISIONING_EVENTS, subscribeEvents, subscriptionErrors } from '../fixtures/events.js';
 import { withDeadline } from '../fixtures/wait.js';
-import { connectedClient, subscribeEvents, subscriptionErrors, PROVISIONING_EVENTS } from '../fixtures/events.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 // Defaults: WS_MAX_PAYLOAD_BYTES 64 KiB, WS_MAX_SUBSCRIPTIONS_PER_SOCKET 20.
@@ -23,10 +24,18 @@ describe('WebSocket limits', () => {
     socket.on('message', (data: Buffer) => messages.push(data.toString()));
     socket.on('close', (code) => closed.resolve({ code, messages }));
     socket.on('error', () => undefined); // the server's close frame ends the socket; reported through 'close'
-    await withDeadline(new Promise((resolve) => socket.once('open', resolve)), { what: 'the WebSocket to open', timeoutMs: 10_000 });
+    await withDeadline(new Promise((resolve) => socket.once('open', resolve)), {
+      what: 'the WebSocket to open',
+      timeoutMs: 10_000,
+    });
     // 1 MiB of an unauthenticated connection_init: without the limit it is buffered, parsed and answered with 4401.
-    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'x', padding: 'a'.repeat(1024 * 1024) } }));
-    const { code, messages: received } = await withDeadline(closed.promise, { what: 'the server to close the oversized socket', timeoutMs: 10_000 });
+    socket.send(
+      JSON.stringify({ type: 'connection_init', payload: { authorization: 'x', padding: 'a'.repeat(1024 * 1024) } }),
+    );
+    const { code, messages: received } = await withDeadline(closed.promise, {
+      what: 'the server to close the oversized socket',
+      timeoutMs: 10_000,
+    });
     expect(code).toBe(1009);
     expect(received).toEqual([]);
   });
@@ -35,7 +44,10 @@ describe('WebSocket limits', () => {
     const client = await connectedClient(t.url, t.sandboxKey);
     try {
       const subscriptions = Array.from({ length: 20 }, () => subscribeEvents(client));
-      const errors = (await withDeadline(subscriptionErrors(client, PROVISIONING_EVENTS), { what: 'the 21st subscription to be refused', timeoutMs: 10_000 })) as {
+      const errors = (await withDeadline(subscriptionErrors(client, PROVISIONING_EVENTS), {
+        what: 'the 21st subscription to be refused',
+        timeoutMs: 10_000,
+      })) as {
         message: string;
         extensions?: Record<string, unknown>;
       }[];
@@ -50,8 +62,13 @@ describe('WebSocket limits', () => {
       subscriptions[0]?.unsubscribe();
       // The socket still works: a query runs once a slot is free (completions are handled in order).
       const result = createDeferred<unknown>();
-      client.subscribe({ query: '{ viewer { environment { name } } }' }, { next: (value) => result.resolve(value), error: result.reject, complete: () => undefined });
-      expect(await withDeadline(result.promise, { what: 'a query after freeing a slot', timeoutMs: 10_000 })).toEqual({ data: { viewer: { environment: { name: 'sandbox' } } } });
+      client.subscribe(
+        { query: '{ viewer { environment { name } } }' },
+        { next: (value) => result.resolve(value), error: result.reject, complete: () => undefined },
+      );
+      expect(await withDeadline(result.promise, { what: 'a query after freeing a slot', timeoutMs: 10_000 })).toEqual({
+        data: { viewer: { environment: { name: 'sandbox' } } },
+      });
     } finally {
       await client.dispose();
     }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 // A browser frontend on another origin calls /graphql: fetch with the Origin header a browser sends, the
@@ -22,7 +23,11 @@ afterAll(async () => {
 function preflight(baseUrl: string, origin: string) {
   return fetch(`${baseUrl}/graphql`, {
     method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization,content-type',
+    },
   });
 }
 
@@ -56,7 +61,9 @@ describe('CORS_ORIGINS on /graphql', () => {
 
     const denied = await viewerQuery(t.url, APP, 'dsk_sandbox_wrong');
     expect(denied.headers.get('access-control-allow-origin')).toBe(APP);
-    expect(((await denied.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('UNAUTHENTICATED');
+    expect(((await denied.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe(
+      'UNAUTHENTICATED',
+    );
   });
 
   it('gives another origin no CORS header: its preflight still meets CSRF prevention', async () => {

@@ -1,7 +1,8 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+
 import { createLogger } from '../../src/lib/logger.js';
 import { CREATE_ORGANIZATION, errorCodes, graphql } from '../fixtures/graphql.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
@@ -75,9 +76,12 @@ describe('NODE_ENV=production with the database unreachable', () => {
       const res = await graphql(t.url, t.sandboxKey, '{ viewer { apiKey { id } } }');
       expect(res.errors).toEqual([{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
       const body = JSON.stringify(res);
-      for (const detail of ['ECONNREFUSED', 'Context creation failed', String(link.port), '127.0.0.1']) expect(body).not.toContain(detail);
+      for (const detail of ['ECONNREFUSED', 'Context creation failed', String(link.port), '127.0.0.1'])
+        expect(body).not.toContain(detail);
       // The operator still learns what happened.
-      expect(t.rawLogs.some((line) => line.includes('graphql internal error') && line.includes('ECONNREFUSED'))).toBe(true);
+      expect(t.rawLogs.some((line) => line.includes('graphql internal error') && line.includes('ECONNREFUSED'))).toBe(
+        true,
+      );
     } finally {
       await link.up();
       Object.assign(console, { log, error, warn });
@@ -106,15 +110,22 @@ describe('error logs', () => {
           if new.name like '%marker%' then raise exception 'failing on purpose'; end if;
           return new;
         end $$`);
-      await admin.query('create trigger fail_marked before insert on organizations for each row execute function fail_marked_organization()');
+      await admin.query(
+        'create trigger fail_marked before insert on organizations for each row execute function fail_marked_organization()',
+      );
     } finally {
       await admin.end();
     }
-    const res = await graphql(t.url, t.sandboxKey, CREATE_ORGANIZATION, { input: { name: MARKER, metadata: { note: MARKER } } });
+    const res = await graphql(t.url, t.sandboxKey, CREATE_ORGANIZATION, {
+      input: { name: MARKER, metadata: { note: MARKER } },
+    });
     expect(errorCodes(res)).toEqual(['INTERNAL_SERVER_ERROR']);
     const logged = t.logs.filter((line) => line['msg'] === 'graphql internal error');
     expect(logged).toHaveLength(1);
-    expect(logged[0]?.['err']).toMatchObject({ type: 'DriverException', message: expect.stringMatching(/^database error/) });
+    expect(logged[0]?.['err']).toMatchObject({
+      type: 'DriverException',
+      message: expect.stringMatching(/^database error/),
+    });
     expect(t.rawLogs.filter((line) => line.includes(MARKER) || /insert into/i.test(line))).toEqual([]);
   });
 
@@ -139,7 +150,15 @@ describe('error logs', () => {
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(line).not.toContain(MARKER);
     const [direct, wrapped] = lines.map((line) => JSON.parse(line) as { err: Record<string, unknown> });
-    expect(direct?.err).toMatchObject({ type: 'UniqueConstraintViolationException', code: '23505', constraint: 'marker_test_pkey', table: 'marker_test' });
-    expect(wrapped?.err).toMatchObject({ message: 'while saving', cause: { code: '23505', constraint: 'marker_test_pkey' } });
+    expect(direct?.err).toMatchObject({
+      type: 'UniqueConstraintViolationException',
+      code: '23505',
+      constraint: 'marker_test_pkey',
+      table: 'marker_test',
+    });
+    expect(wrapped?.err).toMatchObject({
+      message: 'while saving',
+      cause: { code: '23505', constraint: 'marker_test_pkey' },
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { errorCodes, graphql } from '../fixtures/graphql.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -24,7 +25,11 @@ describe('GRAPHQL_MAX_COMPLEXITY and GRAPHQL_MAX_DEPTH', () => {
   });
 
   it('reject a query over the depth limit', async () => {
-    const res = await graphql(t.url, t.sandboxKey, '{ organizations { edges { node { directories { totalCount } } } } }');
+    const res = await graphql(
+      t.url,
+      t.sandboxKey,
+      '{ organizations { edges { node { directories { totalCount } } } } }',
+    );
     expect(res.errors?.[0]?.message).toMatch(/depth limit of 4 exceeded/);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { errorCodes, graphql } from '../fixtures/graphql.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -19,8 +20,26 @@ describe('NODE_ENV=production', () => {
   });
 
   it('hides stack traces', async () => {
-    const res = await graphql(t.url, t.sandboxKey, `query($id: ID!) { organization(id: $id) { id } }`, { id: 'nope' });
-    expect(res.errors).toEqual([{ message: 'Organization "nope" not found', locations: expect.any(Array), path: ['organization'], extensions: { code: 'NOT_FOUND' } }]);
+    const res = await graphql(
+      t.url,
+      t.sandboxKey,
+      `
+        query ($id: ID!) {
+          organization(id: $id) {
+            id
+          }
+        }
+      `,
+      { id: 'nope' },
+    );
+    expect(res.errors).toEqual([
+      {
+        message: 'Organization "nope" not found',
+        locations: expect.any(Array),
+        path: ['organization'],
+        extensions: { code: 'NOT_FOUND' },
+      },
+    ]);
     const unauthenticated = await graphql(t.url, undefined, '{ viewer { apiKey { id } } }');
     expect(unauthenticated.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
     // Apollo's own errors carry a stack trace outside production (see the development case below).
@@ -40,7 +59,10 @@ describe('NODE_ENV=development', () => {
 
   it('shows stack traces (so the production case above has something to hide)', async () => {
     const invalid = await graphql(t.url, t.sandboxKey, '{ nope }');
-    expect(invalid.errors?.[0]?.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', stacktrace: expect.any(Array) });
+    expect(invalid.errors?.[0]?.extensions).toEqual({
+      code: 'GRAPHQL_VALIDATION_FAILED',
+      stacktrace: expect.any(Array),
+    });
   });
 });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { errorCodes, graphql } from '../fixtures/graphql.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -27,7 +28,10 @@ describe('health', () => {
 
   it('GET /readyz checks the database', async () => {
     const response = await fetch(`${t.url}/readyz`);
-    expect({ status: response.status, body: await response.json() }).toEqual({ status: 200, body: { status: 'ok', database: 'ok' } });
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 200,
+      body: { status: 'ok', database: 'ok' },
+    });
   });
 });
 
@@ -35,11 +39,15 @@ describe('POST /graphql with bad requests', () => {
   it('answers malformed JSON with 400 and a JSON error', async () => {
     const res = await post('{"query": "{ viewer { environment { name } } }"');
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ errors: [{ message: expect.stringMatching(/JSON|Unexpected/i), extensions: { code: 'BAD_REQUEST' } }] });
+    expect(res.body).toEqual({
+      errors: [{ message: expect.stringMatching(/JSON|Unexpected/i), extensions: { code: 'BAD_REQUEST' } }],
+    });
   });
 
   it('answers a body over 1 MiB with 413', async () => {
-    const res = await post(JSON.stringify({ query: '{ viewer { environment { name } } }', variables: { pad: 'x'.repeat(1_100_000) } }));
+    const res = await post(
+      JSON.stringify({ query: '{ viewer { environment { name } } }', variables: { pad: 'x'.repeat(1_100_000) } }),
+    );
     expect(res.status).toBe(413);
     expect(res.body.errors[0].extensions.code).toBe('BAD_REQUEST');
   });
@@ -53,7 +61,12 @@ describe('POST /graphql with bad requests', () => {
     const deep = `{ organizations { edges { node { directories { edges { node { organization { directories { edges { node { organization { name directories { totalCount } } } } } } } } } } } } }`;
     const res = await post(JSON.stringify({ query: deep }));
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/depth limit of 12 exceeded/), extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }) })]);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/depth limit of 12 exceeded/),
+        extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
+      }),
+    ]);
   });
 
   it('rejects unknown fields with GRAPHQL_VALIDATION_FAILED', async () => {
@@ -62,7 +75,12 @@ describe('POST /graphql with bad requests', () => {
   });
 
   it('rejects a wrong variable type with BAD_USER_INPUT', async () => {
-    const res = await graphql(t.url, t.sandboxKey, 'query($first: Int) { organizations(first: $first) { totalCount } }', { first: 'ten' });
+    const res = await graphql(
+      t.url,
+      t.sandboxKey,
+      'query($first: Int) { organizations(first: $first) { totalCount } }',
+      { first: 'ten' },
+    );
     expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
   });
 });
@@ -71,12 +89,18 @@ describe('request logging', () => {
   it('echoes a request id and logs every request without credentials', async () => {
     const response = await fetch(`${t.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.sandboxKey}`, 'x-request-id': 'req-abc-123' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${t.sandboxKey}`,
+        'x-request-id': 'req-abc-123',
+      },
       body: JSON.stringify({ query: 'mutation { createApiKey(name: "logged") { secret } }' }),
     });
     const body = (await response.json()) as any;
     expect(response.headers.get('x-request-id')).toBe('req-abc-123');
-    expect(t.logs).toContainEqual(expect.objectContaining({ requestId: 'req-abc-123', method: 'POST', path: '/graphql', status: 200 }));
+    expect(t.logs).toContainEqual(
+      expect.objectContaining({ requestId: 'req-abc-123', method: 'POST', path: '/graphql', status: 200 }),
+    );
     const generated = await fetch(`${t.url}/healthz`);
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const everything = t.rawLogs.join('\n');

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { dropDatabase, withDatabase } from '../../src/db/database.js';
 import { testServerUrl } from '../setup/db.js';
-import { freePort } from '../setup/process.js';
 import { exitCode, killAll, startProcess, tempDataDir, waitForStdout } from '../setup/lifecycle.js';
+import { freePort } from '../setup/process.js';
 
 // main.ts picks the log format: JSON lines by default off a terminal, human-readable with LOG_FORMAT=pretty
 // (and in development at a terminal, which test/unit/lib/logger.test.ts covers).
@@ -27,12 +28,23 @@ describe('LOG_FORMAT', () => {
   it.each([
     ['json', /^\{"level":30,.*"msg":"listening"/m],
     ['pretty', /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(\d+\): listening$/m],
-  ])('%s', async (format, listening) => {
-    const env = { DATABASE_URL: databaseUrl, DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(await freePort()), LOG_LEVEL: 'info', LOG_FORMAT: format };
-    const server = startProcess(env);
-    await waitForStdout(server, /dsync is up/);
-    expect(server.stdout).toMatch(listening);
-    server.child.kill('SIGTERM');
-    expect(await exitCode(server)).toBe(0);
-  }, 90_000);
+  ])(
+    '%s',
+    async (format, listening) => {
+      const env = {
+        DATABASE_URL: databaseUrl,
+        DATA_DIR: dataDir,
+        HOST: '127.0.0.1',
+        PORT: String(await freePort()),
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: format,
+      };
+      const server = startProcess(env);
+      await waitForStdout(server, /dsync is up/);
+      expect(server.stdout).toMatch(listening);
+      server.child.kill('SIGTERM');
+      expect(await exitCode(server)).toBe(0);
+    },
+    90_000,
+  );
 });

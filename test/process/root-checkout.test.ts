@@ -4,8 +4,18 @@ import { chmod, cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+
+import {
+  embeddedServers,
+  exitCode,
+  killAll,
+  lines,
+  startProcess,
+  tempDataDir,
+  waitFor,
+  waitForStdout,
+} from '../setup/lifecycle.js';
 import { freePort } from '../setup/process.js';
-import { embeddedServers, exitCode, killAll, lines, startProcess, tempDataDir, waitFor, waitForStdout } from '../setup/lifecycle.js';
 
 // A checkout inside a folder only its owner may enter (mode 0700, as /root is), started with
 // `node dist/src/main.js` from the checkout. Under root the embedded PostgreSQL runs as the `postgres` user,
@@ -23,9 +33,16 @@ describe(`node dist/src/main.js from a checkout in a 0700 folder, as ${asRoot ? 
   let checkout: string;
   const dataDirs: string[] = [];
   const main = () => path.join(checkout, 'dist', 'src', 'main.js');
-  const baseEnv = async () => ({ HOST: '127.0.0.1', PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()), SHUTDOWN_TIMEOUT_MS: '10000' });
-  const noServerLeft = (dataDir: string) => waitFor(() => embeddedServers(dataDir).length === 0, `no embedded PostgreSQL left running on ${dataDir}`);
-  const serverBinary = (dataDir: string) => readFileSync(`/proc/${embeddedServers(dataDir)[0]}/cmdline`, 'utf8').split('\0')[0] ?? '';
+  const baseEnv = async () => ({
+    HOST: '127.0.0.1',
+    PORT: String(await freePort()),
+    EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    SHUTDOWN_TIMEOUT_MS: '10000',
+  });
+  const noServerLeft = (dataDir: string) =>
+    waitFor(() => embeddedServers(dataDir).length === 0, `no embedded PostgreSQL left running on ${dataDir}`);
+  const serverBinary = (dataDir: string) =>
+    readFileSync(`/proc/${embeddedServers(dataDir)[0]}/cmdline`, 'utf8').split('\0')[0] ?? '';
 
   beforeAll(async () => {
     folder = await mkdtemp(path.join(os.tmpdir(), 'dsync-root-checkout-'));

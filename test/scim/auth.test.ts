@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { graphql } from '../fixtures/graphql.js';
 import { createTestDirectory, ERROR, scimClient, scimUserBody } from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
@@ -39,7 +40,16 @@ describe('SCIM bearer authentication', () => {
 
   it('answers a deleted or unknown directory with 401, never 200 {}', async () => {
     const dir = await createTestDirectory(t.url, t.sandboxKey);
-    await graphql(t.url, t.sandboxKey, `mutation($id: ID!) { deleteDirectory(id: $id) }`, { id: dir.directoryId });
+    await graphql(
+      t.url,
+      t.sandboxKey,
+      `
+        mutation ($id: ID!) {
+          deleteDirectory(id: $id)
+        }
+      `,
+      { id: dir.directoryId },
+    );
     const deleted = await dir.scim.get('/Users');
     expect(deleted).toMatchObject({ status: 401, body: unauthorized });
     const unknown = await scimClient(`${t.url}/scim/v2/00000000-0000-7000-8000-000000000000`, dir.token).get('/Users');
@@ -50,7 +60,20 @@ describe('SCIM bearer authentication', () => {
 
   it('activates a pending directory on its first authenticated request and records lastSyncAt', async () => {
     const dir = await createTestDirectory(t.url, t.sandboxKey);
-    const read = () => graphql(t.url, t.sandboxKey, `query($id: ID!) { directory(id: $id) { state lastSyncAt } }`, { id: dir.directoryId });
+    const read = () =>
+      graphql(
+        t.url,
+        t.sandboxKey,
+        `
+          query ($id: ID!) {
+            directory(id: $id) {
+              state
+              lastSyncAt
+            }
+          }
+        `,
+        { id: dir.directoryId },
+      );
     expect((await read()).data?.['directory']).toEqual({ state: 'PENDING', lastSyncAt: null });
     await scimClient(dir.scim.base, 'dst_wrong').get('/Users');
     expect((await read()).data?.['directory']).toEqual({ state: 'PENDING', lastSyncAt: null });
@@ -65,7 +88,9 @@ describe('/org/{domain}/scim/v2 alias', () => {
     const alias = scimClient(`${t.url}/org/${dir.organizationDomain.toUpperCase()}/scim/v2`, dir.token);
     const created = await alias.post('/Users', scimUserBody());
     expect(created.status).toBe(201);
-    expect(created.body.meta.location).toBe(`https://dsync.test/org/${dir.organizationDomain.toUpperCase()}/scim/v2/Users/${created.body.id}`);
+    expect(created.body.meta.location).toBe(
+      `https://dsync.test/org/${dir.organizationDomain.toUpperCase()}/scim/v2/Users/${created.body.id}`,
+    );
     expect((await dir.scim.get(`/Users/${created.body.id}`)).status).toBe(200);
   });
 
@@ -73,9 +98,20 @@ describe('/org/{domain}/scim/v2 alias', () => {
     const a = await createTestDirectory(t.url, t.sandboxKey);
     const b = await createTestDirectory(t.url, t.sandboxKey);
     expect((await scimClient(`${t.url}/org/${a.organizationDomain}/scim/v2`, b.token).get('/Users')).status).toBe(401);
-    await graphql(t.url, t.sandboxKey, `mutation($input: CreateDirectoryInput!) { createDirectory(input: $input) { token } }`, {
-      input: { organizationId: a.organizationId, name: 'second', provider: 'OKTA' },
-    });
+    await graphql(
+      t.url,
+      t.sandboxKey,
+      `
+        mutation ($input: CreateDirectoryInput!) {
+          createDirectory(input: $input) {
+            token
+          }
+        }
+      `,
+      {
+        input: { organizationId: a.organizationId, name: 'second', provider: 'OKTA' },
+      },
+    );
     expect((await scimClient(`${t.url}/org/${a.organizationDomain}/scim/v2`, a.token).get('/Users')).status).toBe(401);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { allEvents } from '../fixtures/events.js';
 import { errorCodes, graphql } from '../fixtures/graphql.js';
 import { createTestDirectory, ERROR, scimClient, scimUserBody } from '../fixtures/scim.js';
@@ -14,12 +15,23 @@ afterAll(async () => {
 
 const SET_STATE = /* GraphQL */ `
   mutation ($id: ID!, $state: DirectoryState) {
-    updateDirectory(id: $id, input: { state: $state }) { token directory { id state } }
+    updateDirectory(id: $id, input: { state: $state }) {
+      token
+      directory {
+        id
+        state
+      }
+    }
   }
 `;
 
 async function setState(id: string, state: string) {
-  return graphql<{ updateDirectory: { token: string | null; directory: { state: string } } }>(t.url, t.sandboxKey, SET_STATE, { id, state });
+  return graphql<{ updateDirectory: { token: string | null; directory: { state: string } } }>(
+    t.url,
+    t.sandboxKey,
+    SET_STATE,
+    { id, state },
+  );
 }
 
 describe('switching a directory off and on', () => {
@@ -35,17 +47,25 @@ describe('switching a directory off and on', () => {
       await dir.scim.post('/Users', scimUserBody()),
       await dir.scim.delete(`/Users/${user.id}`),
     ]) {
-      expect(res).toMatchObject({ status: 403, body: { schemas: [ERROR], status: '403', detail: expect.stringMatching(/inactive/) } });
+      expect(res).toMatchObject({
+        status: 403,
+        body: { schemas: [ERROR], status: '403', detail: expect.stringMatching(/inactive/) },
+      });
     }
     // A wrong token still learns nothing about the directory's state.
-    expect((await scimClient(dir.scim.base, 'dst_wrongwrongwrongwrongwrongwrongwrongwrongwro').get('/Users')).status).toBe(401);
+    expect(
+      (await scimClient(dir.scim.base, 'dst_wrongwrongwrongwrongwrongwrongwrongwrongwro').get('/Users')).status,
+    ).toBe(401);
 
     const on = await setState(dir.directoryId, 'ACTIVE');
     expect(on.data?.updateDirectory.directory.state).toBe('ACTIVE');
     expect(await dir.scim.get(`/Users/${user.id}`)).toMatchObject({ status: 200, body: { id: user.id } });
     expect((await dir.scim.get('/Users')).body.totalResults).toBe(1);
 
-    const events = await allEvents(t.url, t.sandboxKey, { directoryId: dir.directoryId, types: ['dsync.activated', 'dsync.deactivated'] });
+    const events = await allEvents(t.url, t.sandboxKey, {
+      directoryId: dir.directoryId,
+      types: ['dsync.activated', 'dsync.deactivated'],
+    });
     expect(events.map((event) => [event.type, event.data.before.state, event.data.after.state])).toEqual([
       ['dsync.activated', 'pending', 'active'],
       ['dsync.deactivated', 'active', 'inactive'],

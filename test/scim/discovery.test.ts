@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { ENTERPRISE, GROUP_SCHEMA, LIST_RESPONSE, USER_SCHEMA } from '../fixtures/scim.js';
 import { useScimDirectory } from '../setup/scim.js';
 
@@ -25,7 +26,12 @@ describe('discovery (RFC 7644 §4)', () => {
     const res = await ctx.dir.scim.get('/ResourceTypes');
     expect(res.body).toMatchObject({ schemas: [LIST_RESPONSE], totalResults: 2 });
     expect(res.body.Resources).toEqual([
-      expect.objectContaining({ id: 'User', endpoint: '/Users', schema: USER_SCHEMA, schemaExtensions: [{ schema: ENTERPRISE, required: false }] }),
+      expect.objectContaining({
+        id: 'User',
+        endpoint: '/Users',
+        schema: USER_SCHEMA,
+        schemaExtensions: [{ schema: ENTERPRISE, required: false }],
+      }),
       expect.objectContaining({ id: 'Group', endpoint: '/Groups', schema: GROUP_SCHEMA }),
     ]);
     expect((await ctx.dir.scim.get('/ResourceTypes/User')).body.id).toBe('User');
@@ -37,7 +43,13 @@ describe('discovery (RFC 7644 §4)', () => {
     expect(res.body.Resources.map((s: any) => s.id)).toEqual([USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE]);
     const user = (await ctx.dir.scim.get(`/Schemas/${USER_SCHEMA}`)).body;
     const userName = user.attributes.find((a: any) => a.name === 'userName');
-    expect(userName).toMatchObject({ type: 'string', required: true, caseExact: false, uniqueness: 'server', multiValued: false });
+    expect(userName).toMatchObject({
+      type: 'string',
+      required: true,
+      caseExact: false,
+      uniqueness: 'server',
+      multiValued: false,
+    });
     const emails = user.attributes.find((a: any) => a.name === 'emails');
     expect(emails).toMatchObject({ type: 'complex', multiValued: true });
     expect(emails.subAttributes.map((a: any) => a.name)).toEqual(['value', 'display', 'type', 'primary']);

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDirectory, ENTERPRISE, filterPath, scimGroupBody, scimUserBody, USER_SCHEMA, type TestDirectory } from '../fixtures/scim.js';
+
+import {
+  createTestDirectory,
+  ENTERPRISE,
+  filterPath,
+  scimGroupBody,
+  scimUserBody,
+  USER_SCHEMA,
+  type TestDirectory,
+} from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 // RFC 7644 §3.4.2.2 filter grammar, translated to SQL: one seeded directory, a table of filters and the users each must return.
@@ -15,7 +24,10 @@ const SEED: Record<string, Record<string, unknown>> = {
     externalId: 'A-1',
     name: { givenName: 'Alice', familyName: 'Anderson' },
     displayName: 'Alice Anderson',
-    emails: [{ type: 'work', value: 'alice@acme.com', primary: true }, { type: 'home', value: 'alice@gmail.com' }],
+    emails: [
+      { type: 'work', value: 'alice@acme.com', primary: true },
+      { type: 'home', value: 'alice@gmail.com' },
+    ],
     phoneNumbers: [{ type: 'work', value: '+1 555 0100' }],
     title: 'Engineer',
     userType: 'Employee',
@@ -70,7 +82,14 @@ beforeAll(async () => {
     if (res.status !== 201) throw new Error(`seed ${key}: ${JSON.stringify(res.body)}`);
     ids[key] = res.body.id;
   }
-  await dir.scim.post('/Groups', scimGroupBody({ displayName: 'Engineering', externalId: 'g-eng', members: [{ value: ids['alice'] }, { value: ids['eve'] }] }));
+  await dir.scim.post(
+    '/Groups',
+    scimGroupBody({
+      displayName: 'Engineering',
+      externalId: 'g-eng',
+      members: [{ value: ids['alice'] }, { value: ids['eve'] }],
+    }),
+  );
   await dir.scim.post('/Groups', scimGroupBody({ displayName: 'Sales', members: [{ value: ids['bob'] }] }));
 });
 afterAll(async () => {
@@ -112,7 +131,10 @@ const USER_FILTERS: [string, string[]][] = [
   ['emails.value eq "BOB@acme.com"', ['bob']],
   ['emails.type eq "home"', ['alice']],
   ['emails pr', ['alice', 'bob', 'carol', 'eve']],
-  ['emails[type eq "work" and value co "@acme.com"] or phoneNumbers[type eq "work" and value sw "+1"]', ['alice', 'bob', 'eve']],
+  [
+    'emails[type eq "work" and value co "@acme.com"] or phoneNumbers[type eq "work" and value sw "+1"]',
+    ['alice', 'bob', 'eve'],
+  ],
   ['phoneNumbers[type eq "work" and value sw "+1"]', ['alice']],
   ['active eq true', ['alice', 'bob', 'dave', 'eve']],
   ['active eq false', ['carol']],

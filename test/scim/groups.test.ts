@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { createTestDirectory, ERROR, filterPath, GROUP_SCHEMA, scimGroupBody, scimPatch, scimUserBody } from '../fixtures/scim.js';
+
+import {
+  createTestDirectory,
+  ERROR,
+  filterPath,
+  GROUP_SCHEMA,
+  scimGroupBody,
+  scimPatch,
+  scimUserBody,
+} from '../fixtures/scim.js';
 import { useScimDirectory } from '../setup/scim.js';
 
 const ctx = useScimDirectory();
@@ -18,7 +27,10 @@ async function memberIds(groupId: string): Promise<string[]> {
 describe('POST /Groups', () => {
   it('creates a group with the members sent in the body (Okta does this)', async () => {
     const [a, b] = await users(2);
-    const res = await ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: 'Engineering', externalId: 'ext-1', members: [{ value: a }, { value: b }] }));
+    const res = await ctx.dir.scim.post(
+      '/Groups',
+      scimGroupBody({ displayName: 'Engineering', externalId: 'ext-1', members: [{ value: a }, { value: b }] }),
+    );
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`https://dsync.test/scim/v2/${ctx.dir.directoryId}/Groups/${res.body.id}`);
     expect(res.body).toMatchObject({
@@ -29,7 +41,12 @@ describe('POST /Groups', () => {
       meta: { resourceType: 'Group', location: res.headers.get('location'), version: 'W/"1"' },
     });
     expect(res.body.members.map((m: any) => m.value).sort()).toEqual([a, b].sort());
-    expect(res.body.members[0]).toEqual({ value: expect.any(String), display: 'Ada Lovelace', type: 'User', $ref: expect.stringContaining('/Users/') });
+    expect(res.body.members[0]).toEqual({
+      value: expect.any(String),
+      display: 'Ada Lovelace',
+      type: 'User',
+      $ref: expect.stringContaining('/Users/'),
+    });
   });
 
   it('rejects members that are not users of this directory, and creates nothing', async () => {
@@ -47,12 +64,21 @@ describe('PATCH /Groups/{id}', () => {
     const ids = await users(5);
     const group = (await ctx.dir.scim.post('/Groups', scimGroupBody())).body;
     const path = `/Groups/${group.id}`;
-    const added = await ctx.dir.scim.patch(path, scimPatch({ op: 'Add', path: 'members', value: ids.slice(0, 4).map((value) => ({ value })) }));
+    const added = await ctx.dir.scim.patch(
+      path,
+      scimPatch({ op: 'Add', path: 'members', value: ids.slice(0, 4).map((value) => ({ value })) }),
+    );
     expect(added).toMatchObject({ status: 204, body: undefined });
     expect(await memberIds(group.id)).toEqual(ids.slice(0, 4).sort());
-    await ctx.dir.scim.patch(path, scimPatch({ op: 'add', path: 'members', value: [{ value: ids[0] }, { value: ids[4] }] }));
+    await ctx.dir.scim.patch(
+      path,
+      scimPatch({ op: 'add', path: 'members', value: [{ value: ids[0] }, { value: ids[4] }] }),
+    );
     expect(await memberIds(group.id)).toEqual([...ids].sort());
-    await ctx.dir.scim.patch(path, scimPatch({ op: 'Remove', path: 'members', value: [{ value: ids[0] }, { value: ids[1] }] }));
+    await ctx.dir.scim.patch(
+      path,
+      scimPatch({ op: 'Remove', path: 'members', value: [{ value: ids[0] }, { value: ids[1] }] }),
+    );
     await ctx.dir.scim.patch(path, scimPatch({ op: 'remove', path: `members[value eq "${ids[2]}"]` }));
     expect(await memberIds(group.id)).toEqual([ids[3], ids[4]].sort());
   });
@@ -60,7 +86,10 @@ describe('PATCH /Groups/{id}', () => {
   it('replaces the member list, and removes all members without a value', async () => {
     const ids = await users(3);
     const group = (await ctx.dir.scim.post('/Groups', scimGroupBody({ members: [{ value: ids[0] }] }))).body;
-    await ctx.dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'replace', path: 'members', value: [{ value: ids[1] }, { value: ids[2] }] }));
+    await ctx.dir.scim.patch(
+      `/Groups/${group.id}`,
+      scimPatch({ op: 'replace', path: 'members', value: [{ value: ids[1] }, { value: ids[2] }] }),
+    );
     expect(await memberIds(group.id)).toEqual([ids[1], ids[2]].sort());
     await ctx.dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'remove', path: 'members' }));
     expect(await memberIds(group.id)).toEqual([]);
@@ -68,7 +97,10 @@ describe('PATCH /Groups/{id}', () => {
 
   it('renames with a no-path replace that repeats the id (Okta) and bumps the version', async () => {
     const group = (await ctx.dir.scim.post('/Groups', scimGroupBody())).body;
-    const res = await ctx.dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'replace', value: { id: group.id, displayName: 'Renamed' } }));
+    const res = await ctx.dir.scim.patch(
+      `/Groups/${group.id}`,
+      scimPatch({ op: 'replace', value: { id: group.id, displayName: 'Renamed' } }),
+    );
     expect(res.status).toBe(204);
     const read = (await ctx.dir.scim.get(`/Groups/${group.id}`)).body;
     expect(read).toMatchObject({ displayName: 'Renamed', meta: { version: 'W/"2"' } });
@@ -90,7 +122,11 @@ describe('PUT /Groups/{id}', () => {
   it('replaces attributes and the member list from the body', async () => {
     const ids = await users(3);
     const group = (await ctx.dir.scim.post('/Groups', scimGroupBody({ members: [{ value: ids[0] }] }))).body;
-    const res = await ctx.dir.scim.put(`/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Put name', members: [{ value: ids[1] }, { value: ids[2] }] });
+    const res = await ctx.dir.scim.put(`/Groups/${group.id}`, {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Put name',
+      members: [{ value: ids[1] }, { value: ids[2] }],
+    });
     expect(res.status).toBe(200);
     expect(res.body.displayName).toBe('Put name');
     expect(await memberIds(group.id)).toEqual([ids[1], ids[2]].sort());
@@ -104,7 +140,9 @@ describe('GET /Groups', () => {
     await ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: name, members: [{ value: a }] }));
     const withMembers = await ctx.dir.scim.get(filterPath('Groups', `displayName eq "${name}"`));
     expect(withMembers.body.Resources[0].members).toHaveLength(1);
-    const without = await ctx.dir.scim.get(filterPath('Groups', `displayName eq "${name}"`, '&excludedAttributes=members'));
+    const without = await ctx.dir.scim.get(
+      filterPath('Groups', `displayName eq "${name}"`, '&excludedAttributes=members'),
+    );
     expect(without.body.Resources[0]).not.toHaveProperty('members');
     expect(without.body.Resources[0].displayName).toBe(name);
   });

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ENTERPRISE, ERROR, filterPath, scimPatch, scimUserBody, type TestDirectory, createTestDirectory } from '../fixtures/scim.js';
+
+import {
+  createTestDirectory,
+  ENTERPRISE,
+  ERROR,
+  filterPath,
+  scimPatch,
+  scimUserBody,
+  type TestDirectory,
+} from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 // An attacker holds one directory token (sandbox) and sends what it likes. Another tenant (a production
@@ -30,7 +39,11 @@ function scimError(status: number, scimType?: string) {
 async function expectVictimIntact(): Promise<void> {
   const read = await victim.scim.get(`/Users/${victimUserId}`);
   expect(read.status).toBe(200);
-  expect(read.body).toMatchObject({ userName: 'victim@example.com', name: { givenName: 'Ada' }, emails: [{ value: 'victim@example.com' }] });
+  expect(read.body).toMatchObject({
+    userName: 'victim@example.com',
+    name: { givenName: 'Ada' },
+    emails: [{ value: 'victim@example.com' }],
+  });
   const list = await victim.scim.get('/Users?sortBy=userName');
   expect(list.status).toBe(200);
   expect(list.body.totalResults).toBe(1);
@@ -63,8 +76,14 @@ describe('PATCH paths cannot reach Object.prototype', () => {
   });
 
   it.each([
-    ['a dotted key of an object value', { op: 'add', path: 'name', value: { 'constructor.prototype.polluted': 'yes' } }],
-    ['an inherited key of an object value', { op: 'replace', path: 'name', value: { constructor: { prototype: { polluted: 'yes' } } } }],
+    [
+      'a dotted key of an object value',
+      { op: 'add', path: 'name', value: { 'constructor.prototype.polluted': 'yes' } },
+    ],
+    [
+      'an inherited key of an object value',
+      { op: 'replace', path: 'name', value: { constructor: { prototype: { polluted: 'yes' } } } },
+    ],
     ['a dotted key without path', { op: 'add', value: { 'name.constructor.prototype.polluted': 'yes' } }],
     ['a URN key without path', { op: 'add', value: { [`${ENTERPRISE}:constructor`]: 'yes' } }],
     ['an inherited name without path', { op: 'replace', value: { constructor: 'yes' } }],
@@ -103,22 +122,36 @@ describe('PATCH paths cannot reach Object.prototype', () => {
 });
 
 describe('other request text that names attributes', () => {
-  it.each(['constructor pr', 'emails[constructor pr]', 'name.constructor eq "x"', 'x.__proto__ pr', 'urn:a:prototype:User:x pr'])(
-    'filter %s → 400 invalidFilter',
-    async (filter) => {
-      expect(await attacker.scim.get(filterPath('Users', filter))).toMatchObject({ status: 400, body: scimError(400, 'invalidFilter') });
-    },
-  );
+  it.each([
+    'constructor pr',
+    'emails[constructor pr]',
+    'name.constructor eq "x"',
+    'x.__proto__ pr',
+    'urn:a:prototype:User:x pr',
+  ])('filter %s → 400 invalidFilter', async (filter) => {
+    expect(await attacker.scim.get(filterPath('Users', filter))).toMatchObject({
+      status: 400,
+      body: scimError(400, 'invalidFilter'),
+    });
+  });
 
-  it.each(['attributes=__proto__', 'excludedAttributes=constructor', 'attributes=name.constructor', 'sortBy=constructor.prototype'])(
-    '%s → 400 invalidPath',
-    async (query) => {
-      expect(await attacker.scim.get(`/Users?${query}`)).toMatchObject({ status: 400, body: scimError(400, 'invalidPath') });
-    },
-  );
+  it.each([
+    'attributes=__proto__',
+    'excludedAttributes=constructor',
+    'attributes=name.constructor',
+    'sortBy=constructor.prototype',
+  ])('%s → 400 invalidPath', async (query) => {
+    expect(await attacker.scim.get(`/Users?${query}`)).toMatchObject({
+      status: 400,
+      body: scimError(400, 'invalidPath'),
+    });
+  });
 
   it('a POST with an attribute named after an inherited member → 400 invalidValue, nothing stored', async () => {
-    const res = await attacker.scim.post('/Users', scimUserBody({ userName: 'proto@example.com', constructor: { prototype: { x: 1 } } }));
+    const res = await attacker.scim.post(
+      '/Users',
+      scimUserBody({ userName: 'proto@example.com', constructor: { prototype: { x: 1 } } }),
+    );
     expect(res).toMatchObject({ status: 400, body: scimError(400, 'invalidValue') });
     expect((await attacker.scim.get(filterPath('Users', 'userName eq "proto@example.com"'))).body.totalResults).toBe(0);
   });
@@ -135,27 +168,47 @@ describe('input that used to be a 500', () => {
   });
 
   it('PATCH with a NUL in a value → 400 invalidValue, the user unchanged', async () => {
-    const res = await attacker.scim.patch(`/Users/${attackerUserId}`, scimPatch({ op: 'replace', path: 'displayName', value: 'a\u0000b' }));
+    const res = await attacker.scim.patch(
+      `/Users/${attackerUserId}`,
+      scimPatch({ op: 'replace', path: 'displayName', value: 'a\u0000b' }),
+    );
     expect(res).toMatchObject({ status: 400, body: scimError(400, 'invalidValue') });
     expect((await attacker.scim.get(`/Users/${attackerUserId}`)).body.displayName).toBeUndefined();
   });
 
   it('a NUL in the query string → 400; an encoded surrogate decodes to U+FFFD and matches nothing', async () => {
-    expect(await attacker.scim.get(`/Users?filter=${encodeURIComponent('userName eq "a')}%00"`)).toMatchObject({ status: 400, body: scimError(400, 'invalidValue') });
-    expect(await attacker.scim.get('/Users?attributes=userName%00')).toMatchObject({ status: 400, body: scimError(400, 'invalidValue') });
-    expect(await attacker.scim.get('/Users?filter=userName%20eq%20%22%ED%A0%80%22')).toMatchObject({ status: 200, body: { totalResults: 0 } });
+    expect(await attacker.scim.get(`/Users?filter=${encodeURIComponent('userName eq "a')}%00"`)).toMatchObject({
+      status: 400,
+      body: scimError(400, 'invalidValue'),
+    });
+    expect(await attacker.scim.get('/Users?attributes=userName%00')).toMatchObject({
+      status: 400,
+      body: scimError(400, 'invalidValue'),
+    });
+    expect(await attacker.scim.get('/Users?filter=userName%20eq%20%22%ED%A0%80%22')).toMatchObject({
+      status: 200,
+      body: { totalResults: 0 },
+    });
   });
 
   it('a malformed percent-encoding in the path → 400, with or without a token', async () => {
-    expect(await attacker.scim.get('/Users/%E0%A4%A')).toMatchObject({ status: 400, body: scimError(400, 'invalidSyntax') });
+    expect(await attacker.scim.get('/Users/%E0%A4%A')).toMatchObject({
+      status: 400,
+      body: scimError(400, 'invalidSyntax'),
+    });
     const anonymous = await fetch(`${attacker.scim.base}/Users/%E0%A4%A`);
     expect(anonymous.status).toBe(400);
-    const alias = await fetch(`${t.url}/org/%E0%A4%A/scim/v2/Users`, { headers: { authorization: `Bearer ${attacker.token}` } });
+    const alias = await fetch(`${t.url}/org/%E0%A4%A/scim/v2/Users`, {
+      headers: { authorization: `Bearer ${attacker.token}` },
+    });
     expect(alias.status).toBe(400);
   });
 
   it.each(['1e400', '-1e400'])('a filter number out of range (x.y gt %s) → 400 invalidFilter', async (number) => {
-    expect(await attacker.scim.get(filterPath('Users', `x.y gt ${number}`))).toMatchObject({ status: 400, body: scimError(400, 'invalidFilter') });
+    expect(await attacker.scim.get(filterPath('Users', `x.y gt ${number}`))).toMatchObject({
+      status: 400,
+      body: scimError(400, 'invalidFilter'),
+    });
   });
 
   it.each([40, 2_000, 100_000])('JSON nested %i levels → 400 invalidSyntax', async (depth) => {
@@ -169,7 +222,10 @@ describe('input that used to be a 500', () => {
     const deep = JSON.parse(`${'{"a":'.repeat(25)}1${'}'.repeat(25)}`) as unknown;
     const created = await attacker.scim.post('/Users', scimUserBody({ 'urn:okta:custom:1.0:User': { deep } }));
     expect(created.status).toBe(201);
-    const patched = await attacker.scim.patch(`/Users/${created.body.id}`, scimPatch({ op: 'replace', path: 'title', value: 'Deep' }));
+    const patched = await attacker.scim.patch(
+      `/Users/${created.body.id}`,
+      scimPatch({ op: 'replace', path: 'title', value: 'Deep' }),
+    );
     expect(patched).toMatchObject({ status: 200, body: { title: 'Deep' } });
   });
 });
@@ -178,7 +234,9 @@ describe('filter values are bound parameters', () => {
   it('no SQL statement carries a value from a filter', async () => {
     const marker = `marker-${Date.now()}`;
     const before = t.queries.length;
-    const res = await attacker.scim.get(filterPath('Users', `userName eq "${marker}" or title co "${marker}'--" or x.y gt 12345.678`));
+    const res = await attacker.scim.get(
+      filterPath('Users', `userName eq "${marker}" or title co "${marker}'--" or x.y gt 12345.678`),
+    );
     expect(res.status).toBe(200);
     const statements = t.queries.slice(before);
     expect(statements.some((sql) => /directory_users/.test(sql))).toBe(true);

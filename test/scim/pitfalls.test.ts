@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { createTestDirectory, filterPath, GROUP_SCHEMA, scimGroupBody, scimPatch, scimUserBody } from '../fixtures/scim.js';
+
+import {
+  createTestDirectory,
+  filterPath,
+  GROUP_SCHEMA,
+  scimGroupBody,
+  scimPatch,
+  scimUserBody,
+} from '../fixtures/scim.js';
 import { useScimDirectory } from '../setup/scim.js';
 
 // Faults seen in peer products, each pinned by a test.
@@ -12,7 +20,11 @@ describe('known pitfalls', () => {
     const b = (await ctx.dir.scim.post('/Users', scimUserBody())).body.id;
     const group = (await ctx.dir.scim.post('/Groups', scimGroupBody({ members: [{ value: a }] }))).body;
     expect(group.members.map((m: any) => m.value)).toEqual([a]);
-    const put = await ctx.dir.scim.put(`/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: group.displayName, members: [{ value: b }] });
+    const put = await ctx.dir.scim.put(`/Groups/${group.id}`, {
+      schemas: [GROUP_SCHEMA],
+      displayName: group.displayName,
+      members: [{ value: b }],
+    });
     expect(put.body.members.map((m: any) => m.value)).toEqual([b]);
   });
 
@@ -25,7 +37,10 @@ describe('known pitfalls', () => {
 
   it('lets a new group take the old name of a renamed group', async () => {
     const group = (await ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: 'Old Name' }))).body;
-    await ctx.dir.scim.patch(`/Groups/${group.id}`, scimPatch({ op: 'replace', path: 'displayName', value: 'New Name' }));
+    await ctx.dir.scim.patch(
+      `/Groups/${group.id}`,
+      scimPatch({ op: 'replace', path: 'displayName', value: 'New Name' }),
+    );
     const again = await ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: 'Old Name' }));
     expect(again.status).toBe(201);
     const byOld = await ctx.dir.scim.get(filterPath('Groups', 'displayName eq "Old Name"'));
@@ -51,7 +66,10 @@ describe('known pitfalls', () => {
     const user = (await other.scim.post('/Users', scimUserBody())).body;
     const group = (await other.scim.post('/Groups', scimGroupBody())).body;
     expect((await ctx.dir.scim.get(`/Users/${user.id}`)).status).toBe(404);
-    expect((await ctx.dir.scim.patch(`/Users/${user.id}`, scimPatch({ op: 'replace', path: 'active', value: false }))).status).toBe(404);
+    expect(
+      (await ctx.dir.scim.patch(`/Users/${user.id}`, scimPatch({ op: 'replace', path: 'active', value: false })))
+        .status,
+    ).toBe(404);
     expect((await ctx.dir.scim.delete(`/Groups/${group.id}`)).status).toBe(404);
     expect((await other.scim.get(`/Users/${user.id}`)).body.active).toBe(true);
   });

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDirectory, scimClient, scimGroupBody, scimPatch, scimUserBody, type ScimClient } from '../fixtures/scim.js';
+
+import {
+  createTestDirectory,
+  scimClient,
+  scimGroupBody,
+  scimPatch,
+  scimUserBody,
+  type ScimClient,
+} from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 
@@ -36,14 +44,20 @@ describe('SCIM writes spread over two server instances', () => {
     for (let i = 0; i < 20; i++) ids.push((await clients[i % 2]!.post('/Users', scimUserBody())).body.id);
     const group = (await clients[0].post('/Groups', scimGroupBody())).body;
     await Promise.all(
-      ids.map((value, i) => clients[i % 2]!.patch(`/Groups/${group.id}`, scimPatch({ op: 'add', path: 'members', value: [{ value }] }))),
+      ids.map((value, i) =>
+        clients[i % 2]!.patch(`/Groups/${group.id}`, scimPatch({ op: 'add', path: 'members', value: [{ value }] })),
+      ),
     );
-    const members = (await clients[1].get(`/Groups/${group.id}`)).body.members.map((m: { value: string }) => m.value).sort();
+    const members = (await clients[1].get(`/Groups/${group.id}`)).body.members
+      .map((m: { value: string }) => m.value)
+      .sort();
     expect(members).toEqual([...ids].sort());
 
     const user = ids[0]!;
     const attributes = ['title', 'nickName', 'userType', 'locale'];
-    await Promise.all(attributes.map((a, i) => clients[i % 2]!.patch(`/Users/${user}`, scimPatch({ op: 'add', path: a, value: a }))));
+    await Promise.all(
+      attributes.map((a, i) => clients[i % 2]!.patch(`/Users/${user}`, scimPatch({ op: 'add', path: a, value: a }))),
+    );
     const read = (await clients[0].get(`/Users/${user}`)).body;
     expect(attributes.map((a) => read[a])).toEqual(attributes);
   });

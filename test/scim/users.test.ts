@@ -1,17 +1,32 @@
 import { describe, expect, it } from '@jest/globals';
-import { createTestDirectory, ENTERPRISE, LIST_RESPONSE, scimPatch, scimUserBody, USER_SCHEMA } from '../fixtures/scim.js';
+
+import {
+  createTestDirectory,
+  ENTERPRISE,
+  LIST_RESPONSE,
+  scimPatch,
+  scimUserBody,
+  USER_SCHEMA,
+} from '../fixtures/scim.js';
 import { useScimDirectory } from '../setup/scim.js';
 
 const ctx = useScimDirectory();
 
 async function row(id: string): Promise<Record<string, unknown> | undefined> {
-  const rows = await ctx.t.app.orm.em.fork().getConnection().execute('select * from directory_users where id = ?', [id]);
+  const rows = await ctx.t.app.orm.em
+    .fork()
+    .getConnection()
+    .execute('select * from directory_users where id = ?', [id]);
   return rows[0];
 }
 
 describe('POST /Users', () => {
   it('creates a user: 201, Location, meta, application/scim+json, normalized columns', async () => {
-    const body = scimUserBody({ userName: 'Grace.Hopper@Example.com', externalId: 'okta-123', displayName: 'Grace Hopper' });
+    const body = scimUserBody({
+      userName: 'Grace.Hopper@Example.com',
+      externalId: 'okta-123',
+      displayName: 'Grace Hopper',
+    });
     const res = await ctx.dir.scim.post('/Users', body);
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toContain('application/scim+json');
@@ -67,8 +82,20 @@ describe('POST /Users', () => {
 
   it('takes the primary email, else the work one, else the first; names from name.*', async () => {
     const cases: [unknown[], string | null][] = [
-      [[{ value: 'home@x.com', type: 'home' }, { value: 'Work@X.com', type: 'work' }], 'work@x.com'],
-      [[{ value: 'a@x.com', type: 'work' }, { value: 'p@x.com', type: 'home', primary: 'True' }], 'p@x.com'],
+      [
+        [
+          { value: 'home@x.com', type: 'home' },
+          { value: 'Work@X.com', type: 'work' },
+        ],
+        'work@x.com',
+      ],
+      [
+        [
+          { value: 'a@x.com', type: 'work' },
+          { value: 'p@x.com', type: 'home', primary: 'True' },
+        ],
+        'p@x.com',
+      ],
       [[{ value: 'only@x.com' }], 'only@x.com'],
       [[], null],
     ];
@@ -91,7 +118,9 @@ describe('GET /Users/{id}', () => {
 
   it('honours attributes and excludedAttributes', async () => {
     const created = (await ctx.dir.scim.post('/Users', scimUserBody({ [ENTERPRISE]: { department: 'R&D' } }))).body;
-    const only = await ctx.dir.scim.get(`/Users/${created.id}?attributes=userName,name.givenName,${ENTERPRISE}:department`);
+    const only = await ctx.dir.scim.get(
+      `/Users/${created.id}?attributes=userName,name.givenName,${ENTERPRISE}:department`,
+    );
     expect(only.body).toEqual({
       schemas: created.schemas,
       id: created.id,
@@ -122,25 +151,39 @@ describe('PUT /Users/{id}', () => {
     expect(res.body).not.toHaveProperty('title');
     expect(res.body).not.toHaveProperty('nickName');
     expect(res.body.meta.version).toBe('W/"2"');
-    expect(await row(created.id)).toMatchObject({ first_name: 'Grace', last_name: 'Hopper', email: 'grace@navy.mil', version: 2 });
+    expect(await row(created.id)).toMatchObject({
+      first_name: 'Grace',
+      last_name: 'Hopper',
+      email: 'grace@navy.mil',
+      version: 2,
+    });
   });
 });
 
 describe('PATCH /Users/{id}', () => {
   it('deactivates with active: false (kept as inactive) and reactivates', async () => {
     const created = (await ctx.dir.scim.post('/Users', scimUserBody())).body;
-    const off = await ctx.dir.scim.patch(`/Users/${created.id}`, scimPatch({ op: 'replace', path: 'active', value: false }));
+    const off = await ctx.dir.scim.patch(
+      `/Users/${created.id}`,
+      scimPatch({ op: 'replace', path: 'active', value: false }),
+    );
     expect(off.status).toBe(200);
     expect(off.body.active).toBe(false);
     expect(await row(created.id)).toMatchObject({ state: 'inactive' });
-    const on = await ctx.dir.scim.patch(`/Users/${created.id}`, scimPatch({ op: 'Replace', value: { active: 'True' } }));
+    const on = await ctx.dir.scim.patch(
+      `/Users/${created.id}`,
+      scimPatch({ op: 'Replace', value: { active: 'True' } }),
+    );
     expect(on.body.active).toBe(true);
     expect(await row(created.id)).toMatchObject({ state: 'active' });
   });
 
   it('sends nothing new for a PATCH that changes nothing (version stays)', async () => {
     const created = (await ctx.dir.scim.post('/Users', scimUserBody())).body;
-    const res = await ctx.dir.scim.patch(`/Users/${created.id}`, scimPatch({ op: 'replace', path: 'name.givenName', value: 'Ada' }));
+    const res = await ctx.dir.scim.patch(
+      `/Users/${created.id}`,
+      scimPatch({ op: 'replace', path: 'name.givenName', value: 'Ada' }),
+    );
     expect(res.body.meta.version).toBe('W/"1"');
   });
 });

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
+
 import { Writable } from 'node:stream';
+
 import { createApp, type App } from '../../src/app.js';
-import type { EnvironmentName } from '../../src/directory/environment.entity.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import type { EnvironmentName } from '../../src/directory/environment.entity.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -37,17 +39,27 @@ function logCollector(lines: Record<string, unknown>[], raw: string[]): Writable
 }
 
 /** A real server on an ephemeral port over its own fresh database. Always `close()` it in `afterAll`. */
-export async function startTestApp(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestApp & { rawLogs: string[] }> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  database?: TestDatabase,
+): Promise<TestApp & { rawLogs: string[] }> {
   const db = database ?? (await createTestDatabase());
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', PUBLIC_URL: 'https://dsync.test', ...env });
   const logs: Record<string, unknown>[] = [];
   const rawLogs: string[] = [];
   const queries: string[] = [];
   const logger = createLogger(config.logLevel, logCollector(logs, rawLogs));
-  const app = await createApp({ config, logger, databaseUrl: db.url, encryptionKey: config.encryptionKey ?? TEST_ENCRYPTION_KEY, logQuery: (sql) => queries.push(sql) });
+  const app = await createApp({
+    config,
+    logger,
+    databaseUrl: db.url,
+    encryptionKey: config.encryptionKey ?? TEST_ENCRYPTION_KEY,
+    logQuery: (sql) => queries.push(sql),
+  });
   const url = await app.listen(0, '127.0.0.1');
   await app.bootstrap(); // as main.ts does once listening: keys of a fresh database in app.bootstrapKeys
-  const key = (name: string) => app.bootstrapKeys.find((k) => k.environment === (name as EnvironmentName))?.apiKey ?? '';
+  const key = (name: string) =>
+    app.bootstrapKeys.find((k) => k.environment === (name as EnvironmentName))?.apiKey ?? '';
   return {
     app,
     url,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+
 import { dropDatabase, ensureDatabase, withDatabase } from '../../src/db/database.js';
 
 export function testServerUrl(): string {

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { createDeferred } from '../fixtures/deferred.js';
 import type { Run } from './process.js';
 
@@ -67,7 +68,11 @@ export async function waitForStdout(run: Started, pattern: RegExp, timeoutMs = 6
 export async function exitCode(run: Started, timeoutMs = 60_000): Promise<number | null> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`process did not exit within ${timeoutMs} ms; stdout: ${run.stdout}\nstderr: ${run.stderr}`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(new Error(`process did not exit within ${timeoutMs} ms; stdout: ${run.stdout}\nstderr: ${run.stderr}`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([run.exited, deadline]);
@@ -77,13 +82,24 @@ export async function exitCode(run: Started, timeoutMs = 60_000): Promise<number
 }
 
 /** Polls `condition` until it holds; fails with `what` at the deadline (or when `run` exits first). */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000, run?: Started): Promise<void> {
+export async function waitFor(
+  condition: () => boolean,
+  what: string,
+  timeoutMs = 30_000,
+  run?: Started,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: number | null | undefined;
   void run?.exited.then((code) => (exited = code));
   while (!condition()) {
-    if (exited !== undefined) throw new Error(`exited with ${exited} while waiting for ${what}; stdout: ${run?.stdout}\nstderr: ${run?.stderr}`);
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stdout: ${run?.stdout}\nstderr: ${run?.stderr}`);
+    if (exited !== undefined)
+      throw new Error(
+        `exited with ${exited} while waiting for ${what}; stdout: ${run?.stdout}\nstderr: ${run?.stderr}`,
+      );
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; stdout: ${run?.stdout}\nstderr: ${run?.stderr}`,
+      );
     await sleep(50);
   }
 }
@@ -104,7 +120,8 @@ export function embeddedServers(dataDir: string): number[] {
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
       const state = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.[0];
-      if (path.basename(argv[0] ?? '') === 'postgres' && argv[argv.indexOf('-D') + 1] === databaseDir && state !== 'Z') pids.push(Number(entry));
+      if (path.basename(argv[0] ?? '') === 'postgres' && argv[argv.indexOf('-D') + 1] === databaseDir && state !== 'Z')
+        pids.push(Number(entry));
     } catch {
       // the process ended meanwhile
     }

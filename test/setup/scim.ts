@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from '@jest/globals';
+
 import { createTestDirectory, type TestDirectory } from '../fixtures/scim.js';
 import { startTestApp, type TestApp } from './app.js';
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+
 import { ConfigError, loadConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
@@ -28,7 +29,9 @@ describe('loadConfig', () => {
       previousEncryptionKeys: [],
       webhooks: {
         workers: 10,
-        retryDelaysMs: [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000],
+        retryDelaysMs: [
+          5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
+        ],
         timeoutMs: 10_000,
         allowPrivateNetworks: true,
         allowHttp: true,
@@ -73,11 +76,18 @@ describe('loadConfig', () => {
     });
     expect(config.encryptionKey).toEqual(Buffer.from('ab'.repeat(32), 'hex'));
     expect(config.previousEncryptionKeys).toEqual([Buffer.alloc(32, 1)]);
-    expect(config.webhooks).toMatchObject({ retryDelaysMs: [250, 5_000, 120_000, 3_600_000, 86_400_000], allowPrivateNetworks: false, allowHttp: false });
+    expect(config.webhooks).toMatchObject({
+      retryDelaysMs: [250, 5_000, 120_000, 3_600_000, 86_400_000],
+      allowPrivateNetworks: false,
+      allowHttp: false,
+    });
   });
 
   it('reads database guards: statement timeout (0 = none) and pool size', () => {
-    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '5000', DATABASE_POOL_SIZE: '25' })).toMatchObject({ databaseStatementTimeoutMs: 5_000, databasePoolSize: 25 });
+    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '5000', DATABASE_POOL_SIZE: '25' })).toMatchObject({
+      databaseStatementTimeoutMs: 5_000,
+      databasePoolSize: 25,
+    });
     expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '0' }).databaseStatementTimeoutMs).toBe(0);
   });
 
@@ -112,14 +122,19 @@ describe('loadConfig', () => {
 
   it('reads several previous encryption keys', () => {
     const keys = [Buffer.alloc(32, 1), Buffer.alloc(32, 2)];
-    expect(loadConfig({ ENCRYPTION_KEY_PREVIOUS: keys.map((key) => key.toString('base64')).join(',') }).previousEncryptionKeys).toEqual(keys);
+    expect(
+      loadConfig({ ENCRYPTION_KEY_PREVIOUS: keys.map((key) => key.toString('base64')).join(',') })
+        .previousEncryptionKeys,
+    ).toEqual(keys);
   });
 
   it('refuses a stale-lock threshold below three webhook timeouts', () => {
     expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_STALE_LOCK_MS: '29999' })).toThrow(
       new ConfigError('Invalid configuration: WEBHOOK_STALE_LOCK_MS must be at least 3 × WEBHOOK_TIMEOUT_MS'),
     );
-    expect(loadConfig({ WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_STALE_LOCK_MS: '30000' }).webhooks.staleLockMs).toBe(30_000);
+    expect(loadConfig({ WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_STALE_LOCK_MS: '30000' }).webhooks.staleLockMs).toBe(
+      30_000,
+    );
   });
 
   it.each([

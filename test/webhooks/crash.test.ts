@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import pg from 'pg';
+
 import { graphql } from '../fixtures/graphql.js';
 import { startReceiver, type Receiver } from '../fixtures/receiver.js';
 import { scimClient, scimUserBody } from '../fixtures/scim.js';
@@ -55,7 +56,11 @@ async function committedEventIds(): Promise<Set<string>> {
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
-    return new Set((await client.query<{ id: string }>('select id from events where position is not null')).rows.map((row) => row.id));
+    return new Set(
+      (await client.query<{ id: string }>('select id from events where position is not null')).rows.map(
+        (row) => row.id,
+      ),
+    );
   } finally {
     await client.end();
   }
@@ -65,9 +70,50 @@ describe('webhook delivery across a crash', () => {
   it('delivers the event of every committed write after kill -9 and a restart', async () => {
     const first = await startServer();
     const key = /sandbox\s+(dsk_\S+)/.exec(first.stdout)?.[1] ?? '';
-    const org = (await graphql(url, key, `mutation { createOrganization(input: { name: "Crash" }) { id } }`)).data?.['createOrganization'];
-    const dir = (await graphql(url, key, `mutation($o: ID!) { createDirectory(input: { organizationId: $o, name: "d", provider: OKTA }) { token directory { id } } }`, { o: org.id })).data?.['createDirectory'];
-    const hook = (await graphql(url, key, `mutation($u: String!) { createWebhook(input: { url: $u }) { secret } }`, { u: receiver.url })).data?.['createWebhook'];
+    const org = (
+      await graphql(
+        url,
+        key,
+        `
+          mutation {
+            createOrganization(input: { name: "Crash" }) {
+              id
+            }
+          }
+        `,
+      )
+    ).data?.['createOrganization'];
+    const dir = (
+      await graphql(
+        url,
+        key,
+        `
+          mutation ($o: ID!) {
+            createDirectory(input: { organizationId: $o, name: "d", provider: OKTA }) {
+              token
+              directory {
+                id
+              }
+            }
+          }
+        `,
+        { o: org.id },
+      )
+    ).data?.['createDirectory'];
+    const hook = (
+      await graphql(
+        url,
+        key,
+        `
+          mutation ($u: String!) {
+            createWebhook(input: { url: $u }) {
+              secret
+            }
+          }
+        `,
+        { u: receiver.url },
+      )
+    ).data?.['createWebhook'];
     receiver.secret = hook.secret;
     const scim = scimClient(`${url}/scim/v2/${dir.directory.id}`, dir.token);
 
@@ -78,7 +124,10 @@ describe('webhook delivery across a crash', () => {
       const writer = async () => {
         while (next < total) {
           next += 1;
-          const ok = await scim.post('/Users', scimUserBody()).then(() => true, () => false);
+          const ok = await scim.post('/Users', scimUserBody()).then(
+            () => true,
+            () => false,
+          );
           if (ok) answered += 1;
           if (answered === 150 && first.child.exitCode === null && !first.child.killed) {
             first.child.kill('SIGKILL');
@@ -96,10 +145,13 @@ describe('webhook delivery across a crash', () => {
     await startServer();
     const committed = await committedEventIds();
     expect(committed.size).toBeGreaterThan(150);
-    const received = await receiver.until((all) => {
-      const ids = new Set(all.map((r) => String(r.headers['webhook-id'])));
-      return [...committed].every((id) => ids.has(id));
-    }, { what: `webhooks for all ${committed.size} committed events`, timeoutMs: 90_000 });
+    const received = await receiver.until(
+      (all) => {
+        const ids = new Set(all.map((r) => String(r.headers['webhook-id'])));
+        return [...committed].every((id) => ids.has(id));
+      },
+      { what: `webhooks for all ${committed.size} committed events`, timeoutMs: 90_000 },
+    );
     const receivedIds = new Set(received.map((r) => String(r.headers['webhook-id'])));
     expect([...receivedIds].every((id) => committed.has(id))).toBe(true); // nothing that did not commit
     expect(received.every((r) => r.verified)).toBe(true);

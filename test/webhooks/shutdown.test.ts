@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import pg from 'pg';
+
 import { graphql } from '../fixtures/graphql.js';
 import { startReceiver, type Receiver } from '../fixtures/receiver.js';
-import { withDeadline } from '../fixtures/wait.js';
 import { createTestDirectory, scimGroupBody } from '../fixtures/scim.js';
+import { withDeadline } from '../fixtures/wait.js';
 import { startTestApp } from '../setup/app.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 
@@ -13,7 +14,12 @@ import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 jest.setTimeout(60_000);
 
 const SHUTDOWN_BUDGET_MS = 10_000; // SHUTDOWN_TIMEOUT_MS's default
-const env = { WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_STALE_LOCK_MS: '180000', WEBHOOK_POLL_INTERVAL_MS: '100', WEBHOOK_RETRY_DELAYS: '100ms' };
+const env = {
+  WEBHOOK_TIMEOUT_MS: '60000',
+  WEBHOOK_STALE_LOCK_MS: '180000',
+  WEBHOOK_POLL_INTERVAL_MS: '100',
+  WEBHOOK_RETRY_DELAYS: '100ms',
+};
 
 let database: TestDatabase;
 let receiver: Receiver;
@@ -26,8 +32,9 @@ afterAll(async () => {
   await database.drop();
 });
 
-
-async function deliveryRows(): Promise<{ status: string; attempt_count: number; lease_until: Date | null; attempts: { success: boolean }[] }[]> {
+async function deliveryRows(): Promise<
+  { status: string; attempt_count: number; lease_until: Date | null; attempts: { success: boolean }[] }[]
+> {
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
@@ -54,11 +61,27 @@ describe('webhook worker shutdown', () => {
   it('aborts an attempt in flight on close; the delivery stays due and is delivered after a restart', async () => {
     const first = await startTestApp(env, database);
     const dir = await createTestDirectory(first.url, first.sandboxKey);
-    const hook = (await graphql(first.url, first.sandboxKey, `mutation($u: String!) { createWebhook(input: { url: $u, eventTypes: ["dsync.group.created"] }) { secret } }`, { u: receiver.url })).data?.['createWebhook'];
+    const hook = (
+      await graphql(
+        first.url,
+        first.sandboxKey,
+        `
+          mutation ($u: String!) {
+            createWebhook(input: { url: $u, eventTypes: ["dsync.group.created"] }) {
+              secret
+            }
+          }
+        `,
+        { u: receiver.url },
+      )
+    ).data?.['createWebhook'];
     receiver.secret = hook.secret;
     receiver.respond = () => 'hang';
     await dir.scim.post('/Groups', scimGroupBody());
-    await receiver.until((all) => all.length === 1, { what: 'the first attempt reaching the receiver', timeoutMs: 10_000 });
+    await receiver.until((all) => all.length === 1, {
+      what: 'the first attempt reaching the receiver',
+      timeoutMs: 10_000,
+    });
 
     await withDeadline(first.close(), { what: 'app.close() with an attempt in flight', timeoutMs: SHUTDOWN_BUDGET_MS });
     // Not recorded as a failed attempt: no retry is used up, and no lease keeps it from the next worker.

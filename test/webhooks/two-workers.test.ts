@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { graphql } from '../fixtures/graphql.js';
 import { startReceiver, type Receiver } from '../fixtures/receiver.js';
 import { createTestDirectory, scimClient, scimUserBody } from '../fixtures/scim.js';
@@ -28,18 +29,41 @@ describe('webhook workers in two processes', () => {
     const [a, b] = apps as [TestApp, TestApp];
     const key = a.sandboxKey;
     const dir = await createTestDirectory(a.url, key);
-    const hook = (await graphql(a.url, key, `mutation($u: String!) { createWebhook(input: { url: $u, eventTypes: ["dsync.user.created"] }) { secret webhook { id } } }`, { u: receiver.url })).data?.['createWebhook'];
+    const hook = (
+      await graphql(
+        a.url,
+        key,
+        `
+          mutation ($u: String!) {
+            createWebhook(input: { url: $u, eventTypes: ["dsync.user.created"] }) {
+              secret
+              webhook {
+                id
+              }
+            }
+          }
+        `,
+        { u: receiver.url },
+      )
+    ).data?.['createWebhook'];
     receiver.secret = hook.secret;
     const clients = [dir.scim, scimClient(`${b.url}/scim/v2/${dir.directoryId}`, dir.token)];
     const writes = 60;
-    const users = await Promise.all(Array.from({ length: writes }, (_, i) => clients[i % 2]!.post('/Users', scimUserBody()).then((r) => r.body.id as string)));
+    const users = await Promise.all(
+      Array.from({ length: writes }, (_, i) =>
+        clients[i % 2]!.post('/Users', scimUserBody()).then((r) => r.body.id as string),
+      ),
+    );
     // Once every delivery is recorded as succeeded, nothing can send it again: then count what arrived.
     const log = `query($id: ID!) { webhook(id: $id) { deliveries(first: 100, filter: { status: SUCCEEDED }) { totalCount edges { node { attemptCount } } } } }`;
     type Succeeded = { totalCount: number; edges: { node: { attemptCount: number } }[] };
-    const succeeded = await waitUntil(async () => {
-      const page: Succeeded = (await graphql(a.url, key, log, { id: hook.webhook.id })).data?.['webhook'].deliveries;
-      return page.totalCount >= writes && page;
-    }, { what: `${writes} succeeded deliveries`, intervalMs: 50 });
+    const succeeded = await waitUntil(
+      async () => {
+        const page: Succeeded = (await graphql(a.url, key, log, { id: hook.webhook.id })).data?.['webhook'].deliveries;
+        return page.totalCount >= writes && page;
+      },
+      { what: `${writes} succeeded deliveries`, intervalMs: 50 },
+    );
     expect(succeeded.edges.every((edge) => edge.node.attemptCount === 1)).toBe(true);
     expect(receiver.received).toHaveLength(writes);
     expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(writes);

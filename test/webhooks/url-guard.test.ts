@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { isBlockedAddress } from '../../src/webhooks/url-guard.js';
 
 // The address allow-list behind WEBHOOK_ALLOW_PRIVATE_NETWORKS=false: only global unicast passes. Hosts are

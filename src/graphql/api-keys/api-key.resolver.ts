@@ -13,10 +13,7 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => ApiKeyWithSecret, { description: 'A new key for your environment; the secret is returned once.' })
-  async createApiKey(
-    @Arg('name', () => String) name: string,
-    @Ctx() ctx: GraphQLContext,
-  ): Promise<ApiKeyWithSecret> {
+  async createApiKey(@Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Promise<ApiKeyWithSecret> {
     const created = await createApiKey(ctx.em, ctx.viewer.environmentId, name);
     return { apiKey: toApiKeyNode(created.apiKey), secret: created.secret };
   }

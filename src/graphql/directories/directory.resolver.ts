@@ -19,7 +19,10 @@ function withToken(ctx: GraphQLContext, result: DirectoryAndToken): DirectoryWit
 
 @Resolver(() => DirectoryNode)
 export class DirectoryResolver {
-  @Query(() => DirectoryNode, { nullable: true, description: 'NOT_FOUND when no such directory is in your environment.' })
+  @Query(() => DirectoryNode, {
+    nullable: true,
+    description: 'NOT_FOUND when no such directory is in your environment.',
+  })
   async directory(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DirectoryNode> {
     return toDirectoryNode(await findDirectoryOrFail(ctx.em, ctx.viewer.environmentId, id), ctx.publicUrl);
   }

@@ -3,8 +3,14 @@ import { DirectoryProvider, DirectoryState, type Directory } from '../../directo
 import { Connection } from '../connection.js';
 import { DateTimeScalar } from '../scalars.js';
 
-registerEnumType(DirectoryProvider, { name: 'DirectoryProvider', description: 'The identity provider on the other end.' });
-registerEnumType(DirectoryState, { name: 'DirectoryState', description: 'pending until the IdP first calls; inactive when switched off.' });
+registerEnumType(DirectoryProvider, {
+  name: 'DirectoryProvider',
+  description: 'The identity provider on the other end.',
+});
+registerEnumType(DirectoryState, {
+  name: 'DirectoryState',
+  description: 'pending until the IdP first calls; inactive when switched off.',
+});
 
 @ObjectType('Directory', { description: 'One SCIM endpoint of an organization.' })
 export class DirectoryNode {
@@ -55,7 +61,10 @@ export class DirectoryUpdateResult {
   @Field(() => DirectoryNode)
   directory!: DirectoryNode;
 
-  @Field(() => String, { nullable: true, description: 'The new token when the provider changed (the old one stops working); otherwise null.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The new token when the provider changed (the old one stops working); otherwise null.',
+  })
   token!: string | null;
 }
 

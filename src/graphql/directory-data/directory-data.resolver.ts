@@ -31,14 +31,24 @@ export class DirectoryUserResolver {
     return toConnection(result, toDirectoryUserNode);
   }
 
-  @Query(() => DirectoryUserNode, { nullable: true, description: 'NOT_FOUND when no such user is in your environment.' })
+  @Query(() => DirectoryUserNode, {
+    nullable: true,
+    description: 'NOT_FOUND when no such user is in your environment.',
+  })
   async directoryUser(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DirectoryUserNode> {
     return toDirectoryUserNode(await findDirectoryUserOrFail(ctx.em, ctx.viewer.environmentId, id));
   }
 
   @FieldResolver(() => DirectoryGroupConnection)
-  async groups(@Root() user: DirectoryUserNode, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<DirectoryGroupConnection> {
-    return toConnection(await ctx.loaders.groupsOfUser.load({ id: user.id, first: page.first, after: page.after }), toDirectoryGroupNode);
+  async groups(
+    @Root() user: DirectoryUserNode,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<DirectoryGroupConnection> {
+    return toConnection(
+      await ctx.loaders.groupsOfUser.load({ id: user.id, first: page.first, after: page.after }),
+      toDirectoryGroupNode,
+    );
   }
 }
 
@@ -55,13 +65,23 @@ export class DirectoryGroupResolver {
     return toConnection(result, toDirectoryGroupNode);
   }
 
-  @Query(() => DirectoryGroupNode, { nullable: true, description: 'NOT_FOUND when no such group is in your environment.' })
+  @Query(() => DirectoryGroupNode, {
+    nullable: true,
+    description: 'NOT_FOUND when no such group is in your environment.',
+  })
   async directoryGroup(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DirectoryGroupNode> {
     return toDirectoryGroupNode(await findDirectoryGroupOrFail(ctx.em, ctx.viewer.environmentId, id));
   }
 
   @FieldResolver(() => DirectoryUserConnection)
-  async members(@Root() group: DirectoryGroupNode, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<DirectoryUserConnection> {
-    return toConnection(await ctx.loaders.membersOfGroup.load({ id: group.id, first: page.first, after: page.after }), toDirectoryUserNode);
+  async members(
+    @Root() group: DirectoryGroupNode,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<DirectoryUserConnection> {
+    return toConnection(
+      await ctx.loaders.membersOfGroup.load({ id: group.id, first: page.first, after: page.after }),
+      toDirectoryUserNode,
+    );
   }
 }

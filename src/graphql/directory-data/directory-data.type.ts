@@ -4,7 +4,10 @@ import { UserState, type DirectoryUser } from '../../directory/user.entity.js';
 import { Connection } from '../connection.js';
 import { DateTimeScalar, JSONObjectScalar } from '../scalars.js';
 
-registerEnumType(UserState, { name: 'DirectoryUserState', description: 'inactive: deactivated in the IdP (SCIM active: false).' });
+registerEnumType(UserState, {
+  name: 'DirectoryUserState',
+  description: 'inactive: deactivated in the IdP (SCIM active: false).',
+});
 
 /** Fields every provisioned resource has. */
 @ObjectType('DirectoryResource')
@@ -33,7 +36,6 @@ abstract class DirectoryResourceNode {
 
 @ObjectType('DirectoryUser', { description: 'A user provisioned by an IdP, normalized, with the raw SCIM resource.' })
 export class DirectoryUserNode extends DirectoryResourceNode {
-
   @Field(() => String)
   userName!: string;
 
@@ -58,7 +60,6 @@ export class DirectoryUserNode extends DirectoryResourceNode {
 
 @ObjectType('DirectoryGroup')
 export class DirectoryGroupNode extends DirectoryResourceNode {
-
   @Field(() => String)
   displayName!: string;
 }

@@ -29,13 +29,15 @@ async function checkScope(ctx: GraphQLContext, filter: EventQuery): Promise<void
   if (filter.organizationId) {
     const organizationId = filter.organizationId;
     await findOrganizationOrFail(ctx.em, environmentId, organizationId).catch(async (error: unknown) => {
-      if (!(error instanceof NotFoundError) || !(await hasEventsOf(ctx.em, environmentId, { organizationId }))) throw error;
+      if (!(error instanceof NotFoundError) || !(await hasEventsOf(ctx.em, environmentId, { organizationId })))
+        throw error;
     });
   }
   if (filter.directoryId) {
     const directoryId = filter.directoryId;
     await findDirectoryOrFail(ctx.em, environmentId, directoryId).catch(async (error: unknown) => {
-      if (!(error instanceof NotFoundError) || !(await hasEventsOf(ctx.em, environmentId, { directoryId }))) throw error;
+      if (!(error instanceof NotFoundError) || !(await hasEventsOf(ctx.em, environmentId, { directoryId })))
+        throw error;
     });
   }
 }
@@ -49,7 +51,8 @@ async function resumePosition(ctx: GraphQLContext, args: ProvisioningEventsArgs)
   if (args.after && hasSequence) throw new InvalidInputError('give either after or afterSequence, not both', 'after');
   if (args.after) return positionAfterEvent(ctx.em, ctx.viewer.environmentId, args.after, retentionCutoff(ctx));
   if (hasSequence) {
-    if (!args.directoryId) throw new InvalidInputError('afterSequence needs directoryId: sequences count per directory', 'afterSequence');
+    if (!args.directoryId)
+      throw new InvalidInputError('afterSequence needs directoryId: sequences count per directory', 'afterSequence');
     return positionAfterSequence(ctx.em, args.directoryId, args.afterSequence as number);
   }
   return undefined;
@@ -66,11 +69,25 @@ export class EventResolver {
     const query: EventQuery = { ...filter, environmentId: ctx.viewer.environmentId };
     await checkScope(ctx, query);
     const first = pageSize(page.first);
-    const after = page.after ? await positionAfterEvent(ctx.em, ctx.viewer.environmentId, page.after, retentionCutoff(ctx)) : 0;
-    const [rows, totalCount] = await Promise.all([readEventsAfter(ctx.em.fork(), query, after, first + 1), countEvents(ctx.em.fork(), query)]);
+    const after = page.after
+      ? await positionAfterEvent(ctx.em, ctx.viewer.environmentId, page.after, retentionCutoff(ctx))
+      : 0;
+    const [rows, totalCount] = await Promise.all([
+      readEventsAfter(ctx.em.fork(), query, after, first + 1),
+      countEvents(ctx.em.fork(), query),
+    ]);
     const items = rows.slice(0, first);
     // Cursors are event ids, so `after` also takes an id from a subscription or a webhook.
-    return toConnection({ items, totalCount, hasNextPage: rows.length > first, hasPreviousPage: after > 0, cursorOf: (event) => event.id }, toEventNode);
+    return toConnection(
+      {
+        items,
+        totalCount,
+        hasNextPage: rows.length > first,
+        hasPreviousPage: after > 0,
+        cursorOf: (event) => event.id,
+      },
+      toEventNode,
+    );
   }
 
   @Query(() => EventNode, { nullable: true, description: 'NOT_FOUND when no such event is in your environment.' })
@@ -102,7 +119,10 @@ export class EventResolver {
       });
     },
   })
-  provisioningEvents(@Root() event: DirectoryEvent, @Args(() => ProvisioningEventsArgs) _args: ProvisioningEventsArgs): EventNode {
+  provisioningEvents(
+    @Root() event: DirectoryEvent,
+    @Args(() => ProvisioningEventsArgs) _args: ProvisioningEventsArgs,
+  ): EventNode {
     return toEventNode(event);
   }
 }

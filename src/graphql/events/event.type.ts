@@ -3,12 +3,16 @@ import type { DirectoryEvent } from '../../events/event-types.js';
 import { Connection } from '../connection.js';
 import { DateTimeScalar, JSONObjectScalar } from '../scalars.js';
 
-@ObjectType('Event', { description: 'One provisioning change, with a before/after snapshot. The webhook body has the same shape.' })
+@ObjectType('Event', {
+  description: 'One provisioning change, with a before/after snapshot. The webhook body has the same shape.',
+})
 export class EventNode {
   @Field(() => ID, { description: 'Time-sortable (UUIDv7); the cursor for `after`.' })
   id!: string;
 
-  @Field(() => Int, { description: "Position in the directory's event history: 1, 2, 3, … in commit order, without gaps." })
+  @Field(() => Int, {
+    description: "Position in the directory's event history: 1, 2, 3, … in commit order, without gaps.",
+  })
   sequence!: number;
 
   @Field(() => String, { description: 'dsync.user.created, dsync.group.user_added, …' })
@@ -26,7 +30,9 @@ export class EventNode {
   @Field(() => ID, { nullable: true })
   directoryId!: string | null;
 
-  @Field(() => JSONObjectScalar, { description: '{ before, after, changed } — or { user, group } for membership events.' })
+  @Field(() => JSONObjectScalar, {
+    description: '{ before, after, changed } — or { user, group } for membership events.',
+  })
   data!: Record<string, unknown>;
 }
 
@@ -77,10 +83,14 @@ export class ProvisioningEventsArgs {
 
   @Field(() => String, {
     nullable: true,
-    description: 'Resume: first every matching event committed after this event id, then live ones. CURSOR_EXPIRED when it is past retention.',
+    description:
+      'Resume: first every matching event committed after this event id, then live ones. CURSOR_EXPIRED when it is past retention.',
   })
   after?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Resume within one directory (needs directoryId): events after this sequence number.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Resume within one directory (needs directoryId): events after this sequence number.',
+  })
   afterSequence?: number | null;
 }

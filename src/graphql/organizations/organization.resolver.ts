@@ -25,7 +25,10 @@ export class OrganizationResolver {
     return toConnection(result, toOrganizationNode);
   }
 
-  @Query(() => OrganizationNode, { nullable: true, description: 'NOT_FOUND when no such organization is in your environment.' })
+  @Query(() => OrganizationNode, {
+    nullable: true,
+    description: 'NOT_FOUND when no such organization is in your environment.',
+  })
   async organization(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<OrganizationNode> {
     return toOrganizationNode(await findOrganizationOrFail(ctx.em, ctx.viewer.environmentId, id));
   }

@@ -42,7 +42,10 @@ async function checkOrganization(ctx: GraphQLContext, organizationId: string | n
 export class WebhookResolver {
   @Query(() => WebhookConnection, { description: 'Webhook endpoints of your environment.' })
   async webhooks(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<WebhookConnection> {
-    return toConnection(await paginate(ctx.em, WebhookEndpoint, { environmentId: ctx.viewer.environmentId }, page), toWebhookNode);
+    return toConnection(
+      await paginate(ctx.em, WebhookEndpoint, { environmentId: ctx.viewer.environmentId }, page),
+      toWebhookNode,
+    );
   }
 
   @Query(() => WebhookNode, { nullable: true, description: 'NOT_FOUND when no such webhook is in your environment.' })
@@ -51,15 +54,26 @@ export class WebhookResolver {
   }
 
   @FieldResolver(() => WebhookDeliveryConnection, { description: 'Delivery log, newest first.' })
-  async deliveries(@Root() webhook: WebhookNode, @Args(() => DeliveriesArgs) args: DeliveriesArgs, @Ctx() ctx: GraphQLContext): Promise<WebhookDeliveryConnection> {
+  async deliveries(
+    @Root() webhook: WebhookNode,
+    @Args(() => DeliveriesArgs) args: DeliveriesArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<WebhookDeliveryConnection> {
     const first = pageSize(args.first);
-    if (args.after && !isUuid(args.after)) throw new InvalidInputError('after is not a cursor returned by this API', 'after');
+    if (args.after && !isUuid(args.after))
+      throw new InvalidInputError('after is not a cursor returned by this API', 'after');
     const page = await listDeliveries(ctx.em, webhook.id, args.filter ?? {}, first, args.after ?? null);
-    return toConnection({ ...page, hasPreviousPage: Boolean(args.after), cursorOf: (delivery) => delivery.id }, toDeliveryNode);
+    return toConnection(
+      { ...page, hasPreviousPage: Boolean(args.after), cursorOf: (delivery) => delivery.id },
+      toDeliveryNode,
+    );
   }
 
   @Mutation(() => WebhookWithSecret, { description: 'The signing secret is returned once.' })
-  async createWebhook(@Arg('input', () => CreateWebhookInput) input: CreateWebhookInput, @Ctx() ctx: GraphQLContext): Promise<WebhookWithSecret> {
+  async createWebhook(
+    @Arg('input', () => CreateWebhookInput) input: CreateWebhookInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<WebhookWithSecret> {
     await checkOrganization(ctx, input.organizationId);
     const created = await createWebhook(ctx.em, ctx.viewer.environmentId, input, ctx.webhooks);
     return { webhook: toWebhookNode(created.webhook), secret: created.secret };
@@ -87,18 +101,27 @@ export class WebhookResolver {
     return id;
   }
 
-  @Mutation(() => WebhookDeliveryAttemptNode, { description: 'Sends a webhook.test event now and returns the attempt.' })
+  @Mutation(() => WebhookDeliveryAttemptNode, {
+    description: 'Sends a webhook.test event now and returns the attempt.',
+  })
   async testWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<WebhookDeliveryAttemptNode> {
     const webhook = await findWebhookOrFail(ctx.em, ctx.viewer.environmentId, id);
     return toAttemptNode(await sendTestEvent(webhook, ctx.webhooks));
   }
 
   @Mutation(() => WebhookDeliveryNode, { description: 'Queues one event for this endpoint again.' })
-  async redeliverEvent(@Arg('webhookId', () => ID) webhookId: string, @Arg('eventId', () => ID) eventId: string, @Ctx() ctx: GraphQLContext): Promise<WebhookDeliveryNode> {
+  async redeliverEvent(
+    @Arg('webhookId', () => ID) webhookId: string,
+    @Arg('eventId', () => ID) eventId: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<WebhookDeliveryNode> {
     return toDeliveryNode(await redeliverEvent(ctx.em, ctx.viewer.environmentId, webhookId, eventId));
   }
 
-  @Mutation(() => Int, { description: 'Queues every matching event created in [since, until) (at most 10,000; events already pending are skipped). Returns how many.' })
+  @Mutation(() => Int, {
+    description:
+      'Queues every matching event created in [since, until) (at most 10,000; events already pending are skipped). Returns how many.',
+  })
   async replayEvents(
     @Arg('webhookId', () => ID) webhookId: string,
     @Arg('since', () => DateTimeScalar) since: Date,

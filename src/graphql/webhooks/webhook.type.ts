@@ -1,9 +1,17 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DeliveryStatus, type DeliveryAttempt, type WebhookDelivery, type WebhookEndpoint } from '../../webhooks/webhook.entity.js';
+import {
+  DeliveryStatus,
+  type DeliveryAttempt,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+} from '../../webhooks/webhook.entity.js';
 import { Connection, PageArgs } from '../connection.js';
 import { DateTimeScalar } from '../scalars.js';
 
-registerEnumType(DeliveryStatus, { name: 'WebhookDeliveryStatus', description: 'pending: queued or waiting for a retry.' });
+registerEnumType(DeliveryStatus, {
+  name: 'WebhookDeliveryStatus',
+  description: 'pending: queued or waiting for a retry.',
+});
 
 @ObjectType('Webhook', { description: 'An endpoint of yours that receives signed events (Standard Webhooks).' })
 export class WebhookNode {
@@ -63,7 +71,10 @@ export class WebhookDeliveryAttemptNode {
   @Field(() => DateTimeScalar)
   attemptedAt!: Date;
 
-  @Field(() => Int, { nullable: true, description: 'HTTP status; null when no response came (timeout, refused, connection error).' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'HTTP status; null when no response came (timeout, refused, connection error).',
+  })
   statusCode!: number | null;
 
   @Field(() => Int)
@@ -139,7 +150,9 @@ export class WebhookDeliveryConnection extends Connection(WebhookDeliveryNode, '
 
 @InputType()
 export class CreateWebhookInput {
-  @Field(() => String, { description: 'https:// URL (http:// and private addresses only where the server allows them).' })
+  @Field(() => String, {
+    description: 'https:// URL (http:// and private addresses only where the server allows them).',
+  })
   url!: string;
 
   @Field(() => [String], { nullable: true, description: 'Event types to deliver; omitted or empty = all.' })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { InvalidInputError } from '../../../src/directory/errors.js';
 import { normalizeGroup, normalizeUser, parseBoolean } from '../../../src/directory/normalize.js';
 import { UserState } from '../../../src/directory/user.entity.js';
@@ -47,15 +48,38 @@ describe('normalizeUser', () => {
   });
 
   it.each([
-    ['the primary one', [{ value: 'a@x', type: 'work' }, { value: 'b@x', primary: 'True' }], 'b@x'],
-    ['else the work one', [{ value: 'a@x', type: 'home' }, { value: 'b@x', type: 'Work' }], 'b@x'],
-    ['else the first', [{ value: 'a@x', type: 'home' }, { value: 'b@x', type: 'other' }], 'a@x'],
+    [
+      'the primary one',
+      [
+        { value: 'a@x', type: 'work' },
+        { value: 'b@x', primary: 'True' },
+      ],
+      'b@x',
+    ],
+    [
+      'else the work one',
+      [
+        { value: 'a@x', type: 'home' },
+        { value: 'b@x', type: 'Work' },
+      ],
+      'b@x',
+    ],
+    [
+      'else the first',
+      [
+        { value: 'a@x', type: 'home' },
+        { value: 'b@x', type: 'other' },
+      ],
+      'a@x',
+    ],
   ])('picks the email: %s', (_name, emails, email) => {
     expect(normalizeUser({ userName: 'ada', emails }).email).toBe(email);
   });
 
   it('keeps each address once, lower-cased, for the emails column', () => {
-    expect(normalizeUser({ userName: 'ada', emails: [{ value: 'A@x' }, { value: 'a@X' }, { value: 'b@x' }] }).emails).toEqual(['a@x', 'b@x']);
+    expect(
+      normalizeUser({ userName: 'ada', emails: [{ value: 'A@x' }, { value: 'a@X' }, { value: 'b@x' }] }).emails,
+    ).toEqual(['a@x', 'b@x']);
   });
 
   it.each([
@@ -84,11 +108,26 @@ describe('normalizeUser', () => {
     ['a userName that is not a string', { userName: 42 }, 'userName', /userName must be a string/],
     ['a userName over 512 characters', { userName: 'a'.repeat(513) }, 'userName', /at most 512 characters/],
     ['name that is not an object', { userName: 'a', name: 'Ada' }, 'name', /name must be an object/],
-    ['a givenName that is not a string', { userName: 'a', name: { givenName: 1 } }, 'name.givenName', /must be a string/],
+    [
+      'a givenName that is not a string',
+      { userName: 'a', name: { givenName: 1 } },
+      'name.givenName',
+      /must be a string/,
+    ],
     ['emails that are not an array', { userName: 'a', emails: 'a@x' }, 'emails', /emails must be an array/],
     ['an email that is not an object', { userName: 'a', emails: ['a@x'] }, 'emails', /emails\[0\] must be an object/],
-    ['an email without a value', { userName: 'a', emails: [{ type: 'work' }] }, 'emails', /emails\[0\]\.value is required/],
-    ['a primary that is not a boolean', { userName: 'a', emails: [{ value: 'a@x', primary: 'yes' }] }, 'emails[0].primary', /must be a boolean/],
+    [
+      'an email without a value',
+      { userName: 'a', emails: [{ type: 'work' }] },
+      'emails',
+      /emails\[0\]\.value is required/,
+    ],
+    [
+      'a primary that is not a boolean',
+      { userName: 'a', emails: [{ value: 'a@x', primary: 'yes' }] },
+      'emails[0].primary',
+      /must be a boolean/,
+    ],
     ['an active that is not a boolean', { userName: 'a', active: 'yes' }, 'active', /active must be a boolean/],
   ])('refuses %s, naming the field', (_name, resource, field, message) => {
     let thrown: unknown;
@@ -104,7 +143,11 @@ describe('normalizeUser', () => {
 
 describe('normalizeGroup', () => {
   it('trims the display name and keeps a lower-case copy', () => {
-    expect(normalizeGroup({ displayName: ' Engineering ', externalId: 'g-1' })).toEqual({ displayName: 'Engineering', displayNameLower: 'engineering', externalId: 'g-1' });
+    expect(normalizeGroup({ displayName: ' Engineering ', externalId: 'g-1' })).toEqual({
+      displayName: 'Engineering',
+      displayNameLower: 'engineering',
+      externalId: 'g-1',
+    });
   });
 
   it('requires a display name', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { parseDuration, parseDurationList } from '../../../src/lib/duration.js';
 
 describe('parseDuration', () => {
@@ -16,9 +17,12 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each([[''], ['5'], ['5 s'], ['5S'], ['-5s'], ['5w'], ['.5s'], ['5s30s'], ['five seconds']])('refuses %j, quoting it', (text) => {
-    expect(() => parseDuration(text)).toThrow(`"${text}" is not a duration like 5s, 2m, 1h`);
-  });
+  it.each([[''], ['5'], ['5 s'], ['5S'], ['-5s'], ['5w'], ['.5s'], ['5s30s'], ['five seconds']])(
+    'refuses %j, quoting it',
+    (text) => {
+      expect(() => parseDuration(text)).toThrow(`"${text}" is not a duration like 5s, 2m, 1h`);
+    },
+  );
 });
 
 describe('parseDurationList', () => {

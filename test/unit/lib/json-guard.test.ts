@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { describeJsonProblem, findJsonProblem, isStorableText, MAX_JSON_DEPTH } from '../../../src/lib/json-guard.js';
 
 /** `{ "a": { "a": … } }`, `levels` objects deep. */
@@ -49,7 +50,11 @@ describe('findJsonProblem', () => {
 
 describe('describeJsonProblem', () => {
   it('names the location, never the text', () => {
-    expect(describeJsonProblem({ at: '/name/givenName', reason: 'badText' })).toBe('text at "/name/givenName" contains a NUL character or an unpaired UTF-16 surrogate');
-    expect(describeJsonProblem({ at: '/a', reason: 'tooDeep' })).toBe(`JSON nests deeper than ${MAX_JSON_DEPTH} levels at "/a"`);
+    expect(describeJsonProblem({ at: '/name/givenName', reason: 'badText' })).toBe(
+      'text at "/name/givenName" contains a NUL character or an unpaired UTF-16 surrogate',
+    );
+    expect(describeJsonProblem({ at: '/a', reason: 'tooDeep' })).toBe(
+      `JSON nests deeper than ${MAX_JSON_DEPTH} levels at "/a"`,
+    );
   });
 });

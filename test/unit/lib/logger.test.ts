@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
+
 import { createLogger, resolveLogFormat } from '../../../src/lib/logger.js';
 
 function capture(): { stream: Writable; lines: () => string[] } {
@@ -28,7 +29,9 @@ describe('log format', () => {
   it('json: one JSON object per line', () => {
     const out = capture();
     createLogger('info', out.stream, 'json').info({ requestId: 'r-1' }, 'listening');
-    expect(out.lines().map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([expect.objectContaining({ level: 30, msg: 'listening', requestId: 'r-1' })]);
+    expect(out.lines().map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ level: 30, msg: 'listening', requestId: 'r-1' }),
+    ]);
   });
 
   it('pretty: a readable line, no colours off a terminal, secrets still redacted', () => {

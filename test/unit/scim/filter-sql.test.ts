@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { filterToSql, type SqlCondition } from '../../../src/directory/filter-sql.js';
 import { groupFilterSchema } from '../../../src/directory/group.service.js';
 import { userFilterSchema } from '../../../src/directory/user.service.js';
@@ -20,7 +21,8 @@ function compile(kind: ResourceKind, text: string): SqlCondition {
 /** The raw JSON at a path of the user row, and its text. */
 const json = (...path: string[]) => `(u.raw #> '{${path.map((p) => `"${p}"`).join(',')}}')`;
 const text = (...path: string[]) => `(${json(...path)} #>> '{}')`;
-const number = (...path: string[]) => `(case when jsonb_typeof(${json(...path)}) = 'number' then (${json(...path)} #>> '{}')::numeric end)`;
+const number = (...path: string[]) =>
+  `(case when jsonb_typeof(${json(...path)}) = 'number' then (${json(...path)} #>> '{}')::numeric end)`;
 const ELEMENT_VALUE = `(case when jsonb_typeof(el) = 'object' then el -> 'value' else el end)`;
 /** `exists` over the elements of a multi-valued attribute kept in the raw JSON. */
 const someElement = (attribute: string, condition: string) =>
@@ -29,7 +31,8 @@ const userGroups = (condition: string) =>
   `exists (select 1 from group_members gm join directory_groups el on el.id = gm.group_id where gm.user_id = u.id and ${condition})`;
 const groupMembers = (condition: string) =>
   `exists (select 1 from group_members gm join directory_users el on el.id = gm.user_id where gm.group_id = g.id and ${condition})`;
-const present = (expr: string) => `coalesce(jsonb_typeof(${expr}) not in ('null') and ${expr} not in ('""'::jsonb, '[]'::jsonb, '{}'::jsonb), false)`;
+const present = (expr: string) =>
+  `coalesce(jsonb_typeof(${expr}) not in ('null') and ${expr} not in ('""'::jsonb, '[]'::jsonb, '{}'::jsonb), false)`;
 
 const compiles: [kind: ResourceKind, filter: string, sql: string, params: unknown[]][] = [
   // Indexed columns: userName is stored lower-case, so the value is lowered instead of the column.
@@ -46,7 +49,12 @@ const compiles: [kind: ResourceKind, filter: string, sql: string, params: unknow
   ['User', 'name.familyName ew "ACE"', "lower(u.last_name) like ? escape '\\'", ['%ace']],
   ['User', 'displayName co "50%_off"', "lower(u.display_name) like ? escape '\\'", ['%50\\%\\_off%']],
   ['User', 'displayName ne "Ada"', '(lower(u.display_name) is null or lower(u.display_name) <> ?)', ['ada']],
-  ['User', 'meta.created gt "2024-01-01T00:00:00+02:00"', 'u.created_at > ?::timestamptz', ['2023-12-31T22:00:00.000Z']],
+  [
+    'User',
+    'meta.created gt "2024-01-01T00:00:00+02:00"',
+    'u.created_at > ?::timestamptz',
+    ['2023-12-31T22:00:00.000Z'],
+  ],
   ['User', 'meta.lastModified le "2024-01-01"', 'u.updated_at <= ?::timestamptz', ['2024-01-01T00:00:00.000Z']],
   // `active` is the state column; "True"/"False" strings (Entra ID) mean the booleans.
   ['User', 'active eq true', "u.state = 'active'", []],
@@ -65,16 +73,29 @@ const compiles: [kind: ResourceKind, filter: string, sql: string, params: unknow
   [`User`, `${ENTERPRISE}:department eq "R&D"`, `lower(${text(ENTERPRISE, 'department')}) = ?`, ['r&d']],
   ['User', `${ENTERPRISE}:employeeNumber eq 7`, `${number(ENTERPRISE, 'employeeNumber')} = ?`, [7]],
   ['User', `${ENTERPRISE}:manager.value eq "m1"`, `lower(${text(ENTERPRISE, 'manager', 'value')}) = ?`, ['m1']],
-  ['User', 'urn:okta:custom:1.0:User:costCenter eq "CC"', `lower(${text('urn:okta:custom:1.0:User', 'costCenter')}) = ?`, ['cc']],
+  [
+    'User',
+    'urn:okta:custom:1.0:User:costCenter eq "CC"',
+    `lower(${text('urn:okta:custom:1.0:User', 'costCenter')}) = ?`,
+    ['cc'],
+  ],
   // Emails: equality on the value uses the lower-cased text[] column; anything else walks the elements.
   ['User', 'emails eq "A@x.com"', 'u.emails @> array[?]::text[]', ['a@x.com']],
   ['User', 'emails[value eq "A@x.com"]', 'u.emails @> array[?]::text[]', ['a@x.com']],
-  ['User', 'emails.value co "@x"', someElement('emails', `lower((${ELEMENT_VALUE} #>> '{}')) like ? escape '\\'`), ['%@x%']],
+  [
+    'User',
+    'emails.value co "@x"',
+    someElement('emails', `lower((${ELEMENT_VALUE} #>> '{}')) like ? escape '\\'`),
+    ['%@x%'],
+  ],
   ['User', 'emails[type eq "work"]', someElement('emails', `lower(((el #> '{"type"}') #>> '{}')) = ?`), ['work']],
   [
     'User',
     'emails[type eq "work" and value co "x"]',
-    someElement('emails', `(lower(((el #> '{"type"}') #>> '{}')) = ? and lower((${ELEMENT_VALUE} #>> '{}')) like ? escape '\\')`),
+    someElement(
+      'emails',
+      `(lower(((el #> '{"type"}') #>> '{}')) = ? and lower((${ELEMENT_VALUE} #>> '{}')) like ? escape '\\')`,
+    ),
     ['work', '%x%'],
   ],
   ['User', 'emails pr', someElement('emails', present(ELEMENT_VALUE)), []],
@@ -90,10 +111,20 @@ const compiles: [kind: ResourceKind, filter: string, sql: string, params: unknow
   ['Group', 'members pr', groupMembers('el.id is not null'), []],
   // Logic: params in reading order; `not` treats unknown (NULL) as false.
   ['User', 'not (title eq "CTO")', `not coalesce(lower(${text('title')}) = ?, false)`, ['cto']],
-  ['User', 'userName eq "a" or (title eq "b" and active eq true)', `(u.user_name_lower = ? or (lower(${text('title')}) = ? and u.state = 'active'))`, ['a', 'b']],
+  [
+    'User',
+    'userName eq "a" or (title eq "b" and active eq true)',
+    `(u.user_name_lower = ? or (lower(${text('title')}) = ? and u.state = 'active'))`,
+    ['a', 'b'],
+  ],
   // Quotes and SQL in values never reach the SQL text.
   ['User', `userName eq "O'Brien"`, 'u.user_name_lower = ?', ["o'brien"]],
-  ['User', `title eq "x'); drop table directory_users; --"`, `lower(${text('title')}) = ?`, ["x'); drop table directory_users; --"]],
+  [
+    'User',
+    `title eq "x'); drop table directory_users; --"`,
+    `lower(${text('title')}) = ?`,
+    ["x'); drop table directory_users; --"],
+  ],
 ];
 
 describe('SCIM filter → SQL', () => {
@@ -134,7 +165,10 @@ const rejects: [filter: string, detail: RegExp][] = [
 ];
 
 describe('invalid SCIM filters', () => {
-  const named = rejects.map(([filter, detail]) => [filter.length > 80 ? `${filter.slice(0, 20)}… (${filter.length} characters)` : filter, filter, detail] as const);
+  const named = rejects.map(
+    ([filter, detail]) =>
+      [filter.length > 80 ? `${filter.slice(0, 20)}… (${filter.length} characters)` : filter, filter, detail] as const,
+  );
   it.each(named)('%s → 400 invalidFilter', (_name, filter, detail) => {
     let thrown: unknown;
     try {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { ScimError } from '../../../src/scim/errors.js';
 import { includesAttribute, parseProjection, project } from '../../../src/scim/projection.js';
 import type { ScimResource } from '../../../src/scim/resources.js';
@@ -28,14 +29,44 @@ const ALWAYS = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], id: 'u
 describe('project', () => {
   it.each([
     ['one attribute', 'userName', undefined, { ...ALWAYS, userName: 'ada' }],
-    ['names case-insensitively, sub-attributes of complex and multi-valued ones', 'NAME.givenName,emails.value', undefined, { ...ALWAYS, name: { givenName: 'Ada' }, emails: [{ value: 'a@x' }, { value: 'b@x' }] }],
-    ['a sub-attribute of meta', 'meta.created', undefined, { ...ALWAYS, meta: { created: '2024-01-01T00:00:00.000Z' } }],
-    ['an extension attribute by URN path', `${ENTERPRISE}:manager.value`, undefined, { ...ALWAYS, [ENTERPRISE]: { manager: { value: 'm0' } } }],
-    ['a whole extension', ENTERPRISE, undefined, { ...ALWAYS, [ENTERPRISE]: { department: 'R&D', manager: { value: 'm0', displayName: 'Bob' } } }],
+    [
+      'names case-insensitively, sub-attributes of complex and multi-valued ones',
+      'NAME.givenName,emails.value',
+      undefined,
+      { ...ALWAYS, name: { givenName: 'Ada' }, emails: [{ value: 'a@x' }, { value: 'b@x' }] },
+    ],
+    [
+      'a sub-attribute of meta',
+      'meta.created',
+      undefined,
+      { ...ALWAYS, meta: { created: '2024-01-01T00:00:00.000Z' } },
+    ],
+    [
+      'an extension attribute by URN path',
+      `${ENTERPRISE}:manager.value`,
+      undefined,
+      { ...ALWAYS, [ENTERPRISE]: { manager: { value: 'm0' } } },
+    ],
+    [
+      'a whole extension',
+      ENTERPRISE,
+      undefined,
+      { ...ALWAYS, [ENTERPRISE]: { department: 'R&D', manager: { value: 'm0', displayName: 'Bob' } } },
+    ],
     ['an attribute the resource lacks', 'title', undefined, ALWAYS],
-    ['excluded sub-attributes and attributes; id and schemas stay', undefined, 'emails,name.familyName,id,schemas', (({ emails: _e, ...rest }) => ({ ...rest, name: { givenName: 'Ada' } }))(ada())],
+    [
+      'excluded sub-attributes and attributes; id and schemas stay',
+      undefined,
+      'emails,name.familyName,id,schemas',
+      (({ emails: _e, ...rest }) => ({ ...rest, name: { givenName: 'Ada' } }))(ada()),
+    ],
     ['an excluded extension', undefined, ENTERPRISE, (({ [ENTERPRISE]: _x, ...rest }) => rest)(ada())],
-    ['both: exclusion applies to what was included', 'emails.type,userName', 'emails.value', { ...ALWAYS, userName: 'ada', emails: [{ type: 'work' }, { type: 'home' }] }],
+    [
+      'both: exclusion applies to what was included',
+      'emails.type,userName',
+      'emails.value',
+      { ...ALWAYS, userName: 'ada', emails: [{ type: 'work' }, { type: 'home' }] },
+    ],
   ])('%s', (_name, attributes, excluded, expected) => {
     expect(project(ada(), parseProjection('User', attributes, excluded))).toEqual(expected);
   });
@@ -63,14 +94,17 @@ describe('includesAttribute', () => {
 });
 
 describe('parseProjection', () => {
-  it.each([['__proto__'], ['name.constructor'], ['a b'], ['urn:x:prototype:y']])('refuses %s with 400 invalidPath', (attributes) => {
-    let thrown: unknown;
-    try {
-      parseProjection('User', attributes, undefined);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(ScimError);
-    expect(thrown).toMatchObject({ status: 400, scimType: 'invalidPath' });
-  });
+  it.each([['__proto__'], ['name.constructor'], ['a b'], ['urn:x:prototype:y']])(
+    'refuses %s with 400 invalidPath',
+    (attributes) => {
+      let thrown: unknown;
+      try {
+        parseProjection('User', attributes, undefined);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ScimError);
+      expect(thrown).toMatchObject({ status: 400, scimType: 'invalidPath' });
+    },
+  );
 });
