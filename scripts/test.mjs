@@ -13,6 +13,7 @@ const steps = [
   ['depcruise', 'src', '--config', '.dependency-cruiser.cjs'],
   ['node', 'scripts/check-runtime-deps.mjs'],
   ['eslint', '.'],
+  ['prettier', '--check', '.'],
 ];
 for (const args of steps) {
   const step = spawnSync('npx', args, { stdio: 'inherit' });
