@@ -343,6 +343,11 @@ interface ScimCall {
   readonly contentType: string;
 }
 
+const groupMembers = fc.array(anyId, { maxLength: 3 }).map((ids) => ids.map((value) => ({ value })));
+const groupBody = fc
+  .tuple(keyedObject, text, groupMembers)
+  .map(([extra, displayName, members]) => JSON.stringify({ schemas: [GROUP_SCHEMA], displayName, members, ...extra }));
+
 const scimCall: fc.Arbitrary<ScimCall> = fc.oneof(
   fc.record({
     method: fc.constantFrom('GET', 'DELETE'),
@@ -365,16 +370,7 @@ const scimCall: fc.Arbitrary<ScimCall> = fc.oneof(
       fc
         .tuple(keyedObject, text)
         .map(([extra, userName]) => JSON.stringify({ schemas: [USER_SCHEMA], userName: `fuzz-${userName}`, ...extra })),
-      fc
-        .tuple(keyedObject, text, fc.array(anyId, { maxLength: 3 }))
-        .map(([extra, displayName, members]) =>
-          JSON.stringify({
-            schemas: [GROUP_SCHEMA],
-            displayName,
-            members: members.map((value) => ({ value })),
-            ...extra,
-          }),
-        ),
+      groupBody,
       oddJson,
     ),
     contentType: fc.oneof(
