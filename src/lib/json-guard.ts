@@ -6,7 +6,7 @@
 export interface JsonProblem {
   /** JSON-pointer-like location, e.g. `/emails/0/value`. */
   readonly at: string;
-  readonly reason: 'tooDeep' | 'badText';
+  readonly reason: 'tooDeep' | 'badText' | 'reservedKey';
 }
 
 /** SCIM resources nest a few levels (resource → extension → manager → value); 32 leaves room for IdP extras. */
@@ -23,7 +23,13 @@ function pointer(at: string, key: string | number): string {
   return `${at}/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
-export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProblem | undefined {
+/** Keys that name JavaScript's prototype machinery; refused anywhere in a body where `reservedKeys` is set. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function findJsonProblem(
+  value: unknown,
+  { maxDepth = MAX_JSON_DEPTH, reservedKeys = false }: { maxDepth?: number; reservedKeys?: boolean } = {},
+): JsonProblem | undefined {
   const stack: { value: unknown; depth: number; at: string }[] = [{ value, depth: 0, at: '' }];
   while (stack.length > 0) {
     const { value: current, depth, at } = stack.pop() as { value: unknown; depth: number; at: string };
@@ -39,6 +45,7 @@ export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): Json
     }
     for (const [key, item] of Object.entries(current)) {
       if (!isStorableText(key)) return { at: pointer(at, key), reason: 'badText' };
+      if (reservedKeys && RESERVED_KEYS.has(key.toLowerCase())) return { at: pointer(at, key), reason: 'reservedKey' };
       stack.push({ value: item, depth: depth + 1, at: pointer(at, key) });
     }
   }
@@ -48,7 +55,8 @@ export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): Json
 /** A client-facing sentence for a problem (the location is echoed, its text is not). */
 export function describeJsonProblem(problem: JsonProblem, maxDepth = MAX_JSON_DEPTH): string {
   const where = problem.at === '' ? 'in the body' : `at ${JSON.stringify(problem.at)}`;
-  return problem.reason === 'tooDeep'
-    ? `JSON nests deeper than ${maxDepth} levels ${where}`
-    : `text ${where} contains a NUL character or an unpaired UTF-16 surrogate`;
+  if (problem.reason === 'tooDeep') return `JSON nests deeper than ${maxDepth} levels ${where}`;
+  if (problem.reason === 'reservedKey')
+    return `the key ${where} names JavaScript's prototype machinery, which no attribute may`;
+  return `text ${where} contains a NUL character or an unpaired UTF-16 surrogate`;
 }

@@ -122,6 +122,9 @@ function libraryError(error: unknown): never {
     const scimType = (error as { scimCode?: string }).scimCode as ScimType | undefined;
     throw new ScimError(400, error.message, scimType ?? 'invalidValue');
   }
+  // A sub-attribute of a value that is not complex (`title.x` on a string): scim-patch assigns to a primitive.
+  if (error instanceof TypeError)
+    throw new ScimError(400, 'the path names a sub-attribute of a value that is not complex', 'invalidPath');
   throw error;
 }
 
@@ -158,10 +161,12 @@ function toLibraryOp(kind: ResourceKind, operation: PatchOperation): ScimPatchOp
   checkWritable(kind, path);
   // scim-patch splits the keys of an object value into paths and walks them too.
   if (isObject(operation.value)) for (const key of Object.keys(operation.value)) checkValueKey(key);
+  // Values are walked as well (merged into the resource): prototype-less like the resource itself.
+  const value = withoutPrototypes(operation.value);
   if (operation.op === 'remove') {
-    return operation.value === undefined ? { op: 'remove', path } : { op: 'remove', path, value: operation.value };
+    return value === undefined ? { op: 'remove', path } : { op: 'remove', path, value };
   }
-  return { op: operation.op, path, value: operation.value };
+  return { op: operation.op, path, value };
 }
 
 const MEMBER_FILTER = /^members\[\s*value\s+eq\s+"([^"]*)"\s*\]$/i;

@@ -28,10 +28,25 @@ const ATTRIBUTE_NAME = /^(?:[A-Za-z][A-Za-z0-9_-]*|\$ref)$/;
 /** A schema URN (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`, `urn:okta:custom:1.0:User`). */
 const SCHEMA_URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]*(?::[A-Za-z0-9._-]+)+$/i;
 /**
- * Names every JavaScript object inherits. The grammar allows them, but a path through them would walk into
- * Object.prototype in any code that follows paths into plain objects, so no resource may use them.
+ * Names that objects, arrays, strings, numbers and functions inherit as methods or objects (`constructor`,
+ * `toString`, `hasOwnProperty`, `map`, `call`, …, plus `prototype` and `__proto__`). The grammar allows them,
+ * but a path through one walks into a built-in prototype shared by every tenant, so no resource may use them.
  */
-const INHERITED_NAMES = new Set(['constructor', 'prototype', '__proto__']);
+const INHERITED_NAMES: ReadonlySet<string> = new Set(
+  [Object.prototype, Function.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype]
+    .flatMap((prototype) =>
+      Object.entries(Object.getOwnPropertyDescriptors(prototype))
+        .filter(
+          ([, descriptor]) => descriptor.get !== undefined || ['object', 'function'].includes(typeof descriptor.value),
+        )
+        .map(([name]) => name),
+    )
+    .concat(['prototype', '__proto__'])
+    .map((name) => name.toLowerCase()),
+);
+
+/** RFC 7644 §3.10: `attrPath = [URI ":"] ATTRNAME *1subAttr` — an attribute and at most one sub-attribute. */
+const MAX_PATH_NAMES = 2;
 
 function invalidPath(detail: string): ScimError {
   return new ScimError(400, detail, 'invalidPath');
@@ -45,15 +60,18 @@ export function checkAttributeName(name: string): void {
 }
 
 /**
- * Keys of an object PATCH value, which scim-patch splits at `.` and `:` into names it walks: each part must
- * be a plain name (attribute grammar, URN parts) and none may name an inherited member.
+ * Keys of an object PATCH value, which scim-patch splits into names it walks: one attribute name, optionally
+ * qualified by a schema URN (`urn:…:User:department`), never a dotted path.
  */
 export function checkValueKey(key: string): void {
-  for (const part of key.split(/[.:]/)) {
-    if (!/^[A-Za-z0-9$_-]+$/.test(part) || INHERITED_NAMES.has(part.toLowerCase())) {
-      throw invalidPath(`${JSON.stringify(key)} is not a valid attribute name`);
-    }
-  }
+  const cut = /^urn:/i.test(key) ? key.lastIndexOf(':') : -1;
+  if (cut >= 0) checkSchemaUrn(key.slice(0, cut));
+  checkAttributeName(key.slice(cut + 1));
+}
+
+/** Any key anywhere in a SCIM body: the names no resource may carry (see INHERITED_NAMES) are refused. */
+export function isInheritedName(name: string): boolean {
+  return INHERITED_NAMES.has(name.toLowerCase());
 }
 
 function checkSchemaUrn(urn: string): void {
@@ -94,6 +112,7 @@ function splitUrn(kind: ResourceKind, path: string): { schema: SchemaDefinition 
 export function resolvePath(kind: ResourceKind, path: string): ResolvedPath {
   const { schema, rest } = splitUrn(kind, path.trim());
   const names = rest === '' ? [] : rest.split('.');
+  if (names.length > MAX_PATH_NAMES) throw invalidPath(`${JSON.stringify(path)} has more than one sub-attribute`);
   const [first, ...subs] = names;
   const extension = schema !== undefined && schema !== coreSchema[kind];
   const prefix = extension ? [typeof schema === 'string' ? schema : schema.id] : [];

@@ -6,11 +6,11 @@ import type { Context } from 'koa';
 import { DirectoryState } from '../directory/directory.entity.js';
 import { authenticateDirectoryToken, markDirectorySynced, type ScimTarget } from '../directory/directory.service.js';
 import { eventScope } from '../directory/snapshots.js';
-import { describeJsonProblem, findJsonProblem, isStorableText } from '../lib/json-guard.js';
+import { describeJsonProblem, findJsonProblem, isStorableText, type JsonProblem } from '../lib/json-guard.js';
 import type { Logger } from '../lib/logger.js';
 import { parseBearer } from '../lib/secrets.js';
 import { handleDiscovery } from './discovery.handler.js';
-import { ScimError, toScimError, toScimErrorBody } from './errors.js';
+import { ScimError, toScimError, toScimErrorBody, type ScimType } from './errors.js';
 import { handleGroups } from './groups.handler.js';
 import type { ScimRequest, ScimResponse } from './request.js';
 import { handleUsers } from './users.handler.js';
@@ -69,6 +69,12 @@ function route(path: string): Route | undefined {
   }
   return undefined;
 }
+
+const BODY_PROBLEM_TYPES: Readonly<Record<JsonProblem['reason'], ScimType>> = {
+  tooDeep: 'invalidSyntax',
+  badText: 'invalidValue',
+  reservedKey: 'invalidPath',
+};
 
 /** PostgreSQL's query_canceled, which statement_timeout raises. */
 function isStatementTimeout(error: unknown): boolean {
@@ -142,13 +148,8 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
           throw new ScimError(415, `send the body as ${SCIM_CONTENT_TYPE} (or application/json)`);
         }
         await parseBody(ctx, async () => undefined);
-        const problem = findJsonProblem(ctx.request.body);
-        if (problem)
-          throw new ScimError(
-            400,
-            describeJsonProblem(problem),
-            problem.reason === 'tooDeep' ? 'invalidSyntax' : 'invalidValue',
-          );
+        const problem = findJsonProblem(ctx.request.body, { reservedKeys: true });
+        if (problem) throw new ScimError(400, describeJsonProblem(problem), BODY_PROBLEM_TYPES[problem.reason]);
       }
       const response = await dispatch(target.resource, {
         em,

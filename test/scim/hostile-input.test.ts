@@ -94,6 +94,53 @@ describe('PATCH paths cannot reach Object.prototype', () => {
     await expectVictimIntact();
   });
 
+  it.each([
+    [
+      'a method of a created object',
+      [
+        { op: 'add', path: 'foo', value: {} },
+        { op: 'add', path: 'foo.hasOwnProperty.call', value: 1 },
+      ],
+    ],
+    [
+      'a method of a stored array',
+      [
+        { op: 'add', path: 'foo', value: [[1]] },
+        { op: 'add', path: 'foo.map.call', value: 1 },
+      ],
+    ],
+    ['a method as a dotted value key', [{ op: 'add', path: 'foo', value: { 'toString.call': 1 } }]],
+    ['a method as a plain value key', [{ op: 'add', path: 'foo', value: { hasOwnProperty: 1 } }]],
+    ['a method of a string', [{ op: 'replace', path: 'title.sub', value: 1 }]],
+    ['a method under an extension', [{ op: 'add', path: 'urn:okta:custom:1.0:User:valueOf', value: 1 }]],
+  ])('%s → 400 invalidPath; built-in methods untouched', async (_case, operations) => {
+    const res = await attacker.scim.patch(`/Users/${attackerUserId}`, scimPatch(...operations));
+    expect(res).toMatchObject({ status: 400, body: scimError(400, 'invalidPath') });
+    const hasOwnProperty = Object.getOwnPropertyDescriptor(Object.prototype, 'hasOwnProperty')?.value as object;
+    expect(Object.getOwnPropertyNames(hasOwnProperty)).toEqual(['length', 'name']); // no `call` of its own
+    await expectVictimIntact();
+  });
+
+  it('a sub-attribute of a value that is not complex (title.x on a string) → 400 invalidPath, not a 500', async () => {
+    await attacker.scim.patch(`/Users/${attackerUserId}`, scimPatch({ op: 'replace', path: 'title', value: 'Dr' }));
+    const res = await attacker.scim.patch(
+      `/Users/${attackerUserId}`,
+      scimPatch({ op: 'add', path: 'title.x', value: 1 }),
+    );
+    expect(res).toMatchObject({ status: 400, body: scimError(400, 'invalidPath') });
+  });
+
+  it.each([
+    ['nested in an unknown attribute', { foo: { constructor: { prototype: { x: 1 } } } }],
+    ['inside an extension', { 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { constructor: 1 } }],
+    ['inside a multi-valued attribute', { emails: [{ value: 'p@example.com', prototype: {} }] }],
+  ])('a body key naming prototype machinery %s → 400 invalidPath', async (_case, overrides) => {
+    expect(await attacker.scim.post('/Users', scimUserBody(overrides))).toMatchObject({
+      status: 400,
+      body: scimError(400, 'invalidPath'),
+    });
+  });
+
   it('a "__proto__" key in a body is refused before any code sees it', async () => {
     const raw = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"name","value":{"__proto__":{"polluted":"yes"}}}]}`;
     const res = await attacker.scim.request('PATCH', `/Users/${attackerUserId}`, raw);
@@ -147,12 +194,12 @@ describe('other request text that names attributes', () => {
     });
   });
 
-  it('a POST with an attribute named after an inherited member → 400 invalidValue, nothing stored', async () => {
+  it('a POST with an attribute named after an inherited member → 400 invalidPath, nothing stored', async () => {
     const res = await attacker.scim.post(
       '/Users',
       scimUserBody({ userName: 'proto@example.com', constructor: { prototype: { x: 1 } } }),
     );
-    expect(res).toMatchObject({ status: 400, body: scimError(400, 'invalidValue') });
+    expect(res).toMatchObject({ status: 400, body: scimError(400, 'invalidPath') });
     expect((await attacker.scim.get(filterPath('Users', 'userName eq "proto@example.com"'))).body.totalResults).toBe(0);
   });
 });

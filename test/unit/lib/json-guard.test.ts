@@ -31,7 +31,7 @@ describe('findJsonProblem', () => {
 
   it('finds nesting one level too deep, and where', () => {
     expect(findJsonProblem(nested(MAX_JSON_DEPTH + 1))).toEqual({ at: '/a'.repeat(MAX_JSON_DEPTH), reason: 'tooDeep' });
-    expect(findJsonProblem([[[1]]], 2)).toEqual({ at: '/0/0', reason: 'tooDeep' });
+    expect(findJsonProblem([[[1]]], { maxDepth: 2 })).toEqual({ at: '/0/0', reason: 'tooDeep' });
   });
 
   it('walks a very deep document without overflowing the stack', () => {
