@@ -1,4 +1,5 @@
 import { OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+
 import { newId } from '../lib/ids.js';
 
 /** uuid v7 primary key plus timestamps; `Optional` names further properties that have defaults. */

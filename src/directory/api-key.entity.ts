@@ -1,4 +1,5 @@
 import { Entity, Index, ManyToOne, Property, Unique } from '@mikro-orm/core';
+
 import { BaseEntity } from '../db/base.entity.js';
 import { Environment } from './environment.entity.js';
 

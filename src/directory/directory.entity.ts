@@ -1,4 +1,5 @@
 import { Entity, Enum, Index, ManyToOne, Property, Unique } from '@mikro-orm/core';
+
 import { BaseEntity } from '../db/base.entity.js';
 import { Organization } from './organization.entity.js';
 

@@ -1,4 +1,5 @@
 import { Entity, Enum, Unique } from '@mikro-orm/core';
+
 import { BaseEntity } from '../db/base.entity.js';
 
 export enum EnvironmentName {

@@ -1,4 +1,5 @@
 import { Entity, Index, ManyToOne, OptionalProps, Property, type Rel } from '@mikro-orm/core';
+
 import type { DirectoryGroup } from './group.entity.js';
 import type { DirectoryUser } from './user.entity.js';
 

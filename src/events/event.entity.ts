@@ -1,4 +1,5 @@
 import { BigIntType, Entity, Index, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+
 import { newId } from '../lib/ids.js';
 import type { DirectoryEventType } from './event-types.js';
 

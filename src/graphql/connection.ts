@@ -1,4 +1,5 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+
 import type { Page } from '../directory/pagination.js';
 
 @ObjectType()

@@ -1,4 +1,5 @@
 import { ArrayType, Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/core';
+
 import { BaseEntity } from '../db/base.entity.js';
 
 /**

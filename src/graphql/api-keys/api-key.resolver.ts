@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+
 import { createApiKey, listApiKeys, revokeApiKey } from '../../directory/api-key.service.js';
 import { notifyApiKeyRevoked } from '../../events/notify.js';
 import { PageArgs, toConnection } from '../connection.js';

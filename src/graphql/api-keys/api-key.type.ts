@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
+
 import type { ApiKey } from '../../directory/api-key.entity.js';
 import { Connection } from '../connection.js';
 import { DateTimeScalar } from '../scalars.js';

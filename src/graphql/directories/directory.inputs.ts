@@ -1,5 +1,6 @@
 import { IsOptional, MaxLength, MinLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
+
 import { DirectoryProvider, DirectoryState } from '../../directory/directory.entity.js';
 
 @InputType()

@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+
 import {
   createDirectory,
   deleteDirectory,
@@ -10,8 +11,8 @@ import {
 import { NotFoundError } from '../../directory/errors.js';
 import type { GraphQLContext } from '../context.js';
 import { OrganizationNode, toOrganizationNode } from '../organizations/organization.type.js';
-import { DirectoryNode, DirectoryUpdateResult, DirectoryWithToken, toDirectoryNode } from './directory.type.js';
 import { CreateDirectoryInput, UpdateDirectoryInput } from './directory.inputs.js';
+import { DirectoryNode, DirectoryUpdateResult, DirectoryWithToken, toDirectoryNode } from './directory.type.js';
 
 function withToken(ctx: GraphQLContext, result: DirectoryAndToken): DirectoryWithToken {
   return { directory: toDirectoryNode(result.directory, ctx.publicUrl), token: result.token };

@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+
 import {
   findDirectoryGroupOrFail,
   findDirectoryUserOrFail,

@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+
 import type { DirectoryGroup } from '../../directory/group.entity.js';
 import { UserState, type DirectoryUser } from '../../directory/user.entity.js';
 import { Connection } from '../connection.js';

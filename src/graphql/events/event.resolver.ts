@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, ID, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+
 import { findDirectoryOrFail } from '../../directory/directory.service.js';
 import { InvalidInputError, NotFoundError } from '../../directory/errors.js';
 import { findOrganizationOrFail } from '../../directory/organization.service.js';

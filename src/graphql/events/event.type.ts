@@ -1,4 +1,5 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+
 import type { DirectoryEvent } from '../../events/event-types.js';
 import { Connection } from '../connection.js';
 import { DateTimeScalar, JSONObjectScalar } from '../scalars.js';

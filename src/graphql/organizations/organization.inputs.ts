@@ -1,5 +1,6 @@
 import { IsOptional, MaxLength, MinLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
+
 import { JSONObjectScalar } from '../scalars.js';
 
 @InputType()

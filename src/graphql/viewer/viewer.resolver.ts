@@ -1,4 +1,5 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
+
 import { findApiKeyOrFail } from '../../directory/api-key.service.js';
 import { toApiKeyNode } from '../api-keys/api-key.type.js';
 import type { GraphQLContext } from '../context.js';

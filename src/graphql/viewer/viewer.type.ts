@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
+
 import { ApiKeyNode } from '../api-keys/api-key.type.js';
 
 @ObjectType('Environment')

@@ -1,7 +1,8 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+
 import { InvalidInputError } from '../../directory/errors.js';
 import { findOrganizationOrFail } from '../../directory/organization.service.js';
-import { paginate, pageSize } from '../../directory/pagination.js';
+import { pageSize, paginate } from '../../directory/pagination.js';
 import { isUuid } from '../../lib/ids.js';
 import { WebhookEndpoint } from '../../webhooks/webhook.entity.js';
 import {

@@ -1,4 +1,5 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+
 import {
   DeliveryStatus,
   type DeliveryAttempt,
