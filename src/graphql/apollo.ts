@@ -6,6 +6,7 @@ import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graph
 
 import type { GraphQLContext } from './context.js';
 import { variablesGuardPlugin } from './input-guard.js';
+import { MAX_TOKENS } from './limits.js';
 
 export interface ApolloOptions {
   readonly schema: GraphQLSchema;
@@ -44,6 +45,7 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
     includeStacktraceInErrorResponses: !options.production,
     validationRules: options.validationRules,
     formatError: options.formatError,
+    parseOptions: { maxTokens: MAX_TOKENS },
     plugins,
     // main.ts owns SIGTERM/SIGINT; Apollo's own handlers would race it and re-raise the signal.
     stopOnTerminationSignals: false,

@@ -17,7 +17,7 @@ import type { Viewer } from '../directory/types.js';
 import { authenticate } from './auth.js';
 import { createContext, type SharedContext } from './context.js';
 import { checkVariables } from './input-guard.js';
-import { checkCost } from './limits.js';
+import { checkCost, MAX_TOKENS } from './limits.js';
 
 /** Close code for a socket whose `connection_init` carried no valid API key, or whose key was revoked. */
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -115,10 +115,12 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
         }
         let document;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: MAX_TOKENS });
         } catch (error) {
-          if (error instanceof GraphQLError) return [error];
-          throw error;
+          // Not only syntax errors: a deeply nested document overflows the parser's stack (a RangeError).
+          return [
+            error instanceof GraphQLError ? error : new GraphQLError('Syntax Error: the document is too deeply nested'),
+          ];
         }
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors;

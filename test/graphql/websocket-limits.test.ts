@@ -73,4 +73,34 @@ describe('WebSocket limits', () => {
       await client.dispose();
     }
   });
+
+  it('answers a document nested too deeply to parse with a GraphQL error, over WebSocket and HTTP (not 4500 or 500)', async () => {
+    // A list literal nested 20,000 deep: 40 KB, under the payload limit, deeper than graphql-js's parser can recurse.
+    const deep = `subscription { provisioningEvents(types: ${'['.repeat(20_000)}${']'.repeat(20_000)}) { id } }`;
+    const client = await connectedClient(t.url, t.sandboxKey);
+    try {
+      const errors = (await withDeadline(subscriptionErrors(client, deep), {
+        what: 'the deeply nested operation to be refused',
+        timeoutMs: 10_000,
+      })) as { message: string }[];
+      expect(errors).toEqual([{ message: expect.stringMatching(/^Syntax Error/) }]);
+      // The socket stays usable.
+      const result = createDeferred<unknown>();
+      client.subscribe(
+        { query: '{ viewer { environment { name } } }' },
+        { next: (value) => result.resolve(value), error: result.reject, complete: () => undefined },
+      );
+      expect(await withDeadline(result.promise, { what: 'a query after the refusal', timeoutMs: 10_000 })).toEqual({
+        data: { viewer: { environment: { name: 'sandbox' } } },
+      });
+    } finally {
+      await client.dispose();
+    }
+    const http = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.sandboxKey}` },
+      body: JSON.stringify({ query: deep.replace(/^subscription/, 'query') }),
+    });
+    expect(http.status).toBe(400);
+  });
 });
