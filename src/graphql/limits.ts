@@ -29,6 +29,9 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../directory/pagination.js';
  * The depth limit (graphql-armor), a validation rule for HTTP and WebSocket operations alike. Violations are
  * reported as ordinary validation errors (GRAPHQL_VALIDATION_FAILED) instead of being thrown.
  */
+/** Most tokens one operation may have: parsing stops there (HTTP and WebSocket alike). */
+export const MAX_TOKENS = 20_000;
+
 export function depthRule(maxDepth: number): ValidationRule {
   return maxDepthRule({
     n: maxDepth,
@@ -74,7 +77,8 @@ function operationCost(
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  // A fragment's cost does not depend on where it is spread (multipliers apply outside): compute it once.
+  // A fragment's cost depends only on whether it is spread inside a connection's page (multipliers apply
+  // outside): compute it once per fragment and `paged`.
   const fragmentCosts = new Map<string, number>();
 
   const selectionCost = (selectionSet: SelectionSetNode, parent: GraphQLNamedType, paged: boolean): number => {
@@ -87,12 +91,13 @@ function operationCost(
         total += type ? selectionCost(selection.selectionSet, type, paged) : 0;
       } else {
         const name = selection.name.value;
-        let cost = fragmentCosts.get(name);
+        const key = `${name}:${String(paged)}`;
+        let cost = fragmentCosts.get(key);
         if (cost === undefined) {
           const fragment = fragments.get(name);
           const type = fragment && schema.getType(fragment.typeCondition.name.value);
           cost = fragment && type ? selectionCost(fragment.selectionSet, type, paged) : 0;
-          fragmentCosts.set(name, cost);
+          fragmentCosts.set(key, cost);
         }
         total += cost;
       }
