@@ -129,6 +129,7 @@ async function main(): Promise<void> {
       `dsync is up.\n  GraphQL (HTTP + WebSocket): ${config.publicUrl}/graphql\n  SCIM base:                  ${config.publicUrl}/scim/v2/<directoryId>\n`,
     );
     up = true;
+    if (stopping) await stopAndExit(0); // a signal that arrived during the last step above
   } catch (error) {
     if (stopping) await stopAndExit(0); // a signal arrived while starting (it may have failed the step, too)
     process.stderr.write(`dsync failed to start: ${errorMessage(error)}\n`);
