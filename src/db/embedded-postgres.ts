@@ -317,11 +317,12 @@ async function stopServer(child: ChildProcess): Promise<void> {
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase> {
   const { dataDir, port, logger, ephemeral = false } = options;
-  await mkdir(dataDir, { recursive: true, mode: 0o755 });
+  const created = await mkdir(dataDir, { recursive: true, mode: 0o711 });
   const user = postgresUser();
   let installation = await packagedInstallation();
   if (user) {
-    await chmod(dataDir, 0o755);
+    // Only a folder dsync just created is opened up, and only for entering (its postgres/ is the server's).
+    if (created !== undefined) await chmod(dataDir, 0o711);
     await assertDataDirReachable(dataDir, user);
     installation = await reachableInstallation(installation, user, logger);
   }

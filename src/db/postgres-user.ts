@@ -1,6 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, chmod, cp, lstat, mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  access,
+  chmod,
+  cp,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 
 import { errorMessage } from '../lib/error-message.js';
@@ -94,6 +107,19 @@ async function version(nativeDir: string): Promise<string> {
  * reach it, else a copy under /var/lib/dsync made once per version (symlinks in `lib/` kept as they are,
  * copied aside and renamed into place so concurrent starts never see half a copy).
  */
+/** `chmod -R a+rX`: folders 0755, files readable by all, executables executable by all; links untouched. */
+async function makeReadableByAll(folder: string): Promise<void> {
+  await chmod(folder, 0o755);
+  for (const entry of await readdir(folder, { withFileTypes: true })) {
+    const full = path.join(folder, entry.name);
+    if (entry.isDirectory()) await makeReadableByAll(full);
+    else if (entry.isFile()) {
+      const { mode } = await lstat(full);
+      await chmod(full, (mode & 0o777) | 0o444 | (mode & 0o100 ? 0o111 : 0));
+    }
+  }
+}
+
 export async function reachableInstallation(nativeDir: string, user: PostgresUser, logger?: Logger): Promise<string> {
   const blocked = await unreachableFolder(path.join(nativeDir, 'bin'), user);
   if (blocked === undefined) return nativeDir;
@@ -115,7 +141,7 @@ export async function reachableInstallation(nativeDir: string, user: PostgresUse
       const staging = `${target}.${process.pid}.tmp`;
       await rm(staging, { recursive: true, force: true });
       await cp(nativeDir, staging, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-      await chmod(staging, 0o755);
+      await makeReadableByAll(staging); // a checkout made under umask 077 has files only root may read
       await writeFile(path.join(staging, '.complete'), '');
       await rename(staging, target).catch(async (error: unknown) => {
         await rm(staging, { recursive: true, force: true });
