@@ -12,7 +12,8 @@ export interface ListResult<T> {
 
 /**
  * Runs SQL with `?` placeholders as a parameterised statement. MikroORM's own `execute` and query builder
- * inline parameters into the SQL text; filter values come from IdPs and must stay bound.
+ * inline parameters into the SQL text; filter values come from IdPs and must stay bound. (knex reads every
+ * `?` as a placeholder, so filter-sql.ts never emits jsonb's `?` operators.)
  */
 async function query<R>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<R[]> {
   const statement = em.getKnex().raw(sql, params as never[]);
