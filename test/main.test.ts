@@ -1,17 +1,20 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
+import { tempDataDir } from './setup/lifecycle.js';
 import { exitCode, freePort, start, waitForOutput } from './setup/process.js';
 
 // `npm start` as a newcomer runs it: the built entry point, no DATABASE_URL, embedded PostgreSQL in DATA_DIR.
 
 describe('node dist/src/main.js', () => {
+  let checkout: string;
   let dataDir: string;
   let env: Record<string, string>;
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'dsync-main-'));
+    // Like a checkout's ./.data: a folder dsync creates itself, inside one everybody may enter.
+    checkout = await tempDataDir('dsync-main-');
+    dataDir = path.join(checkout, '.data');
     env = {
       DATA_DIR: dataDir,
       PORT: String(await freePort()),
@@ -20,7 +23,7 @@ describe('node dist/src/main.js', () => {
     };
   });
   afterAll(async () => {
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(checkout, { recursive: true, force: true });
   });
 
   it('starts on embedded PostgreSQL, prints the keys once, serves GraphQL, and stops on SIGTERM', async () => {
