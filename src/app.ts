@@ -163,6 +163,7 @@ async function composeApp(
       maxCost: config.graphqlMaxComplexity,
       maxPayloadBytes: config.wsMaxPayloadBytes,
       maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket,
+      introspection: config.graphqlIntrospection,
       formatError,
     }));
   const apollo = await createApollo({

@@ -65,14 +65,21 @@ function pageSizeOf(
  * How many fields an operation may resolve, with its actual variables: every selected field counts 1; a
  * field with a `first` argument (a connection) counts `first` (default {@link DEFAULT_PAGE_SIZE}) times its
  * selection; any other list of objects counts {@link DEFAULT_PAGE_SIZE} times its selection. Aliases and
- * fragments count every time they are selected. Schema introspection (`__schema`, `__type`) is free.
+ * fragments count every time they are selected.
+ *
+ * Schema introspection (`__schema`, `__type`) costs nothing, so that tools can load the schema, but its size is
+ * bounded by the schema itself instead: each may be selected once, and nothing inside it may be aliased (an
+ * aliased `fields` repeated under aliased types multiplies the answer without bound). Breaking that is a
+ * `problem`, refused like an operation over the limit.
  */
 function operationCost(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
-): number {
+): { cost: number; problem?: string } {
+  let problem: string | undefined;
+  const introspectionRoots = new Set<string>();
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
@@ -80,6 +87,7 @@ function operationCost(
   // A fragment's cost depends only on whether it is spread inside a connection's page (multipliers apply
   // outside): compute it once per fragment and `paged`.
   const fragmentCosts = new Map<string, number>();
+  const introspected = new Set<string>(); // fragments already checked inside introspection
 
   const selectionCost = (selectionSet: SelectionSetNode, parent: GraphQLNamedType, paged: boolean): number => {
     let total = 0;
@@ -105,9 +113,32 @@ function operationCost(
     return total;
   };
 
+  /** Inside `__schema`/`__type`: no aliases, fragments followed once each. */
+  const checkIntrospection = (selectionSet: SelectionSetNode): void => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.alias && selection.alias.value !== selection.name.value) {
+          problem ??= `introspection fields may not be aliased (${selection.alias.value}: ${selection.name.value})`;
+        }
+        if (selection.selectionSet) checkIntrospection(selection.selectionSet);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        checkIntrospection(selection.selectionSet);
+      } else if (!introspected.has(selection.name.value)) {
+        introspected.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) checkIntrospection(fragment.selectionSet);
+      }
+    }
+  };
+
   const fieldCost = (node: FieldNode, parent: GraphQLNamedType, paged: boolean): number => {
     const name = node.name.value;
-    if (name === '__schema' || name === '__type') return 0;
+    if (name === '__schema' || name === '__type') {
+      if (introspectionRoots.has(name)) problem ??= `${name} may be selected once per operation`;
+      introspectionRoots.add(name);
+      if (node.selectionSet) checkIntrospection(node.selectionSet);
+      return 0;
+    }
     const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
     if (!field || !node.selectionSet) return 1;
     const type = getNamedType(field.type);
@@ -123,7 +154,8 @@ function operationCost(
   };
 
   const root = schema.getRootType(operation.operation);
-  return root ? selectionCost(operation.selectionSet, root, false) : 0;
+  const cost = root ? selectionCost(operation.selectionSet, root, false) : 0;
+  return problem === undefined ? { cost } : { cost, problem };
 }
 
 /** The cost-limit error: a validation error, refused before anything runs. */
@@ -146,7 +178,9 @@ export function checkCost(
 ): GraphQLError | undefined {
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
   if (coerced.errors) return undefined;
-  const cost = operationCost(schema, document, operation, coerced.coerced);
+  const { cost, problem } = operationCost(schema, document, operation, coerced.coerced);
+  if (problem)
+    return new GraphQLError(`Introspection limit: ${problem}`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
   return cost > maxCost ? tooComplex(maxCost, cost) : undefined;
 }
 

@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import {
   getOperationAST,
   GraphQLError,
+  NoSchemaIntrospectionCustomRule,
   parse,
   specifiedRules,
   validate,
@@ -34,6 +35,8 @@ export interface GraphqlWsOptions {
   readonly orm: MikroORM;
   readonly shared: SharedContext;
   readonly validationRules: ValidationRule[];
+  /** GRAPHQL_INTROSPECTION: when false, `__schema`/`__type` are refused here as Apollo refuses them over HTTP. */
+  readonly introspection: boolean;
   /** The operation cost limit (see limits.ts), checked with each operation's variables. */
   readonly maxCost: number;
   /** Largest WebSocket message accepted; a bigger one closes the socket (1009) before it is read. */
@@ -61,7 +64,11 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
     maxPayload: options.maxPayloadBytes,
   });
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
-  const rules = [...specifiedRules, ...validationRules];
+  const rules = [
+    ...specifiedRules,
+    ...validationRules,
+    ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+  ];
 
   /** Open authenticated sockets by API key id, to close them when their key is revoked. */
   const socketsByKey = new Map<string, Set<WebSocket>>();
