@@ -37,6 +37,19 @@ describe('GraphQL input PostgreSQL cannot store', () => {
     expect(read.data).toEqual({ organization: { name: 'Unchanged' } });
   });
 
+  it.each(['gzip', 'deflate', 'br'])('a body that is not what Content-Encoding %s says → 400', async (encoding) => {
+    const response = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-encoding': encoding,
+        authorization: `Bearer ${t.sandboxKey}`,
+      },
+      body: JSON.stringify({ query: '{ viewer { environment { name } } }' }),
+    });
+    expect(response.status).toBe(400);
+  });
+
   it('a NUL in a string literal → 400 GRAPHQL_VALIDATION_FAILED', async () => {
     const res = await graphql(t.url, t.sandboxKey, '{ organizations(filter: { name: "a\\u0000b" }) { totalCount } }');
     expect(res.status).toBe(400);

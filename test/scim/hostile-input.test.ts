@@ -251,6 +251,16 @@ describe('input that used to be a 500', () => {
     expect(alias.status).toBe(400);
   });
 
+  it.each(['gzip', 'deflate', 'br'])(
+    'a body that is not what Content-Encoding %s says → 400, not a 500',
+    async (encoding) => {
+      const res = await attacker.scim.request('POST', '/Users', JSON.stringify(scimUserBody()), {
+        'content-encoding': encoding,
+      });
+      expect(res).toMatchObject({ status: 400, body: { schemas: [ERROR], status: '400' } });
+    },
+  );
+
   it.each(['1e400', '-1e400'])('a filter number out of range (x.y gt %s) → 400 invalidFilter', async (number) => {
     expect(await attacker.scim.get(filterPath('Users', `x.y gt ${number}`))).toMatchObject({
       status: 400,
