@@ -6,7 +6,7 @@
 export interface JsonProblem {
   /** JSON-pointer-like location, e.g. `/emails/0/value`. */
   readonly at: string;
-  readonly reason: 'tooDeep' | 'badText' | 'reservedKey';
+  readonly reason: 'tooDeep' | 'badText' | 'reservedKey' | 'tooMany';
 }
 
 /** SCIM resources nest a few levels (resource → extension → manager → value); 32 leaves room for IdP extras. */
@@ -26,13 +26,22 @@ function pointer(at: string, key: string | number): string {
 /** Keys that name JavaScript's prototype machinery; refused anywhere in a body where `reservedKeys` is set. */
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+export interface JsonLimits {
+  readonly maxDepth?: number;
+  /** Refuse the keys `__proto__`, `constructor` and `prototype` anywhere. */
+  readonly reservedKeys?: boolean;
+  /** Longest array, except arrays under a key of `unboundedKeys` (compared in lower case). */
+  readonly maxArrayLength?: number;
+  readonly unboundedKeys?: ReadonlySet<string>;
+}
+
 export function findJsonProblem(
   value: unknown,
-  { maxDepth = MAX_JSON_DEPTH, reservedKeys = false }: { maxDepth?: number; reservedKeys?: boolean } = {},
+  { maxDepth = MAX_JSON_DEPTH, reservedKeys = false, maxArrayLength = Infinity, unboundedKeys }: JsonLimits = {},
 ): JsonProblem | undefined {
-  const stack: { value: unknown; depth: number; at: string }[] = [{ value, depth: 0, at: '' }];
+  const stack: { value: unknown; depth: number; at: string; key?: string }[] = [{ value, depth: 0, at: '' }];
   while (stack.length > 0) {
-    const { value: current, depth, at } = stack.pop() as { value: unknown; depth: number; at: string };
+    const { value: current, depth, at, key: parentKey } = stack.pop() as (typeof stack)[number];
     if (typeof current === 'string') {
       if (!isStorableText(current)) return { at, reason: 'badText' };
       continue;
@@ -40,13 +49,15 @@ export function findJsonProblem(
     if (typeof current !== 'object' || current === null) continue;
     if (depth >= maxDepth) return { at, reason: 'tooDeep' };
     if (Array.isArray(current)) {
+      const bounded = parentKey === undefined || !unboundedKeys?.has(parentKey.toLowerCase());
+      if (bounded && current.length > maxArrayLength) return { at, reason: 'tooMany' };
       current.forEach((item, index) => stack.push({ value: item, depth: depth + 1, at: pointer(at, index) }));
       continue;
     }
     for (const [key, item] of Object.entries(current)) {
       if (!isStorableText(key)) return { at: pointer(at, key), reason: 'badText' };
       if (reservedKeys && RESERVED_KEYS.has(key.toLowerCase())) return { at: pointer(at, key), reason: 'reservedKey' };
-      stack.push({ value: item, depth: depth + 1, at: pointer(at, key) });
+      stack.push({ value: item, depth: depth + 1, at: pointer(at, key), key });
     }
   }
   return undefined;
@@ -56,6 +67,7 @@ export function findJsonProblem(
 export function describeJsonProblem(problem: JsonProblem, maxDepth = MAX_JSON_DEPTH): string {
   const where = problem.at === '' ? 'in the body' : `at ${JSON.stringify(problem.at)}`;
   if (problem.reason === 'tooDeep') return `JSON nests deeper than ${maxDepth} levels ${where}`;
+  if (problem.reason === 'tooMany') return `the array ${where} has more elements than allowed`;
   if (problem.reason === 'reservedKey')
     return `the key ${where} names JavaScript's prototype machinery, which no attribute may`;
   return `text ${where} contains a NUL character or an unpaired UTF-16 surrogate`;

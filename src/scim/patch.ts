@@ -9,6 +9,14 @@ import { memberIds, type ScimResource } from './resources.js';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
+/**
+ * Operations per PatchOp, and values per attribute operation: each operation filters the resource's
+ * multi-valued attributes, so the work grows with their product (members are set operations in SQL and may
+ * be many). IdPs send a handful of operations, one of them carrying the member list.
+ */
+const MAX_OPERATIONS = 100;
+const MAX_OPERATION_VALUES = 1_000;
+
 export interface PatchOperation {
   readonly op: 'add' | 'replace' | 'remove';
   readonly path: string | undefined;
@@ -23,6 +31,9 @@ export function parsePatchBody(body: unknown): PatchOperation[] {
   const operations = body['Operations'] ?? body['operations'];
   if (!Array.isArray(operations) || operations.length === 0) {
     throw new ScimError(400, 'a PatchOp needs a non-empty "Operations" array', 'invalidSyntax');
+  }
+  if (operations.length > MAX_OPERATIONS) {
+    throw new ScimError(400, `a PatchOp may have at most ${MAX_OPERATIONS} operations`, 'invalidValue');
   }
   return operations.map((operation, index) => {
     if (!isObject(operation)) throw new ScimError(400, `Operations[${index}] must be an object`, 'invalidSyntax');
@@ -161,6 +172,13 @@ function toLibraryOp(kind: ResourceKind, operation: PatchOperation): ScimPatchOp
   checkWritable(kind, path);
   // scim-patch splits the keys of an object value into paths and walks them too.
   if (isObject(operation.value)) for (const key of Object.keys(operation.value)) checkValueKey(key);
+  if (Array.isArray(operation.value) && operation.value.length > MAX_OPERATION_VALUES) {
+    throw new ScimError(
+      400,
+      `an operation on ${path} may carry at most ${MAX_OPERATION_VALUES} values`,
+      'invalidValue',
+    );
+  }
   // Values are walked as well (merged into the resource): prototype-less like the resource itself.
   const value = withoutPrototypes(operation.value);
   if (operation.op === 'remove') {

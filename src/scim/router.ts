@@ -74,6 +74,19 @@ const BODY_PROBLEM_TYPES: Readonly<Record<JsonProblem['reason'], ScimType>> = {
   tooDeep: 'invalidSyntax',
   badText: 'invalidValue',
   reservedKey: 'invalidPath',
+  tooMany: 'invalidValue',
+};
+
+/**
+ * What a SCIM body may hold: multi-valued attributes (emails, phone numbers, …) of at most
+ * {@link MAX_VALUES} values — PATCH costs grow with operations × values — except group members, which are
+ * set operations in SQL; the operations and values of a PatchOp are bounded in patch.ts.
+ */
+const MAX_VALUES = 1_000;
+const BODY_LIMITS = {
+  reservedKeys: true,
+  maxArrayLength: MAX_VALUES,
+  unboundedKeys: new Set(['members', 'operations', 'value']),
 };
 
 /** PostgreSQL's query_canceled, which statement_timeout raises. */
@@ -148,7 +161,7 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
           throw new ScimError(415, `send the body as ${SCIM_CONTENT_TYPE} (or application/json)`);
         }
         await parseBody(ctx, async () => undefined);
-        const problem = findJsonProblem(ctx.request.body, { reservedKeys: true });
+        const problem = findJsonProblem(ctx.request.body, BODY_LIMITS);
         if (problem) throw new ScimError(400, describeJsonProblem(problem), BODY_PROBLEM_TYPES[problem.reason]);
       }
       const response = await dispatch(target.resource, {

@@ -5,6 +5,7 @@ import {
   ENTERPRISE,
   ERROR,
   filterPath,
+  scimGroupBody,
   scimPatch,
   scimUserBody,
   type TestDirectory,
@@ -249,6 +250,29 @@ describe('input that used to be a 500', () => {
       headers: { authorization: `Bearer ${attacker.token}` },
     });
     expect(alias.status).toBe(400);
+  });
+
+  it('work grows with operations × values: at most 100 operations and 1,000 values per attribute', async () => {
+    const emails = (n: number) => Array.from({ length: n }, (_, i) => ({ value: `e${i}@example.com`, type: 'work' }));
+    const tooManyOps = Array.from({ length: 101 }, () => ({ op: 'replace', path: 'title', value: 'x' }));
+    for (const res of [
+      await attacker.scim.post('/Users', scimUserBody({ emails: emails(1_001) })),
+      await attacker.scim.patch(`/Users/${attackerUserId}`, scimPatch(...tooManyOps)),
+      await attacker.scim.patch(
+        `/Users/${attackerUserId}`,
+        scimPatch({ op: 'add', path: 'emails', value: emails(1_001) }),
+      ),
+    ]) {
+      expect(res).toMatchObject({ status: 400, body: scimError(400, 'invalidValue') });
+    }
+    // Group members are not multi-valued attributes of this kind: they are set operations in SQL.
+    const member = { value: attackerUserId };
+    const group = await attacker.scim.post('/Groups', {
+      ...scimGroupBody(),
+      members: Array.from({ length: 1_500 }, () => member),
+    });
+    expect(group.status).toBe(201);
+    expect(await attacker.scim.post('/Users', scimUserBody({ emails: emails(1_000) }))).toMatchObject({ status: 201 });
   });
 
   it.each(['gzip', 'deflate', 'br'])(
