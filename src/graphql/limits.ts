@@ -32,14 +32,39 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../directory/pagination.js';
 /** Most tokens one operation may have: parsing stops there (HTTP and WebSocket alike). */
 export const MAX_TOKENS = 20_000;
 
+/**
+ * graphql-armor's depth rule, except that a document it cannot measure (it recurses through fragment spreads,
+ * and a chain of 2,000 fragments overflows the stack) is refused as too deep instead of failing as a 500.
+ */
 export function depthRule(maxDepth: number): ValidationRule {
-  return maxDepthRule({
+  const armor = maxDepthRule({
     n: maxDepth,
     propagateOnRejection: false,
     onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
     ignoreIntrospection: true,
     exposeLimits: true,
   });
+  return (context) => {
+    const visitor = armor(context) as unknown as {
+      OperationDefinition: { enter: (node: OperationDefinitionNode) => void };
+    };
+    return {
+      OperationDefinition: {
+        enter(node: OperationDefinitionNode) {
+          try {
+            visitor.OperationDefinition.enter.call(visitor, node); // graphql-js calls visitors with `this` = visitor
+          } catch (error) {
+            if ((error as Error | undefined)?.name !== 'RangeError') throw error;
+            context.reportError(
+              new GraphQLError(`Syntax Error: Query depth limit of ${maxDepth} exceeded (too deep to measure).`, {
+                nodes: [node],
+              }),
+            );
+          }
+        },
+      },
+    };
+  };
 }
 
 /** Page size a field with a `first` argument returns at most: the argument, else its default. */

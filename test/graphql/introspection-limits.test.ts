@@ -53,6 +53,36 @@ describe('introspection limits (development: introspection on)', () => {
   });
 });
 
+describe('documents too deep to measure', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('a chain of 2,000 fragments is refused as too deep (400), not a 500', async () => {
+    const chain = Array.from({ length: 2_000 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} }`).join(' ');
+    const res = await graphql(
+      t.url,
+      t.sandboxKey,
+      `
+        {
+          ...F0
+        }
+        ${chain}
+        fragment F2000 on Query {
+          __typename
+        }
+      `,
+    );
+    expect(res.status).toBe(400);
+    expect(errorCodes(res)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(res.errors?.[0]?.message).toMatch(/depth limit/);
+  });
+});
+
 describe('introspection off (GRAPHQL_INTROSPECTION=false)', () => {
   let t: TestApp;
   beforeAll(async () => {
