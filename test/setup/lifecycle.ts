@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -6,19 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { createDeferred } from '../fixtures/deferred.js';
-import type { Run } from './process.js';
+import { withDeadline } from '../fixtures/wait.js';
+import { start, type Run, type StartOptions } from './process.js';
 
 // Process-level helpers for start/stop tests: `node dist/src/main.js` (or the migration CLI) as a real child.
-
-export interface StartOptions {
-  /** Its own process group, as a shell starts a foreground job: `interrupt()` is Ctrl-C at a terminal. */
-  readonly detached?: boolean;
-  readonly script?: string;
-  readonly args?: readonly string[];
-  /** Working directory (default: the repository). */
-  readonly cwd?: string;
-}
 
 export interface Started extends Run {
   /** Ctrl-C at a terminal: SIGINT to the whole process group (the child must be started `detached`). */
@@ -28,29 +18,13 @@ export interface Started extends Run {
 /** Every child started here, killed by `killAll()` (afterAll / afterEach) if a test failed half-way. */
 const children = new Set<Started>();
 
+/** {@link start}, registered for `killAll()` and able to take a terminal's Ctrl-C. */
 export function startProcess(env: Record<string, string>, options: StartOptions = {}): Started {
-  const { detached = false, script = 'dist/src/main.js', args = [], cwd } = options;
-  const child = spawn(process.execPath, [script, ...args], {
-    cwd,
-    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
-    detached,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = createDeferred<number | null>();
-  const run = {
-    child,
-    stdout: '',
-    stderr: '',
-    exited: exited.promise,
-    interrupt: () => process.kill(-(child.pid ?? 0), 'SIGINT'),
-  } as unknown as Started;
-  child.stdout?.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
-  child.on('exit', (code) => {
-    children.delete(run);
-    exited.resolve(code);
+  const run: Started = Object.assign(start(env, options), {
+    interrupt: () => process.kill(-(run.child.pid ?? 0), 'SIGINT'),
   });
   children.add(run);
+  void run.exited.then(() => children.delete(run));
   return run;
 }
 
@@ -65,20 +39,12 @@ export async function waitForStdout(run: Started, pattern: RegExp, timeoutMs = 6
 }
 
 /** Resolves with the exit code, or fails naming what it waited for after `timeoutMs`. */
-export async function exitCode(run: Started, timeoutMs = 60_000): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new Error(`process did not exit within ${timeoutMs} ms; stdout: ${run.stdout}\nstderr: ${run.stderr}`)),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([run.exited, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function exitCode(run: Started, timeoutMs = 60_000): Promise<number | null> {
+  return withDeadline(
+    run.exited,
+    { what: 'the process to exit', timeoutMs },
+    () => `stdout: ${run.stdout}\nstderr: ${run.stderr}`,
+  );
 }
 
 /** Polls `condition` until it holds; fails with `what` at the deadline (or when `run` exits first). */

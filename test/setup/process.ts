@@ -25,9 +25,22 @@ export interface Run {
   readonly exited: Promise<number | null>;
 }
 
-export function start(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+export interface StartOptions {
+  /** Its own process group, as a shell starts a foreground job. */
+  readonly detached?: boolean;
+  readonly script?: string;
+  readonly args?: readonly string[];
+  /** Working directory (default: the repository). */
+  readonly cwd?: string;
+}
+
+/** `node <script>` (default the server, `dist/src/main.js`) with only PATH and `env` in its environment. */
+export function start(env: Record<string, string>, options: StartOptions = {}): Run {
+  const { detached = false, script = 'dist/src/main.js', args = [], cwd } = options;
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd,
     env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
+    detached,
   });
   const exited = createDeferred<number | null>();
   const run: Run = { child, stdout: '', stderr: '', exited: exited.promise };
