@@ -13,10 +13,19 @@ export interface JsonProblem {
 export const MAX_JSON_DEPTH = 32;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
 /** Whether `text` can be stored in a PostgreSQL text or jsonb value. */
 export function isStorableText(text: string): boolean {
   return !text.includes('\u0000') && !LONE_SURROGATE.test(text);
+}
+
+/**
+ * Text made storable where refusing it is not an option (what a webhook endpoint answered): NUL removed,
+ * unpaired UTF-16 surrogates (e.g. an emoji cut in half by an excerpt limit) replaced by U+FFFD.
+ */
+export function storableText(text: string): string {
+  return text.replaceAll('\u0000', '').replace(LONE_SURROGATES, '\uFFFD');
 }
 
 function pointer(at: string, key: string | number): string {

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Webhook } from 'standardwebhooks';
 
+import { storableText } from '../lib/json-guard.js';
 import { BlockedAddressError, guardedLookup, isBlockedAddress, type UrlPolicy } from './url-guard.js';
 import type { DeliveryAttempt } from './webhook.entity.js';
 
@@ -23,16 +24,6 @@ export interface DeliveryResult {
   readonly retryAfterMs: number | null;
   /** The attempt was cut short by `signal` (shutdown): it says nothing about the endpoint. */
   readonly aborted: boolean;
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/**
- * Text that PostgreSQL accepts in `text` and `jsonb`: NUL removed, unpaired UTF-16 surrogates (e.g. an emoji
- * cut in half by the excerpt limit) replaced by U+FFFD. Whatever an endpoint answers, its attempt is recorded.
- */
-export function storableText(text: string): string {
-  return text.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD');
 }
 
 /** Standard Webhooks headers over the exact bytes sent (`id.timestamp.body`, HMAC-SHA256). */

@@ -7,8 +7,9 @@ import { toDirectoryEvent } from '../events/event-log.js';
 import { toPublicEvent } from '../events/event-types.js';
 import { DELIVER_TASK, endpointJobKey } from '../events/outbox.js';
 import type { SecretBox } from '../lib/encryption.js';
+import { storableText } from '../lib/json-guard.js';
 import type { Logger } from '../lib/logger.js';
-import { deliverOnce, storableText } from './deliver.js';
+import { deliverOnce } from './deliver.js';
 import type { UrlPolicy } from './url-guard.js';
 import { DeliveryStatus, type DeliveryAttempt } from './webhook.entity.js';
 
