@@ -69,7 +69,11 @@ async function run(argv: readonly string[]): Promise<number> {
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
   const database = await openDatabase(config, logger);
   const orm = await initOrm(
-    { clientUrl: database.url, migrationsDir },
+    {
+      clientUrl: database.url,
+      migrationsDir,
+      snapshot: command === 'create-migration' || command === 'check-migrations',
+    },
     { migrate: command !== 'check-migrations' },
   ).catch(async (error: unknown) => {
     await database.close();

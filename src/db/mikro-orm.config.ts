@@ -11,6 +11,12 @@ export interface OrmSettings {
   readonly logQuery?: (message: string) => void;
   /** Where `migration:create` writes new files; only the CLI needs it. */
   readonly migrationsDir?: string;
+  /**
+   * Read and write `migrations/.snapshot-dsync.json` (what a new migration is diffed against). Only for
+   * writing and checking migrations: with it, every process that applies a migration rewrites the file, and
+   * test files migrating their databases in parallel then read it half-written.
+   */
+  readonly snapshot?: boolean;
   /** `statement_timeout` of every pooled connection (a startup parameter); 0 or absent = none. */
   readonly statementTimeoutMs?: number;
   /** Most connections in the pool (default 10). */
@@ -43,6 +49,7 @@ export function createOrmConfig(settings: OrmSettings, overrides: Partial<Option
       path: migrationsDir,
       pathTs: migrationsDir,
       migrationsList,
+      snapshot: settings.snapshot ?? false,
       snapshotName: '.snapshot-dsync',
       emit: 'ts',
       transactional: true,

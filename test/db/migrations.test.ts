@@ -11,7 +11,7 @@ let db: TestDatabase;
 let orm: MikroORM;
 beforeAll(async () => {
   db = await createTestDatabase();
-  orm = await initOrm({ clientUrl: db.url }, { migrate: false });
+  orm = await initOrm({ clientUrl: db.url, snapshot: true }, { migrate: false });
 });
 afterAll(async () => {
   await orm.close(true);
