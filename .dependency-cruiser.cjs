@@ -13,38 +13,40 @@ module.exports = {
     },
     {
       name: 'db-knows-no-domain',
+      comment: 'src/db holds the connection, migrations config and paging; only the entity list names entities.',
       severity: 'error',
       from: { path: '^src/db/', pathNot: '^src/db/entities\\.ts$' },
-      to: { path: '^src/(directory|scim|graphql|http|events|webhooks)/' },
+      to: { path: '^src/(tenancy|provisioning|scim|graphql|http|events|webhooks)/' },
     },
     {
-      name: 'domain-is-transport-free',
-      comment: 'directory/ must not know HTTP, GraphQL or WebSockets, nor the adapters.',
-      severity: 'error',
-      from: { path: '^src/directory/' },
-      to: { path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(scim|graphql|http|webhooks)/'] },
-    },
-    {
-      name: 'events-are-transport-free',
+      name: 'events-are-below-the-domain',
+      comment: 'events/ (the event model, outbox, sequencer, reader) knows no tenancy, provisioning or transport.',
       severity: 'error',
       from: { path: '^src/events/' },
       to: {
-        path: [
-          `node_modules/${ADAPTER_PACKAGES}`,
-          '^src/(scim|graphql|webhooks)/',
-          '^src/directory/.*\\.service\\.ts$',
-        ],
+        path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(tenancy|provisioning|scim|graphql|http|webhooks)/'],
       },
+    },
+    {
+      name: 'tenancy-is-below-provisioning',
+      comment: 'tenancy/ (environments, keys, organizations, directories) knows no provisioning and no transport.',
+      severity: 'error',
+      from: { path: '^src/tenancy/' },
+      to: { path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(provisioning|scim|graphql|http|webhooks)/'] },
+    },
+    {
+      name: 'provisioning-is-transport-free',
+      comment: 'provisioning/ (users, groups, memberships) must not know HTTP, GraphQL, WebSockets or webhooks.',
+      severity: 'error',
+      from: { path: '^src/provisioning/' },
+      to: { path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(scim|graphql|http|webhooks)/'] },
     },
     {
       name: 'webhooks-stay-out-of-adapters',
       severity: 'error',
-      comment: 'webhooks/ may use the domain error types (directory/errors.ts), nothing else of directory/.',
+      comment: 'webhooks/ sits beside provisioning: it may use tenancy/ (organizations), not provisioning or adapters.',
       from: { path: '^src/webhooks/' },
-      to: {
-        path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(directory|scim|graphql)/'],
-        pathNot: '^src/directory/errors\\.ts$',
-      },
+      to: { path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(provisioning|scim|graphql|http)/'] },
     },
     {
       name: 'scim-is-not-graphql',
@@ -64,7 +66,7 @@ module.exports = {
       name: 'http-knows-only-errors',
       severity: 'error',
       from: { path: '^src/http/' },
-      to: { path: '^src/(scim|graphql|webhooks|events)/' },
+      to: { path: '^src/(tenancy|provisioning|scim|graphql|webhooks|events)/' },
     },
     {
       name: 'nobody-imports-main',

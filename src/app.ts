@@ -8,7 +8,6 @@ import Koa from 'koa';
 import type { Config } from './config.js';
 import { initOrm, type MikroORM } from './db/orm.js';
 import { requestContext } from './db/request-context.js';
-import { bootstrapEnvironments, type BootstrapKey } from './directory/environment.service.js';
 import { createEventRelay, type EventRelay } from './events/notify.js';
 import { createRetentionJob } from './events/retention.js';
 import { createApollo } from './graphql/apollo.js';
@@ -27,6 +26,7 @@ import { SecretBox } from './lib/encryption.js';
 import { errorMessage } from './lib/error-message.js';
 import type { Logger } from './lib/logger.js';
 import { scimRouter } from './scim/router.js';
+import { bootstrapEnvironments, type BootstrapKey } from './tenancy/environment.service.js';
 import { resealWebhookSecrets } from './webhooks/webhook.service.js';
 import { createWebhookWorker } from './webhooks/worker.js';
 

@@ -7,10 +7,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/open-database.js';
 import { initOrm, type MikroORM } from './db/orm.js';
-import { EnvironmentName } from './directory/environment.entity.js';
-import { mintApiKey } from './directory/environment.service.js';
 import { errorMessage } from './lib/error-message.js';
 import { createLogger } from './lib/logger.js';
+import { EnvironmentName } from './tenancy/environment.entity.js';
+import { mintApiKey } from './tenancy/environment.service.js';
 
 /**
  * The operator's command line (`node dist/src/cli.js …`, `npm run cli -- …`), on the same configuration as

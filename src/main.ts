@@ -3,10 +3,10 @@ import 'reflect-metadata';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/open-database.js';
-import type { BootstrapKey } from './directory/environment.service.js';
 import { loadOrCreateKeyFile } from './lib/encryption.js';
 import { errorMessage } from './lib/error-message.js';
 import { createLogger, resolveLogFormat } from './lib/logger.js';
+import type { BootstrapKey } from './tenancy/environment.service.js';
 
 type Stop = () => Promise<unknown>;
 

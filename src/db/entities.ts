@@ -1,11 +1,11 @@
-import { ApiKey } from '../directory/api-key.entity.js';
-import { Directory } from '../directory/directory.entity.js';
-import { Environment } from '../directory/environment.entity.js';
-import { GroupMember } from '../directory/group-member.entity.js';
-import { DirectoryGroup } from '../directory/group.entity.js';
-import { Organization } from '../directory/organization.entity.js';
-import { DirectoryUser } from '../directory/user.entity.js';
 import { DirectoryEventCounter, ProvisioningEvent } from '../events/event.entity.js';
+import { GroupMember } from '../provisioning/group-member.entity.js';
+import { DirectoryGroup } from '../provisioning/group.entity.js';
+import { DirectoryUser } from '../provisioning/user.entity.js';
+import { ApiKey } from '../tenancy/api-key.entity.js';
+import { Directory } from '../tenancy/directory.entity.js';
+import { Environment } from '../tenancy/environment.entity.js';
+import { Organization } from '../tenancy/organization.entity.js';
 import { WebhookDelivery, WebhookEndpoint } from '../webhooks/webhook.entity.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-import { ExpiredError, InvalidInputError, NotFoundError } from '../directory/errors.js';
+import { ExpiredError, InvalidInputError, NotFoundError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { isDirectoryEventType, type DirectoryEvent, type DirectoryEventType } from './event-types.js';
 

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 
-import { authenticateApiKey } from '../directory/api-key.service.js';
-import type { Viewer } from '../directory/types.js';
 import { parseBearer } from '../lib/secrets.js';
+import { authenticateApiKey } from '../tenancy/api-key.service.js';
+import type { Viewer } from '../tenancy/types.js';
 import { unauthenticated } from './errors.js';
 
 /** `Bearer <key>` (or the bare key, as some WebSocket clients send it) → viewer; UNAUTHENTICATED otherwise. */

@@ -1,6 +1,6 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 
-import type { Page } from '../directory/pagination.js';
+import type { Page } from '../db/pagination.js';
 
 @ObjectType()
 export class PageInfo {

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-import type { Viewer } from '../directory/types.js';
 import type { EventRelay } from '../events/notify.js';
 import type { SecretBox } from '../lib/encryption.js';
+import type { Viewer } from '../tenancy/types.js';
 import type { UrlPolicy } from '../webhooks/url-guard.js';
 import { createLoaders, type Loaders } from './loaders.js';
 

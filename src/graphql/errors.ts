@@ -1,7 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
-import { isDomainError, type DomainErrorCode } from '../directory/errors.js';
+import { isDomainError, type DomainErrorCode } from '../lib/errors.js';
 
 /** `extensions.code` for each domain error code: the GraphQL contract. */
 const CODES: Record<DomainErrorCode, string> = {

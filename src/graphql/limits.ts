@@ -23,7 +23,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../directory/pagination.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination.js';
 
 /**
  * The depth limit (graphql-armor), a validation rule for HTTP and WebSocket operations alike. Violations are

@@ -1,14 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 
-import type { Directory } from '../directory/directory.entity.js';
-import { findDirectoriesOfOrganizations } from '../directory/directory.service.js';
-import type { DirectoryGroup } from '../directory/group.entity.js';
-import type { Organization } from '../directory/organization.entity.js';
-import { findOrganizationsByIds } from '../directory/organization.service.js';
-import type { Page, PageArgs } from '../directory/pagination.js';
-import { groupPagesOfUsers, memberPagesOfGroups } from '../directory/related-pages.js';
-import type { DirectoryUser } from '../directory/user.entity.js';
+import type { Page, PageArgs } from '../db/pagination.js';
+import type { DirectoryGroup } from '../provisioning/group.entity.js';
+import type { DirectoryUser } from '../provisioning/user.entity.js';
+import type { Directory } from '../tenancy/directory.entity.js';
+import { findDirectoriesOfOrganizations } from '../tenancy/directory.service.js';
+import type { Organization } from '../tenancy/organization.entity.js';
+import { findOrganizationsByIds } from '../tenancy/organization.service.js';
+import { groupPagesOfUsers, memberPagesOfGroups } from './directory-data/related-pages.js';
 
 /** A parent and the page of its related items that a nested connection asks for. */
 export interface RelatedKey {

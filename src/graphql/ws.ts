@@ -14,7 +14,7 @@ import {
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 
-import type { Viewer } from '../directory/types.js';
+import type { Viewer } from '../tenancy/types.js';
 import { authenticate } from './auth.js';
 import { createContext, type SharedContext } from './context.js';
 import { checkVariables } from './input-guard.js';

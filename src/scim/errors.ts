@@ -1,5 +1,5 @@
-import { isDomainError } from '../directory/errors.js';
 import { asClientError } from '../lib/client-error.js';
+import { isDomainError } from '../lib/errors.js';
 
 /** RFC 7644 §3.12 error `scimType` values. */
 export type ScimType =

@@ -1,6 +1,6 @@
 import { parse, type Filter } from 'scim2-parse-filter';
 
-import type { ResourceFilter, ValueKind } from '../directory/filter.js';
+import type { ResourceFilter, ValueKind } from '../provisioning/filter.js';
 import { ScimError } from './errors.js';
 import { resolvePath, subAttribute, type ResourceKind } from './paths.js';
 import type { AttributeDefinition } from './schema-definitions.js';

@@ -1,4 +1,4 @@
-import type { DirectoryGroup } from '../directory/group.entity.js';
+import type { DirectoryGroup } from '../provisioning/group.entity.js';
 import {
   createGroup,
   deleteGroup,
@@ -8,7 +8,7 @@ import {
   updateGroup,
   type MemberChange,
   type MemberRef,
-} from '../directory/group.service.js';
+} from '../provisioning/group.service.js';
 import { applyToResource, parsePatchBody, splitGroupPatch } from './patch.js';
 import type { ScimRequest, ScimResponse } from './request.js';
 import { readList, readOne, type ResourceReader } from './resource-reads.js';

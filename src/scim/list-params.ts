@@ -1,4 +1,4 @@
-import type { ListQuery } from '../directory/filter.js';
+import type { ListQuery } from '../provisioning/filter.js';
 import { ScimError } from './errors.js';
 import { parseScimFilter } from './filter.js';
 import { resolvePath, type ResourceKind } from './paths.js';

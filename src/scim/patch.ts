@@ -1,7 +1,7 @@
 import { ScimError as PatchLibraryError, scimPatch, type ScimPatchOperation } from 'scim-patch';
 
-import type { MemberChange } from '../directory/group.service.js';
 import { isObject } from '../lib/is-object.js';
+import type { MemberChange } from '../provisioning/group.service.js';
 import { ScimError, type ScimType } from './errors.js';
 import { parseScimFilter } from './filter.js';
 import { checkValueKey, resolvePath, subAttribute, type ResourceKind } from './paths.js';

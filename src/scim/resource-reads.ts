@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-import type { ListQuery } from '../directory/filter.js';
-import type { ListResult } from '../directory/list.js';
+import type { ListQuery } from '../provisioning/filter.js';
+import type { ListResult } from '../provisioning/list.js';
 import { parseListParams } from './list-params.js';
 import type { ResourceKind } from './paths.js';
 import { includesAttribute, parseProjection, project } from './projection.js';

@@ -1,8 +1,8 @@
-import type { DirectoryGroup } from '../directory/group.entity.js';
-import type { MemberRef } from '../directory/group.service.js';
-import { UserState, type DirectoryUser } from '../directory/user.entity.js';
-import type { GroupRef } from '../directory/user.service.js';
 import { isObject } from '../lib/is-object.js';
+import type { DirectoryGroup } from '../provisioning/group.entity.js';
+import type { MemberRef } from '../provisioning/group.service.js';
+import { UserState, type DirectoryUser } from '../provisioning/user.entity.js';
+import type { GroupRef } from '../provisioning/user.service.js';
 import { ScimError } from './errors.js';
 import { resolvePath, type ResolvedPath, type ResourceKind } from './paths.js';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from './schema-definitions.js';

@@ -3,12 +3,12 @@ import Router from '@koa/router';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 
-import { DirectoryState } from '../directory/directory.entity.js';
-import { authenticateDirectoryToken, markDirectorySynced, type ScimTarget } from '../directory/directory.service.js';
-import { eventScope } from '../directory/snapshots.js';
 import { describeJsonProblem, findJsonProblem, isStorableText, type JsonProblem } from '../lib/json-guard.js';
 import type { Logger } from '../lib/logger.js';
 import { parseBearer } from '../lib/secrets.js';
+import { eventScope } from '../tenancy/directory-snapshot.js';
+import { DirectoryState } from '../tenancy/directory.entity.js';
+import { authenticateDirectoryToken, markDirectorySynced, type ScimTarget } from '../tenancy/directory.service.js';
 import { handleDiscovery } from './discovery.handler.js';
 import { ScimError, toScimError, toScimErrorBody, type ScimType } from './errors.js';
 import { handleGroups } from './groups.handler.js';

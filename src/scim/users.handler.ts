@@ -1,4 +1,4 @@
-import type { DirectoryUser } from '../directory/user.entity.js';
+import type { DirectoryUser } from '../provisioning/user.entity.js';
 import {
   createUser,
   deleteUser,
@@ -7,7 +7,7 @@ import {
   listUsers,
   updateUser,
   type GroupRef,
-} from '../directory/user.service.js';
+} from '../provisioning/user.service.js';
 import { applyToResource, parsePatchBody } from './patch.js';
 import type { ScimRequest, ScimResponse } from './request.js';
 import { readList, readOne, type ResourceReader } from './resource-reads.js';

@@ -1,7 +1,7 @@
 import { promises as dns, lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
-import { InvalidInputError } from '../directory/errors.js';
+import { InvalidInputError } from '../lib/errors.js';
 
 export interface UrlPolicy {
   /** Allow loopback, private, link-local and metadata addresses (development default). */

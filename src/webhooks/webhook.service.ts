@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-import { InvalidInputError, NotFoundError } from '../directory/errors.js';
 import { isDirectoryEventType } from '../events/event-types.js';
 import { addEndpointJobSql, endpointMatchesSql, NEW_DELIVERY_COLUMNS, newDeliveryValues } from '../events/outbox.js';
 import type { SecretBox } from '../lib/encryption.js';
+import { InvalidInputError, NotFoundError } from '../lib/errors.js';
 import { isUuid, newId } from '../lib/ids.js';
+import { findOrganizationOrFail } from '../tenancy/organization.service.js';
 import { deliverOnce } from './deliver.js';
 import { checkWebhookTarget, parseWebhookUrl, type UrlPolicy } from './url-guard.js';
 import { DeliveryStatus, WebhookDelivery, WebhookEndpoint, type DeliveryAttempt } from './webhook.entity.js';
@@ -60,6 +61,15 @@ async function checkedUrl(url: string, policy: UrlPolicy): Promise<string> {
   return parsed.toString();
 }
 
+/** An endpoint may only be limited to an organization of its own environment. */
+async function checkOrganization(
+  em: EntityManager,
+  environmentId: string,
+  organizationId: string | null | undefined,
+): Promise<void> {
+  if (organizationId) await findOrganizationOrFail(em, environmentId, organizationId);
+}
+
 export async function findWebhookOrFail(
   em: EntityManager,
   environmentId: string,
@@ -76,6 +86,7 @@ export async function createWebhook(
   input: WebhookInput,
   ctx: WebhookContext,
 ): Promise<WebhookWithSecret> {
+  await checkOrganization(em, environmentId, input.organizationId);
   const secret = newSecret();
   const webhook = em.create(WebhookEndpoint, {
     environmentId,
@@ -97,6 +108,7 @@ export async function updateWebhook(
   ctx: WebhookContext,
 ): Promise<WebhookEndpoint> {
   const webhook = await findWebhookOrFail(em, environmentId, id);
+  await checkOrganization(em, environmentId, changes.organizationId);
   if (changes.url !== undefined && changes.url !== null) webhook.url = await checkedUrl(changes.url, ctx.policy);
   if (changes.eventTypes !== undefined && changes.eventTypes !== null)
     webhook.eventTypes = checkEventTypes(changes.eventTypes);

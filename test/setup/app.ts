@@ -4,8 +4,8 @@ import { Writable } from 'node:stream';
 
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { EnvironmentName } from '../../src/directory/environment.entity.js';
 import { createLogger } from '../../src/lib/logger.js';
+import type { EnvironmentName } from '../../src/tenancy/environment.entity.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 /** A fixed key for tests (production keys come from ENCRYPTION_KEY or the data directory's key file). */

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 
-import { createApiKey, listApiKeys, revokeApiKey } from '../../directory/api-key.service.js';
 import { notifyApiKeyRevoked } from '../../events/notify.js';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../tenancy/api-key.service.js';
 import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
 import { ApiKeyConnection, ApiKeyNode, ApiKeyWithSecret, toApiKeyNode } from './api-key.type.js';

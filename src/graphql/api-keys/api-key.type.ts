@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 
-import type { ApiKey } from '../../directory/api-key.entity.js';
+import type { ApiKey } from '../../tenancy/api-key.entity.js';
 import { Connection } from '../connection.js';
 import { DateTimeScalar } from '../scalars.js';
 

@@ -1,7 +1,7 @@
 import { IsOptional, MaxLength, MinLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
 
-import { DirectoryProvider, DirectoryState } from '../../directory/directory.entity.js';
+import { DirectoryProvider, DirectoryState } from '../../tenancy/directory.entity.js';
 
 @InputType()
 export class CreateDirectoryInput {

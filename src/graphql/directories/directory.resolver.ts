@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 
+import { NotFoundError } from '../../lib/errors.js';
 import {
   createDirectory,
   deleteDirectory,
@@ -7,8 +8,7 @@ import {
   rotateDirectoryToken,
   updateDirectory,
   type DirectoryWithToken as DirectoryAndToken,
-} from '../../directory/directory.service.js';
-import { NotFoundError } from '../../directory/errors.js';
+} from '../../tenancy/directory.service.js';
 import type { GraphQLContext } from '../context.js';
 import { OrganizationNode, toOrganizationNode } from '../organizations/organization.type.js';
 import { CreateDirectoryInput, UpdateDirectoryInput } from './directory.inputs.js';

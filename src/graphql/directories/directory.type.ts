@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
-import { DirectoryProvider, DirectoryState, type Directory } from '../../directory/directory.entity.js';
+import { DirectoryProvider, DirectoryState, type Directory } from '../../tenancy/directory.entity.js';
 import { Connection } from '../connection.js';
 import { DateTimeScalar } from '../scalars.js';
 

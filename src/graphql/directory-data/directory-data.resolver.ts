@@ -1,13 +1,13 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 
+import { PageArgs, toConnection } from '../connection.js';
+import type { GraphQLContext } from '../context.js';
 import {
   findDirectoryGroupOrFail,
   findDirectoryUserOrFail,
   listDirectoryGroups,
   listDirectoryUsers,
-} from '../../directory/directory-data.service.js';
-import { PageArgs, toConnection } from '../connection.js';
-import type { GraphQLContext } from '../context.js';
+} from './directory-data.read.js';
 import {
   DirectoryGroupConnection,
   DirectoryGroupFilter,

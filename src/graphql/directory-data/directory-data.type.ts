@@ -1,7 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
-import type { DirectoryGroup } from '../../directory/group.entity.js';
-import { UserState, type DirectoryUser } from '../../directory/user.entity.js';
+import type { DirectoryGroup } from '../../provisioning/group.entity.js';
+import { UserState, type DirectoryUser } from '../../provisioning/user.entity.js';
 import { Connection } from '../connection.js';
 import { DateTimeScalar, JSONObjectScalar } from '../scalars.js';
 

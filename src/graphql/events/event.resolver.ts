@@ -1,9 +1,6 @@
 import { Arg, Args, Ctx, ID, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 
-import { findDirectoryOrFail } from '../../directory/directory.service.js';
-import { InvalidInputError, NotFoundError } from '../../directory/errors.js';
-import { findOrganizationOrFail } from '../../directory/organization.service.js';
-import { pageSize } from '../../directory/pagination.js';
+import { pageSize } from '../../db/pagination.js';
 import {
   checkEventFilter,
   countEvents,
@@ -16,6 +13,9 @@ import {
 } from '../../events/event-log.js';
 import type { DirectoryEvent } from '../../events/event-types.js';
 import { EventStream } from '../../events/stream.js';
+import { InvalidInputError, NotFoundError } from '../../lib/errors.js';
+import { findDirectoryOrFail } from '../../tenancy/directory.service.js';
+import { findOrganizationOrFail } from '../../tenancy/organization.service.js';
 import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
 import { EventConnection, EventFilter, EventNode, ProvisioningEventsArgs, toEventNode } from './event.type.js';

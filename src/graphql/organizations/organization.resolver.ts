@@ -1,13 +1,13 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 
+import { paginateArray } from '../../db/pagination.js';
 import {
   createOrganization,
   deleteOrganization,
   findOrganizationOrFail,
   listOrganizations,
   updateOrganization,
-} from '../../directory/organization.service.js';
-import { paginateArray } from '../../directory/pagination.js';
+} from '../../tenancy/organization.service.js';
 import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
 import { DirectoryConnection, toDirectoryNode } from '../directories/directory.type.js';

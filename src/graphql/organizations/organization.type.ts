@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 
-import type { Organization } from '../../directory/organization.entity.js';
+import type { Organization } from '../../tenancy/organization.entity.js';
 import { Connection } from '../connection.js';
 import { DateTimeScalar, JSONObjectScalar } from '../scalars.js';
 

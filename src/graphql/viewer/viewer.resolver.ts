@@ -1,6 +1,6 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
 
-import { findApiKeyOrFail } from '../../directory/api-key.service.js';
+import { findApiKeyOrFail } from '../../tenancy/api-key.service.js';
 import { toApiKeyNode } from '../api-keys/api-key.type.js';
 import type { GraphQLContext } from '../context.js';
 import { Viewer } from './viewer.type.js';

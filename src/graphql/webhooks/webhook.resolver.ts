@@ -1,8 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 
-import { InvalidInputError } from '../../directory/errors.js';
-import { findOrganizationOrFail } from '../../directory/organization.service.js';
-import { pageSize, paginate } from '../../directory/pagination.js';
+import { pageSize, paginate } from '../../db/pagination.js';
+import { InvalidInputError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { WebhookEndpoint } from '../../webhooks/webhook.entity.js';
 import {
@@ -33,11 +32,6 @@ import {
   WebhookNode,
   WebhookWithSecret,
 } from './webhook.type.js';
-
-/** An organization filter must name an organization of the caller's environment. */
-async function checkOrganization(ctx: GraphQLContext, organizationId: string | null | undefined): Promise<void> {
-  if (organizationId) await findOrganizationOrFail(ctx.em, ctx.viewer.environmentId, organizationId);
-}
 
 @Resolver(() => WebhookNode)
 export class WebhookResolver {
@@ -75,7 +69,6 @@ export class WebhookResolver {
     @Arg('input', () => CreateWebhookInput) input: CreateWebhookInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<WebhookWithSecret> {
-    await checkOrganization(ctx, input.organizationId);
     const created = await createWebhook(ctx.em, ctx.viewer.environmentId, input, ctx.webhooks);
     return { webhook: toWebhookNode(created.webhook), secret: created.secret };
   }
@@ -86,7 +79,6 @@ export class WebhookResolver {
     @Arg('input', () => UpdateWebhookInput) input: UpdateWebhookInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<WebhookNode> {
-    await checkOrganization(ctx, input.organizationId);
     return toWebhookNode(await updateWebhook(ctx.em, ctx.viewer.environmentId, id, input, ctx.webhooks));
   }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { filterToSql, type SqlCondition } from '../../../src/directory/filter-sql.js';
-import { groupFilterSchema } from '../../../src/directory/group.service.js';
-import { userFilterSchema } from '../../../src/directory/user.service.js';
+import { filterToSql, type SqlCondition } from '../../../src/provisioning/filter-sql.js';
+import { groupFilterSchema } from '../../../src/provisioning/group.service.js';
+import { userFilterSchema } from '../../../src/provisioning/user.service.js';
 import { toScimError } from '../../../src/scim/errors.js';
 import { parseScimFilter } from '../../../src/scim/filter.js';
 import type { ResourceKind } from '../../../src/scim/paths.js';

@@ -1,14 +1,14 @@
 import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 
+import { paginate, type Page, type PageArgs } from '../db/pagination.js';
 import { recordEvent } from '../events/record-event.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
+import { normalizeName } from '../lib/names.js';
+import { directorySnapshot, eventScope } from './directory-snapshot.js';
 import { Directory } from './directory.entity.js';
-import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
 import { Organization } from './organization.entity.js';
-import { paginate, type Page, type PageArgs } from './pagination.js';
-import { directorySnapshot, eventScope } from './snapshots.js';
 import type { NewOrganization, OrganizationChanges, OrganizationFilter } from './types.js';
-import { normalizeName } from './validation.js';
 
 // RFC 1123 host name: labels of letters, digits and inner hyphens, at least one dot.
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { InvalidInputError } from '../../../src/directory/errors.js';
-import { normalizeGroup, normalizeUser, parseBoolean } from '../../../src/directory/normalize.js';
-import { UserState } from '../../../src/directory/user.entity.js';
+import { InvalidInputError } from '../../../src/lib/errors.js';
+import { normalizeGroup, normalizeUser, parseBoolean } from '../../../src/provisioning/normalize.js';
+import { UserState } from '../../../src/provisioning/user.entity.js';
 
 // The columns derived from a SCIM resource on every write (the ones filters and the GraphQL API read).
 

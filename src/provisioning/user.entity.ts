@@ -1,7 +1,7 @@
 import { ArrayType, Collection, Entity, Enum, Index, ManyToMany, ManyToOne, Property, Unique } from '@mikro-orm/core';
 
 import { BaseEntity } from '../db/base.entity.js';
-import { Directory } from './directory.entity.js';
+import { Directory } from '../tenancy/directory.entity.js';
 import type { DirectoryGroup } from './group.entity.js';
 
 export enum UserState {

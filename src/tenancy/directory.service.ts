@@ -1,14 +1,14 @@
 import type { EntityManager } from '@mikro-orm/core';
 
 import { recordEvent } from '../events/record-event.js';
+import { InvalidInputError, NotFoundError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
+import { normalizeName } from '../lib/names.js';
 import { digestsEqual, hashSecret, issueSecret } from '../lib/secrets.js';
+import { directorySnapshot, eventScope } from './directory-snapshot.js';
 import { Directory, DirectoryState } from './directory.entity.js';
-import { InvalidInputError, NotFoundError } from './errors.js';
 import { findOrganizationOrFail } from './organization.service.js';
-import { directorySnapshot, eventScope } from './snapshots.js';
 import type { DirectoryChanges, NewDirectory } from './types.js';
-import { normalizeName } from './validation.js';
 
 /** SCIM bearer tokens look like `dst_<43 chars>` ("dsync SCIM token"). */
 const TOKEN_PREFIX = 'dst_';

@@ -1,7 +1,7 @@
 import { Collection, Entity, Index, ManyToMany, ManyToOne, Property } from '@mikro-orm/core';
 
 import { BaseEntity } from '../db/base.entity.js';
-import { Directory } from './directory.entity.js';
+import { Directory } from '../tenancy/directory.entity.js';
 import { GroupMember } from './group-member.entity.js';
 import { DirectoryUser } from './user.entity.js';
 

@@ -1,11 +1,11 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 
-import { isUuid } from '../lib/ids.js';
-import { findDirectoryOrFail } from './directory.service.js';
-import { NotFoundError } from './errors.js';
-import { DirectoryGroup } from './group.entity.js';
-import { paginate, type Page, type PageArgs } from './pagination.js';
-import { DirectoryUser, type UserState } from './user.entity.js';
+import { paginate, type Page, type PageArgs } from '../../db/pagination.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
+import { DirectoryGroup } from '../../provisioning/group.entity.js';
+import { DirectoryUser, type UserState } from '../../provisioning/user.entity.js';
+import { findDirectoryOrFail } from '../../tenancy/directory.service.js';
 
 /** What the admin API reads of provisioned users and groups, scoped to the caller's environment. */
 

@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/core';
 
+import { paginate, type Page, type PageArgs } from '../db/pagination.js';
+import { NotFoundError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
+import { normalizeName } from '../lib/names.js';
 import { digestsEqual, hashSecret, issueSecret } from '../lib/secrets.js';
 import { ApiKey } from './api-key.entity.js';
 import { Environment } from './environment.entity.js';
-import { NotFoundError } from './errors.js';
-import { paginate, type Page, type PageArgs } from './pagination.js';
 import type { Viewer } from './types.js';
-import { normalizeName } from './validation.js';
 
 /** `lastUsedAt` is refreshed at most this often, so authentication stays one indexed read. */
 const LAST_USED_GRANULARITY_MS = 60_000;

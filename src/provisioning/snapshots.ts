@@ -1,35 +1,9 @@
-import type {
-  DirectorySnapshot,
-  EventScope,
-  GroupRefSnapshot,
-  GroupSnapshot,
-  UserSnapshot,
-} from '../events/event-types.js';
+import type { EventScope, GroupRefSnapshot, GroupSnapshot, UserSnapshot } from '../events/event-types.js';
 import { isObject } from '../lib/is-object.js';
-import type { Directory } from './directory.entity.js';
 import type { DirectoryGroup } from './group.entity.js';
 import type { DirectoryUser } from './user.entity.js';
 
 export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-
-/** The scope of a directory's events; needs the organization loaded (its environment is a reference). */
-export function eventScope(directory: Directory): EventScope {
-  return {
-    environmentId: directory.organization.environment.id,
-    organizationId: directory.organization.id,
-    directoryId: directory.id,
-  };
-}
-
-export function directorySnapshot(directory: Directory): DirectorySnapshot {
-  return {
-    id: directory.id,
-    organizationId: directory.organization.id,
-    name: directory.name,
-    provider: directory.provider,
-    state: directory.state,
-  };
-}
 
 /**
  * The enterprise extension's attributes, flat: `{ department, employeeNumber, manager: "<manager id>", … }`.

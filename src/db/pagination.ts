@@ -1,7 +1,7 @@
 import { Cursor, type EntityManager, type FilterQuery, type QueryOrderMap } from '@mikro-orm/core';
 
+import { InvalidInputError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
-import { InvalidInputError } from './errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;

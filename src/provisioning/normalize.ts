@@ -1,5 +1,5 @@
+import { InvalidInputError } from '../lib/errors.js';
 import { isObject } from '../lib/is-object.js';
-import { InvalidInputError } from './errors.js';
 import { UserState } from './user.entity.js';
 
 /** The normalized columns of a user, derived from its SCIM resource on every write (docs/design.md). */

@@ -1,5 +1,5 @@
+import { InvalidInputError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
-import { InvalidInputError } from './errors.js';
 import type { CompareOp, FilterValue, ResourceFilter, SortSpec } from './filter.js';
 
 /** A parameterised SQL condition (`?` placeholders, MikroORM/knex style). */

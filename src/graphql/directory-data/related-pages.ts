@@ -1,10 +1,10 @@
 import { Cursor, type EntityClass, type EntityDictionary } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-import { isUuid } from '../lib/ids.js';
-import { DirectoryGroup } from './group.entity.js';
-import { checkCursor, pageSize, type Page, type PageArgs } from './pagination.js';
-import { DirectoryUser } from './user.entity.js';
+import { checkCursor, pageSize, type Page, type PageArgs } from '../../db/pagination.js';
+import { isUuid } from '../../lib/ids.js';
+import { DirectoryGroup } from '../../provisioning/group.entity.js';
+import { DirectoryUser } from '../../provisioning/user.entity.js';
 
 interface Relation<T> {
   readonly entity: new (...args: never[]) => T;
