@@ -1,0 +1,87 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type pg from 'pg';
+
+/**
+ * Plain SQL on the ORM's own connection pool, for the hot paths (the provisioning aggregate): one statement
+ * text with `$1, $2, …` parameters, sent as is, rows back as `pg` parses them — no query building, no
+ * identity map, no unit of work. Connections, `statement_timeout` and type parsing are the ORM's, so a
+ * statement here behaves exactly like one run through MikroORM, and every statement reaches the ORM's query
+ * logger (the query budgets in the tests count them).
+ */
+export interface Sql {
+  /** Runs one statement and returns its rows. */
+  query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs one statement and returns how many rows it affected. */
+  run(text: string, params?: readonly unknown[]): Promise<number>;
+}
+
+export interface Database extends Sql {
+  /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+}
+
+interface KnexClient {
+  acquireConnection(): Promise<pg.PoolClient>;
+  releaseConnection(connection: pg.PoolClient): Promise<void>;
+}
+
+/** `$1, $2, …, $count` after `offset` parameters, for `in (…)` lists and multi-row `values`. */
+export function placeholders(count: number, offset = 0): string {
+  return Array.from({ length: count }, (_, i) => `$${offset + i + 1}`).join(', ');
+}
+
+/** A LIKE/ILIKE pattern that matches `text` literally (use with `escape '\'`). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The database behind `orm`, for plain SQL. */
+export function sqlDatabase(orm: MikroORM): Database {
+  const knex = orm.em.getConnection().getKnex();
+  const client = knex.client as unknown as KnexClient;
+  const logger = orm.config.getLogger();
+
+  const on = (connection: pg.PoolClient): Sql => ({
+    async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+      logger.logQuery({ query: text, level: 'info' }); // the statement, never its values
+      return (await connection.query({ text, values: params as unknown[] })).rows as Row[];
+    },
+    async run(text: string, params: readonly unknown[] = []): Promise<number> {
+      logger.logQuery({ query: text, level: 'info' });
+      return (await connection.query({ text, values: params as unknown[] })).rowCount ?? 0;
+    },
+  });
+
+  async function withConnection<T>(work: (connection: pg.PoolClient) => Promise<T>): Promise<T> {
+    const connection = await client.acquireConnection();
+    try {
+      return await work(connection);
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  }
+
+  return {
+    query: (text, params) => withConnection((connection) => on(connection).query(text, params)),
+    run: (text, params) => withConnection((connection) => on(connection).run(text, params)),
+    transaction: (work) =>
+      withConnection(async (connection) => {
+        const tx = on(connection);
+        await tx.run('begin');
+        let result;
+        try {
+          result = await work(tx);
+        } catch (error) {
+          await connection.query('rollback').catch(() => undefined);
+          throw error;
+        }
+        await tx.run('commit');
+        return result;
+      }),
+  };
+}
+
+/** PostgreSQL's unique_violation (23505), from a statement sent through {@link Sql}. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}
