@@ -17,6 +17,7 @@ import { createFormatError } from './graphql/errors.js';
 import { storableTextRule } from './graphql/input-guard.js';
 import { costLimitPlugin, depthRule } from './graphql/limits.js';
 import { buildAppSchema } from './graphql/schema.js';
+import { forgetScimAuthAfterMutations } from './graphql/scim-auth-plugin.js';
 import { createGraphqlWs } from './graphql/ws.js';
 import { cors } from './http/cors.js';
 import { errorMiddleware } from './http/error-middleware.js';
@@ -27,6 +28,7 @@ import { errorMessage } from './lib/error-message.js';
 import type { Logger } from './lib/logger.js';
 import { scimRouter } from './scim/router.js';
 import { bootstrapEnvironments, type BootstrapKey } from './tenancy/environment.service.js';
+import { createScimAuth } from './tenancy/scim-auth.js';
 import { resealWebhookSecrets } from './webhooks/webhook.service.js';
 import { createWebhookWorker } from './webhooks/worker.js';
 
@@ -135,6 +137,8 @@ async function composeApp(
   const httpServer = createServer();
   const production = config.nodeEnv === 'production';
   const relay = createEventRelay({ databaseUrl, fork, logger });
+  const scimAuth = createScimAuth();
+  relay.onScimAuthChanged((change) => scimAuth.forget(change));
   started.push(() => relay.close());
   await relay.start();
   const retention = createRetentionJob({ fork, logger, retentionDays: config.eventRetentionDays });
@@ -172,7 +176,10 @@ async function composeApp(
     introspection: config.graphqlIntrospection,
     production,
     validationRules,
-    operationPlugins: [costLimitPlugin<GraphQLContext>(config.graphqlMaxComplexity)],
+    operationPlugins: [
+      costLimitPlugin<GraphQLContext>(config.graphqlMaxComplexity),
+      forgetScimAuthAfterMutations<GraphQLContext>(scimAuth),
+    ],
     formatError,
     stopGracePeriodMs: Math.max(0, config.shutdownTimeoutMs - 2_000),
     drainWebSockets: async () => ws?.dispose(),
@@ -197,7 +204,11 @@ async function composeApp(
   koa.use(requestLog(logger));
   koa.use(errorMiddleware());
   koa.use(requestContext(orm));
-  for (const router of [healthRouter(orm), scimRouter({ orm, publicUrl: config.publicUrl, logger }), graphqlRouter]) {
+  for (const router of [
+    healthRouter(orm),
+    scimRouter({ orm, publicUrl: config.publicUrl, logger, auth: scimAuth }),
+    graphqlRouter,
+  ]) {
     koa.use(router.routes()).use(router.allowedMethods());
   }
   const handle = koa.callback();

@@ -5,7 +5,7 @@ import { isUuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { newestPosition, readAllEventsAfter } from './event-log.js';
 import type { DirectoryEvent } from './event-types.js';
-import { EVENTS_CHANNEL } from './outbox.js';
+import { EVENTS_CHANNEL, type DatabaseFunction } from './outbox.js';
 
 /** Receives every committed event once, in commit order. Must not block: queue and return. */
 export type EventSink = (event: DirectoryEvent) => void;
@@ -15,6 +15,61 @@ export const API_KEY_REVOKED_CHANNEL = 'dsync_api_key_revoked';
 
 /** Told the id of every API key revoked in any process (at most once per notification). */
 export type RevocationListener = (apiKeyId: string) => void;
+
+/**
+ * The channel on which database triggers announce changes that decide whether a SCIM token authenticates
+ * (migration Migration20261130234500): payload `directory:<id>` or `organization:<id>`.
+ */
+export const SCIM_AUTH_CHANNEL = 'dsync_scim_auth';
+
+/** What a SCIM-auth change names; `everything` after the listener reconnected (changes may have been missed). */
+export type ScimAuthChange =
+  { readonly kind: 'directory' | 'organization'; readonly id: string } | { readonly kind: 'everything' };
+
+export type ScimAuthListener = (change: ScimAuthChange) => void;
+
+/** The trigger function that announces SCIM-auth changes (installed by Migration20261130234500). */
+export const SCIM_AUTH_FUNCTION: DatabaseFunction = {
+  name: 'dsync_notify_scim_auth',
+  args: '',
+  returns: 'trigger',
+  language: 'plpgsql',
+  volatility: 'volatile',
+  body: `
+begin
+  if tg_table_name = 'directories' then
+    if tg_op = 'UPDATE' then
+      perform pg_notify('dsync_scim_auth', 'directory:' || new.id::text);
+    elsif tg_op = 'DELETE' then
+      perform pg_notify('dsync_scim_auth', 'organization:' || old.organization_id::text);
+    else
+      perform pg_notify('dsync_scim_auth', 'organization:' || new.organization_id::text);
+    end if;
+  else
+    perform pg_notify('dsync_scim_auth', 'organization:' || old.id::text);
+  end if;
+  return null;
+end
+`,
+};
+
+/** Its triggers, as `pg_get_triggerdef` prints them. */
+export const SCIM_AUTH_TRIGGERS: Readonly<Record<string, string>> = {
+  directories_notify_scim_auth:
+    'CREATE TRIGGER directories_notify_scim_auth AFTER UPDATE ON public.directories FOR EACH ROW WHEN (((old.token_hash IS DISTINCT FROM new.token_hash) OR (old.state IS DISTINCT FROM new.state) OR (old.provider IS DISTINCT FROM new.provider) OR (old.name IS DISTINCT FROM new.name) OR (old.organization_id IS DISTINCT FROM new.organization_id))) EXECUTE FUNCTION dsync_notify_scim_auth()',
+  directories_notify_scim_auth_membership:
+    'CREATE TRIGGER directories_notify_scim_auth_membership AFTER INSERT OR DELETE ON public.directories FOR EACH ROW EXECUTE FUNCTION dsync_notify_scim_auth()',
+  organizations_notify_scim_auth:
+    'CREATE TRIGGER organizations_notify_scim_auth AFTER UPDATE ON public.organizations FOR EACH ROW WHEN ((old.domain IS DISTINCT FROM new.domain)) EXECUTE FUNCTION dsync_notify_scim_auth()',
+  organizations_notify_scim_auth_delete:
+    'CREATE TRIGGER organizations_notify_scim_auth_delete AFTER DELETE ON public.organizations FOR EACH ROW EXECUTE FUNCTION dsync_notify_scim_auth()',
+};
+
+function parseScimAuthChange(payload: string): ScimAuthChange | undefined {
+  const match = /^(directory|organization):(.+)$/.exec(payload);
+  if (!match?.[1] || !match[2] || !isUuid(match[2])) return undefined;
+  return { kind: match[1] as 'directory' | 'organization', id: match[2] };
+}
 
 /** Announces a revocation to every process's relay; sent when `em`'s transaction (if any) commits. */
 export async function notifyApiKeyRevoked(em: EntityManager, apiKeyId: string): Promise<void> {
@@ -38,6 +93,8 @@ export interface EventRelay {
   subscribe(sink: EventSink): () => void;
   /** Adds a listener for revoked API keys ({@link API_KEY_REVOKED_CHANNEL}); returns its removal. */
   onApiKeyRevoked(listener: RevocationListener): () => void;
+  /** Adds a listener for SCIM-auth changes ({@link SCIM_AUTH_CHANNEL}); returns its removal. */
+  onScimAuthChanged(listener: ScimAuthListener): () => void;
   /** LISTENs and starts from the newest committed event. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +112,10 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
   const { databaseUrl, fork, logger, batchSize = 1_000, reconnectDelayMs = 250, maxReconnectDelayMs = 5_000 } = options;
   const sinks = new Set<EventSink>();
   const revocationListeners = new Set<RevocationListener>();
+  const scimAuthListeners = new Set<ScimAuthListener>();
+  const tellScimAuth = (change: ScimAuthChange) => {
+    for (const listener of scimAuthListeners) listener(change);
+  };
   let position = 0;
   let client: pg.Client | undefined;
   let closed = false;
@@ -117,6 +178,11 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
         if (isUuid(apiKeyId)) for (const listener of revocationListeners) listener(apiKeyId);
         return;
       }
+      if (message.channel === SCIM_AUTH_CHANNEL) {
+        const change = parseScimAuthChange(message.payload ?? '');
+        if (change) tellScimAuth(change);
+        return;
+      }
       // Nobody here listens: the payload (a commit position) is enough to stay current, without a read.
       const notified = Number(message.payload);
       if (sinks.size === 0 && !reading && Number.isSafeInteger(notified)) position = Math.max(position, notified);
@@ -130,7 +196,10 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
     await next.connect();
     await next.query(`LISTEN ${EVENTS_CHANNEL}`);
     await next.query(`LISTEN ${API_KEY_REVOKED_CHANNEL}`);
+    await next.query(`LISTEN ${SCIM_AUTH_CHANNEL}`);
     client = next;
+    // Whatever was announced while no connection listened is unknown: forget every cached authentication.
+    tellScimAuth({ kind: 'everything' });
     failures = 0;
   };
 
@@ -164,6 +233,10 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
       revocationListeners.add(listener);
       return () => revocationListeners.delete(listener);
     },
+    onScimAuthChanged(listener) {
+      scimAuthListeners.add(listener);
+      return () => scimAuthListeners.delete(listener);
+    },
     async start() {
       await connect();
       position = await newestPosition(fork());
@@ -175,6 +248,7 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
       clearTimeout(retryTimer);
       sinks.clear();
       revocationListeners.clear();
+      scimAuthListeners.clear();
       await reading;
       const current = client;
       client = undefined;

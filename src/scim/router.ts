@@ -6,9 +6,8 @@ import type { Context } from 'koa';
 import { describeJsonProblem, findJsonProblem, isStorableText, type JsonProblem } from '../lib/json-guard.js';
 import type { Logger } from '../lib/logger.js';
 import { parseBearer } from '../lib/secrets.js';
-import { eventScope } from '../tenancy/directory-snapshot.js';
 import { DirectoryState } from '../tenancy/directory.entity.js';
-import { authenticateDirectoryToken, markDirectorySynced, type ScimTarget } from '../tenancy/directory.service.js';
+import { markDirectorySynced, scopeOf, type ScimAuth, type ScimTarget } from '../tenancy/scim-auth.js';
 import { handleDiscovery } from './discovery.handler.js';
 import { ScimError, toScimError, toScimErrorBody, type ScimType } from './errors.js';
 import { handleGroups } from './groups.handler.js';
@@ -23,6 +22,8 @@ export interface ScimRouterOptions {
   readonly orm: MikroORM;
   readonly publicUrl: string;
   readonly logger: Logger;
+  /** Token authentication (cached; see tenancy/scim-auth.ts). */
+  readonly auth: ScimAuth;
 }
 
 interface Route {
@@ -120,7 +121,7 @@ async function dispatch(resource: string | undefined, req: ScimRequest): Promise
  * The SCIM 2.0 facade (RFC 7644) at `/scim/v2/{directoryId}` and `/org/{domain}/scim/v2`: authenticate the
  * directory's bearer token, parse the body, hand a `ScimRequest` to a handler, map the result or error.
  */
-export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Router {
+export function scimRouter({ orm, publicUrl, logger, auth }: ScimRouterOptions): Router {
   const router = new Router();
   const parseBody = bodyParser({
     enableTypes: ['json'],
@@ -135,7 +136,7 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
       if (!target) throw new ScimError(404, 'no such SCIM endpoint');
       const token = parseBearer(ctx.get('authorization'));
       const em = orm.em.fork();
-      const directory = token ? await authenticateDirectoryToken(em, target.target, token) : null;
+      const directory = token ? await auth.authenticate(em, target.target, token) : null;
       if (!directory) throw new ScimError(401, 'Missing or invalid bearer token for this directory.');
       if (directory.state === DirectoryState.INACTIVE) {
         throw new ScimError(
@@ -167,7 +168,7 @@ export function scimRouter({ orm, publicUrl, logger }: ScimRouterOptions): Route
       const response = await dispatch(target.resource, {
         em,
         directoryId: directory.id,
-        scope: eventScope(directory),
+        scope: scopeOf(directory),
         baseUrl: `${publicUrl}${target.base}`,
         method,
         id: target.id,

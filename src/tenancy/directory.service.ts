@@ -4,14 +4,12 @@ import { recordEvent } from '../events/record-event.js';
 import { InvalidInputError, NotFoundError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { normalizeName } from '../lib/names.js';
-import { digestsEqual, hashSecret, issueSecret } from '../lib/secrets.js';
+import { issueSecret } from '../lib/secrets.js';
 import { directorySnapshot, eventScope } from './directory-snapshot.js';
 import { Directory, DirectoryState } from './directory.entity.js';
 import { findOrganizationOrFail } from './organization.service.js';
+import { SCIM_TOKEN_PREFIX } from './scim-auth.js';
 import type { DirectoryChanges, NewDirectory } from './types.js';
-
-/** SCIM bearer tokens look like `dst_<43 chars>` ("dsync SCIM token"). */
-const TOKEN_PREFIX = 'dst_';
 
 export interface DirectoryWithToken {
   readonly directory: Directory;
@@ -27,7 +25,7 @@ export interface DirectoryUpdate {
 
 /** Replaces the directory's token; the old one stops working when this commits. Returns the plaintext. */
 function assignNewToken(directory: Directory): string {
-  const token = issueSecret(TOKEN_PREFIX);
+  const token = issueSecret(SCIM_TOKEN_PREFIX);
   directory.tokenHash = token.hash;
   directory.tokenPrefix = token.displayPrefix;
   return token.plaintext;
@@ -47,7 +45,7 @@ export async function createDirectory(
   input: NewDirectory,
 ): Promise<DirectoryWithToken> {
   const organization = await findOrganizationOrFail(em, environmentId, input.organizationId);
-  const token = issueSecret(TOKEN_PREFIX);
+  const token = issueSecret(SCIM_TOKEN_PREFIX);
   const directory = em.create(Directory, {
     organization,
     name: normalizeName(input.name),
@@ -138,57 +136,4 @@ export function findDirectoriesOfOrganizations(
   organizationIds: readonly string[],
 ): Promise<Directory[]> {
   return em.find(Directory, { organization: { $in: [...organizationIds] } }, { orderBy: { id: 'asc' } });
-}
-
-/** Where a SCIM request was sent: `/scim/v2/{directoryId}` or the alias `/org/{domain}/scim/v2`. */
-export type ScimTarget = { readonly directoryId: string } | { readonly organizationDomain: string };
-
-/**
- * The directory a SCIM request may act on: the one whose current token is `token` and which matches the
- * target (for the domain alias: the only directory of the organization with that domain). Unknown directory,
- * malformed id and wrong token all give `null`, so callers answer them alike.
- */
-export async function authenticateDirectoryToken(
-  em: EntityManager,
-  target: ScimTarget,
-  token: string,
-): Promise<Directory | null> {
-  if (!token.startsWith(TOKEN_PREFIX)) return null;
-  if ('directoryId' in target && !isUuid(target.directoryId)) return null;
-  const hash = hashSecret(token);
-  const directory = await em.findOne(Directory, { tokenHash: hash }, { populate: ['organization'] });
-  if (!directory || !digestsEqual(directory.tokenHash, hash)) return null;
-  if ('directoryId' in target) return directory.id === target.directoryId ? directory : null;
-  if (directory.organization.domain !== target.organizationDomain.toLowerCase()) return null;
-  const siblings = await em.count(Directory, { organization: directory.organization });
-  return siblings === 1 ? directory : null;
-}
-
-/** `lastSyncAt` is refreshed at most this often, so SCIM traffic does not write on every request. */
-const SYNC_GRANULARITY_MS = 60_000;
-
-/**
- * Records IdP traffic: the first authenticated request activates a pending directory and records
- * `dsync.activated` in the same transaction (exactly once, however many first requests race).
- */
-export async function markDirectorySynced(em: EntityManager, directory: Directory, now = new Date()): Promise<void> {
-  if (directory.state === DirectoryState.PENDING) {
-    await em.transactional(async (tx) => {
-      const activated = await tx.nativeUpdate(
-        Directory,
-        { id: directory.id, state: DirectoryState.PENDING },
-        { state: DirectoryState.ACTIVE, lastSyncAt: now },
-      );
-      if (activated === 0) return;
-      const before = directorySnapshot(directory);
-      recordEvent(tx, eventScope(directory), 'dsync.activated', {
-        before,
-        after: { ...before, state: DirectoryState.ACTIVE },
-        changed: ['state'],
-      });
-    });
-    return;
-  }
-  const stale = !directory.lastSyncAt || now.getTime() - directory.lastSyncAt.getTime() > SYNC_GRANULARITY_MS;
-  if (stale) await em.nativeUpdate(Directory, { id: directory.id }, { lastSyncAt: now });
 }

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { initOrm, type MikroORM } from '../../src/db/orm.js';
+import { SCIM_AUTH_FUNCTION, SCIM_AUTH_TRIGGERS } from '../../src/events/notify.js';
 import { OUTBOX_FUNCTIONS, OUTBOX_TRIGGERS } from '../../src/events/outbox.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 
@@ -33,17 +34,20 @@ async function installedFunctions(orm: MikroORM): Promise<InstalledFunction[]> {
   return rows.map((row) => ({ ...row, volatility: VOLATILITY[row.volatility] ?? row.volatility }));
 }
 
-async function installedTriggers(orm: MikroORM): Promise<Record<string, string>> {
+async function installedTriggers(orm: MikroORM, table = 'events'): Promise<Record<string, string>> {
   const rows = await orm.em
     .fork()
     .getConnection()
     .execute<{ name: string; definition: string }[]>(
-      `select tgname as name, pg_get_triggerdef(oid) as definition from pg_trigger where not tgisinternal and tgrelid = 'events'::regclass`,
+      `select tgname as name, pg_get_triggerdef(oid) as definition from pg_trigger where not tgisinternal and tgrelid = ?::regclass`,
+      [table],
     );
   return Object.fromEntries(rows.map((row) => [row.name, row.definition]));
 }
 
-const declared = [...OUTBOX_FUNCTIONS].map((fn) => ({ ...fn })).sort((a, b) => a.name.localeCompare(b.name));
+const declared = [...OUTBOX_FUNCTIONS, SCIM_AUTH_FUNCTION]
+  .map((fn) => ({ ...fn }))
+  .sort((a, b) => a.name.localeCompare(b.name));
 
 let db: TestDatabase;
 let orm: MikroORM;
@@ -61,6 +65,10 @@ describe('the outbox in a migrated database', () => {
     await orm.migrator.up();
     expect(await installedFunctions(orm)).toEqual(declared);
     expect(await installedTriggers(orm)).toEqual(OUTBOX_TRIGGERS);
+    expect({
+      ...(await installedTriggers(orm, 'directories')),
+      ...(await installedTriggers(orm, 'organizations')),
+    }).toEqual(SCIM_AUTH_TRIGGERS);
   });
 
   it('is repaired in a database migrated before the webhook migrations were rewritten', async () => {
