@@ -1,6 +1,7 @@
 import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 
 import { paginate, type Page, type PageArgs } from '../db/pagination.js';
+import { escapeLike } from '../db/sql.js';
 import { recordEvent } from '../events/record-event.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
@@ -19,10 +20,6 @@ export function normalizeDomain(domain: string): string {
   if (!DOMAIN.test(normalized))
     throw new InvalidInputError(`domain ${JSON.stringify(domain)} is not a valid domain name`, 'domain');
   return normalized;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 async function flushUnique(em: EntityManager, domain: string | null): Promise<void> {
