@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
+import { findOneOrThrow } from '../db/find.js';
 import { isDirectoryEventType } from '../events/event-types.js';
 import { addEndpointJobSql, endpointMatchesSql, NEW_DELIVERY_COLUMNS, newDeliveryValues } from '../events/outbox.js';
 import type { SecretBox } from '../lib/encryption.js';
@@ -75,9 +76,7 @@ export async function findWebhookOrFail(
   environmentId: string,
   id: string,
 ): Promise<WebhookEndpoint> {
-  const webhook = isUuid(id) ? await em.findOne(WebhookEndpoint, { id, environmentId }) : null;
-  if (!webhook) throw new NotFoundError('Webhook', id);
-  return webhook;
+  return findOneOrThrow(em, WebhookEndpoint, { id, environmentId }, 'Webhook', id);
 }
 
 export async function createWebhook(
