@@ -11,14 +11,14 @@ import {
   readEventsAfter,
   type EventFilter as EventQuery,
 } from '../../events/event-log.js';
-import type { DirectoryEvent } from '../../events/event-types.js';
+import { toPublicEvent, type DirectoryEvent } from '../../events/event-types.js';
 import { EventStream } from '../../events/stream.js';
 import { InvalidInputError, NotFoundError } from '../../lib/errors.js';
 import { findDirectoryOrFail } from '../../tenancy/directory.service.js';
 import { findOrganizationOrFail } from '../../tenancy/organization.service.js';
 import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
-import { EventConnection, EventFilter, EventNode, ProvisioningEventsArgs, toEventNode } from './event.type.js';
+import { EventConnection, EventFilter, EventNode, ProvisioningEventsArgs } from './event.type.js';
 
 /**
  * The organization and directory a filter names must be in the caller's environment (or have been, for the
@@ -87,13 +87,13 @@ export class EventResolver {
         hasPreviousPage: after > 0,
         cursorOf: (event) => event.id,
       },
-      toEventNode,
+      toPublicEvent,
     );
   }
 
   @Query(() => EventNode, { nullable: true, description: 'NOT_FOUND when no such event is in your environment.' })
   async event(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<EventNode> {
-    return toEventNode(await findEvent(ctx.events.sql, ctx.viewer.environmentId, id));
+    return toPublicEvent(await findEvent(ctx.events.sql, ctx.viewer.environmentId, id));
   }
 
   @Subscription(() => EventNode, {
@@ -124,6 +124,6 @@ export class EventResolver {
     @Root() event: DirectoryEvent,
     @Args(() => ProvisioningEventsArgs) _args: ProvisioningEventsArgs,
   ): EventNode {
-    return toEventNode(event);
+    return toPublicEvent(event);
   }
 }
