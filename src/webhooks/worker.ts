@@ -59,6 +59,18 @@ function graphileLogger(logger: Logger): GraphileLogger {
   });
 }
 
+/** graphile-worker 0.16 releases a dead worker's jobs only after 4 hours; dsync does it after `staleLockMs`. */
+async function releaseStaleLocks(sql: Sql, staleLockMs: number, logger: Logger): Promise<void> {
+  const [row] = await sql.query<{ ids: string[] | null }>(
+    'select array_agg(distinct locked_by) as ids from graphile_worker.jobs where locked_by is not null and locked_at < now() - make_interval(secs => $1)',
+    [staleLockMs / 1000],
+  );
+  if (row?.ids?.length) {
+    await sql.query('select graphile_worker.force_unlock_workers($1::text[])', [row.ids]);
+    logger.warn({ workers: row.ids.length }, 'released webhook jobs of stopped workers');
+  }
+}
+
 /**
  * Webhook delivery on graphile-worker (a PostgreSQL job queue): one job per endpoint, queued in the event's
  * transaction by the `events_enqueue_webhooks` trigger. The job claims the endpoint's due deliveries in leased
@@ -142,18 +154,6 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     await queueNextRun(job, webhookId);
   };
 
-  /** graphile-worker 0.16 releases a dead worker's jobs only after 4 hours; dsync does it after `staleLockMs`. */
-  const releaseStaleLocks = async () => {
-    const [row] = await sql.query<{ ids: string[] | null }>(
-      'select array_agg(distinct locked_by) as ids from graphile_worker.jobs where locked_by is not null and locked_at < now() - make_interval(secs => $1)',
-      [staleLockMs / 1000],
-    );
-    if (row?.ids?.length) {
-      await sql.query('select graphile_worker.force_unlock_workers($1::text[])', [row.ids]);
-      logger.warn({ workers: row.ids.length }, 'released webhook jobs of stopped workers');
-    }
-  };
-
   return {
     async start() {
       const common = { connectionString: databaseUrl, logger: graphileLogger(logger), noHandleSignals: true } as const;
@@ -167,10 +167,10 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         pollInterval: pollIntervalMs,
         taskList: { [DELIVER_TASK]: deliverForEndpoint },
       });
-      await releaseStaleLocks();
+      await releaseStaleLocks(sql, staleLockMs, logger);
       sweeper = setInterval(
         () => {
-          releaseStaleLocks().catch((error: unknown) =>
+          releaseStaleLocks(sql, staleLockMs, logger).catch((error: unknown) =>
             logger.error({ err: error }, 'releasing stale webhook jobs failed'),
           );
         },
