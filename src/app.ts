@@ -8,6 +8,7 @@ import Koa from 'koa';
 import type { Config } from './config.js';
 import { initOrm, type MikroORM } from './db/orm.js';
 import { requestContext } from './db/request-context.js';
+import { sqlDatabase } from './db/sql.js';
 import { createEventRelay, type EventRelay } from './events/notify.js';
 import { createRetentionJob } from './events/retention.js';
 import { createApollo } from './graphql/apollo.js';
@@ -108,6 +109,7 @@ async function composeApp(
   started: Stop[],
 ): Promise<App> {
   const fork = () => orm.em.fork();
+  const sql = sqlDatabase(orm);
   const box = new SecretBox(encryptionKey, config.previousEncryptionKeys);
   const policy = { allowPrivateNetworks: config.webhooks.allowPrivateNetworks, allowHttp: config.webhooks.allowHttp };
   const resealed = await resealWebhookSecrets(fork(), box).catch((error: unknown) => {
@@ -119,7 +121,7 @@ async function composeApp(
   // Before anything can write an event: the enqueue trigger calls graphile-worker's add_job.
   const webhookWorker = createWebhookWorker({
     databaseUrl,
-    fork,
+    sql,
     box,
     policy,
     logger,
@@ -136,15 +138,15 @@ async function composeApp(
   // Koa composes its middleware when callback() is called, so the handler is attached after koa.use below.
   const httpServer = createServer();
   const production = config.nodeEnv === 'production';
-  const relay = createEventRelay({ databaseUrl, fork, logger });
+  const relay = createEventRelay({ databaseUrl, sql, logger });
   const scimAuth = createScimAuth();
   relay.onScimAuthChanged((change) => scimAuth.forget(change));
   started.push(() => relay.close());
   await relay.start();
-  const retention = createRetentionJob({ fork, logger, retentionDays: config.eventRetentionDays });
+  const retention = createRetentionJob({ sql, logger, retentionDays: config.eventRetentionDays });
   started.push(() => retention.stop());
   retention.start();
-  const events = { relay, fork, retentionDays: config.eventRetentionDays, bufferLimit: config.subscriptionBufferLimit };
+  const events = { relay, sql, retentionDays: config.eventRetentionDays, bufferLimit: config.subscriptionBufferLimit };
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
   const shared = { events, webhooks, publicUrl: config.publicUrl };
   const schema = await buildAppSchema();

@@ -1,8 +1,12 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-
+import type { Sql } from '../db/sql.js';
 import { ExpiredError, InvalidInputError, NotFoundError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { isDirectoryEventType, type DirectoryEvent, type DirectoryEventType } from './event-types.js';
+
+/*
+ * The one reader of the `events` table (the entity only writes it): every read goes through `Sql` on the ORM's
+ * pool (`sqlDatabase`), so rows arrive as that pool parses them — see EventRow.
+ */
 
 /** Which committed events a reader wants; `environmentId` is always the caller's own. */
 export interface EventFilter {
@@ -14,32 +18,41 @@ export interface EventFilter {
   readonly until?: Date | null | undefined;
 }
 
+/** A row of {@link COLUMNS} on the ORM's pool: int8 as text, timestamptz as text (MikroORM's parser), jsonb parsed. */
 interface EventRow {
   id: string;
-  position: string | number;
+  position: string;
   sequence: number;
-  type: string;
-  created_at: Date | string;
+  type: DirectoryEventType;
+  created_at: string;
   environment_id: string;
   organization_id: string;
   directory_id: string;
-  data: Record<string, unknown> | string;
+  data: Record<string, unknown>;
 }
 
-const COLUMNS = 'id, position, sequence, type, created_at, environment_id, organization_id, directory_id, data';
+/** The columns of {@link EventRow}, for a table aliased `e`. */
+const COLUMNS =
+  'e.id, e.position, e.sequence, e.type, e.created_at, e.environment_id, e.organization_id, e.directory_id, e.data';
 
-export function toDirectoryEvent(row: EventRow): DirectoryEvent {
+function toDirectoryEvent(row: EventRow): DirectoryEvent {
   return {
     id: row.id,
     position: Number(row.position),
     sequence: row.sequence,
-    type: row.type as DirectoryEventType,
-    createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
+    type: row.type,
+    createdAt: new Date(row.created_at),
     environmentId: row.environment_id,
     organizationId: row.organization_id,
     directoryId: row.directory_id,
-    data: typeof row.data === 'string' ? (JSON.parse(row.data) as Record<string, unknown>) : row.data,
+    data: row.data,
   };
+}
+
+/** Events by a statement that selects {@link COLUMNS}. */
+async function selectEvents(sql: Sql, text: string, params: readonly unknown[]): Promise<DirectoryEvent[]> {
+  const rows = await sql.query<EventRow>(text, params);
+  return rows.map(toDirectoryEvent);
 }
 
 /** Checks the parts of a filter a caller types in: ids are uuids, types are known event types. */
@@ -52,67 +65,74 @@ export function checkEventFilter(filter: EventFilter): void {
   if (unknown.length > 0) throw new InvalidInputError(`unknown event types: ${unknown.join(', ')}`, 'types');
 }
 
-/** The SQL condition (alias `e`) for a filter, with its parameters. */
+/** The SQL condition (alias `e`) for a filter, with its parameters ($1 onwards). */
 function whereOf(filter: EventFilter): { sql: string; params: unknown[] } {
-  const parts = ['e.environment_id = ?', 'e.position is not null'];
+  const parts = ['e.environment_id = $1', 'e.position is not null'];
   const params: unknown[] = [filter.environmentId];
-  if (filter.organizationId) {
-    parts.push('e.organization_id = ?');
-    params.push(filter.organizationId);
-  }
-  if (filter.directoryId) {
-    parts.push('e.directory_id = ?');
-    params.push(filter.directoryId);
-  }
-  if (filter.types && filter.types.length > 0) {
-    parts.push(`e.type in (${filter.types.map(() => '?').join(',')})`);
-    params.push(...filter.types);
-  }
-  if (filter.since) {
-    parts.push('e.created_at >= ?');
-    params.push(filter.since);
-  }
-  if (filter.until) {
-    parts.push('e.created_at < ?');
-    params.push(filter.until);
-  }
+  const add = (condition: (at: string) => string, value: unknown) => {
+    params.push(value);
+    parts.push(condition(`$${params.length}`));
+  };
+  if (filter.organizationId) add((at) => `e.organization_id = ${at}`, filter.organizationId);
+  if (filter.directoryId) add((at) => `e.directory_id = ${at}`, filter.directoryId);
+  if (filter.types && filter.types.length > 0) add((at) => `e.type = any(${at}::text[])`, filter.types);
+  if (filter.since) add((at) => `e.created_at >= ${at}`, filter.since);
+  if (filter.until) add((at) => `e.created_at < ${at}`, filter.until);
   return { sql: parts.join(' and '), params };
 }
 
-/** Committed events matching `filter` after commit position `position`, oldest first. */
+/** Committed events matching `filter` after commit position `position`, oldest first (history, catch-up). */
 export async function readEventsAfter(
-  em: EntityManager,
+  sql: Sql,
   filter: EventFilter,
   position: number,
   limit: number,
 ): Promise<DirectoryEvent[]> {
   const where = whereOf(filter);
-  const rows = await em.execute<EventRow[]>(
-    `select ${COLUMNS} from events e where ${where.sql} and e.position > ? order by e.position limit ?`,
+  const at = where.params.length;
+  return selectEvents(
+    sql,
+    `select ${COLUMNS} from events e where ${where.sql} and e.position > $${at + 1} order by e.position limit $${at + 2}`,
     [...where.params, position, limit],
   );
-  return rows.map(toDirectoryEvent);
+}
+
+/** Every committed event after `position`, across environments, oldest first (the relay's feed). */
+export async function readAllEventsAfter(sql: Sql, position: number, limit: number): Promise<DirectoryEvent[]> {
+  return selectEvents(sql, `select ${COLUMNS} from events e where e.position > $1 order by e.position limit $2`, [
+    position,
+    limit,
+  ]);
+}
+
+/** The events with these ids that are still retained, by id (the webhook worker: the events of due deliveries). */
+export async function readEventsByIds(sql: Sql, ids: readonly string[]): Promise<Map<string, DirectoryEvent>> {
+  if (ids.length === 0) return new Map();
+  const events = await selectEvents(sql, `select ${COLUMNS} from events e where e.id = any($1::uuid[])`, [ids]);
+  return new Map(events.map((event) => [event.id, event]));
+}
+
+/** One committed event of the environment; NotFoundError otherwise. */
+export async function findEvent(sql: Sql, environmentId: string, id: string): Promise<DirectoryEvent> {
+  const [event] = isUuid(id)
+    ? await selectEvents(
+        sql,
+        `select ${COLUMNS} from events e where e.id = $1 and e.environment_id = $2 and e.position is not null`,
+        [id, environmentId],
+      )
+    : [];
+  if (!event) throw new NotFoundError('Event', id);
+  return event;
 }
 
 /** How many committed events match `filter` (the connection's totalCount). */
-export async function countEvents(em: EntityManager, filter: EventFilter): Promise<number> {
+export async function countEvents(sql: Sql, filter: EventFilter): Promise<number> {
   const where = whereOf(filter);
-  const [row] = await em.execute<{ count: string }[]>(
+  const [row] = await sql.query<{ count: string }>(
     `select count(*) as count from events e where ${where.sql}`,
     where.params,
   );
   return Number(row?.count ?? 0);
-}
-
-export async function findEventOrFail(em: EntityManager, environmentId: string, id: string): Promise<DirectoryEvent> {
-  const [row] = isUuid(id)
-    ? await em.execute<EventRow[]>(
-        `select ${COLUMNS} from events where id = ? and environment_id = ? and position is not null`,
-        [id, environmentId],
-      )
-    : [];
-  if (!row) throw new NotFoundError('Event', id);
-  return toDirectoryEvent(row);
 }
 
 /** Milliseconds since the epoch encoded in a UUIDv7 (RFC 9562 §5.7), or null for other ids. */
@@ -126,14 +146,14 @@ function uuidv7Time(id: string): number | null {
  * table but was minted before the oldest retained event has been purged: ExpiredError (CURSOR_EXPIRED).
  */
 export async function positionAfterEvent(
-  em: EntityManager,
+  sql: Sql,
   environmentId: string,
   eventId: string,
   retentionCutoff: Date,
 ): Promise<number> {
   const [row] = isUuid(eventId)
-    ? await em.execute<{ position: string }[]>(
-        'select position from events where id = ? and environment_id = ? and position is not null',
+    ? await sql.query<{ position: string }>(
+        'select position from events where id = $1 and environment_id = $2 and position is not null',
         [eventId, environmentId],
       )
     : [];
@@ -152,14 +172,14 @@ export async function positionAfterEvent(
  * before that directory's event n + 1, or, when it has not happened yet, the newest position now (one
  * statement, so no event can commit between the two lookups). Purged events: ExpiredError.
  */
-export async function positionAfterSequence(em: EntityManager, directoryId: string, sequence: number): Promise<number> {
+export async function positionAfterSequence(sql: Sql, directoryId: string, sequence: number): Promise<number> {
   if (!Number.isInteger(sequence) || sequence < 0)
     throw new InvalidInputError('afterSequence must be a non-negative integer', 'afterSequence');
-  const [row] = await em.execute<{ next: string | null; newest: string | null; last: number | null }[]>(
-    `select (select position - 1 from events where directory_id = ? and sequence = ?) as next,
+  const [row] = await sql.query<{ next: string | null; newest: string | null; last: number | null }>(
+    `select (select position - 1 from events where directory_id = $1 and sequence = $2) as next,
             (select max(position) from events) as newest,
-            (select last_sequence from directory_event_counters where directory_id = ?) as last`,
-    [directoryId, sequence + 1, directoryId],
+            (select last_sequence from directory_event_counters where directory_id = $1) as last`,
+    [directoryId, sequence + 1],
   );
   const last = row?.last ?? 0;
   if (sequence > last)
@@ -175,51 +195,36 @@ export async function positionAfterSequence(em: EntityManager, directoryId: stri
   return Number(row?.newest ?? 0);
 }
 
-/** Deletes events created before `cutoff`, at most `batch` rows per statement; returns how many went. */
-export async function purgeEventsBefore(em: EntityManager, cutoff: Date, batch = 5_000): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const result = await em.execute<{ affectedRows?: number }>(
-      'delete from events where id in (select id from events where created_at < ? limit ?)',
-      [cutoff, batch],
-      'run',
-    );
-    const deleted = result.affectedRows ?? 0;
-    total += deleted;
-    if (deleted < batch) return total;
-  }
-}
-
-/** Every committed event after `position`, across environments (the relay's feed). */
-export async function readAllEventsAfter(
-  em: EntityManager,
-  position: number,
-  limit: number,
-): Promise<DirectoryEvent[]> {
-  const rows = await em.execute<EventRow[]>(
-    `select ${COLUMNS} from events where position > ? order by position limit ?`,
-    [position, limit],
-  );
-  return rows.map(toDirectoryEvent);
-}
-
 /** The newest commit position (0 before the first event). */
-export async function newestPosition(em: EntityManager): Promise<number> {
-  const [row] = await em.execute<{ newest: string | null }[]>('select max(position) as newest from events');
+export async function newestPosition(sql: Sql): Promise<number> {
+  const [row] = await sql.query<{ newest: string | null }>('select max(position) as newest from events');
   return Number(row?.newest ?? 0);
 }
 
 /** Whether the environment has events of this organization or directory (which may since have been deleted). */
 export async function hasEventsOf(
-  em: EntityManager,
+  sql: Sql,
   environmentId: string,
   scope: { organizationId: string } | { directoryId: string },
 ): Promise<boolean> {
   const [column, id] =
     'organizationId' in scope ? ['organization_id', scope.organizationId] : ['directory_id', scope.directoryId];
-  const rows = await em.execute<unknown[]>(`select 1 from events where environment_id = ? and ${column} = ? limit 1`, [
+  const rows = await sql.query(`select 1 from events where environment_id = $1 and ${column} = $2 limit 1`, [
     environmentId,
     id,
   ]);
   return rows.length > 0;
+}
+
+/** Deletes events created before `cutoff`, at most `batch` rows per statement; returns how many went. */
+export async function purgeEventsBefore(sql: Sql, cutoff: Date, batch = 5_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await sql.run(
+      'delete from events where id in (select id from events where created_at < $1 limit $2)',
+      [cutoff, batch],
+    );
+    total += deleted;
+    if (deleted < batch) return total;
+  }
 }

@@ -109,10 +109,8 @@ export interface DirectoryEvent {
   readonly data: Record<string, unknown>;
 }
 
-/** The event as the API and webhooks show it (without the internal commit position). */
-export type PublicEvent = Omit<DirectoryEvent, 'position'>;
-
-export function toPublicEvent(event: DirectoryEvent): PublicEvent {
+/** The event as the API and webhooks show it: every field but the internal commit position. */
+export function toPublicEvent(event: DirectoryEvent): Omit<DirectoryEvent, 'position'> {
   const { position: _position, ...rest } = event;
   return rest;
 }

@@ -1,10 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import pg from 'pg';
 
+import type { Sql } from '../db/sql.js';
 import { isUuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
+import { createCatchUp } from './catch-up.js';
 import { newestPosition, readAllEventsAfter } from './event-log.js';
 import type { DirectoryEvent } from './event-types.js';
+import { createFanOut } from './fan-out.js';
+import { listen } from './listen.js';
 import { EVENTS_CHANNEL, type DatabaseFunction } from './outbox.js';
 
 /** Receives every committed event once, in commit order. Must not block: queue and return. */
@@ -15,6 +18,11 @@ export const API_KEY_REVOKED_CHANNEL = 'dsync_api_key_revoked';
 
 /** Told the id of every API key revoked in any process (at most once per notification). */
 export type RevocationListener = (apiKeyId: string) => void;
+
+/** Announces a revocation to every process's relay; sent when `em`'s transaction (if any) commits. */
+export async function notifyApiKeyRevoked(em: EntityManager, apiKeyId: string): Promise<void> {
+  await em.execute('select pg_notify(?, ?)', [API_KEY_REVOKED_CHANNEL, apiKeyId]);
+}
 
 /**
  * The channel on which database triggers announce changes that decide whether a SCIM token authenticates
@@ -71,15 +79,10 @@ function parseScimAuthChange(payload: string): ScimAuthChange | undefined {
   return { kind: match[1] as 'directory' | 'organization', id: match[2] };
 }
 
-/** Announces a revocation to every process's relay; sent when `em`'s transaction (if any) commits. */
-export async function notifyApiKeyRevoked(em: EntityManager, apiKeyId: string): Promise<void> {
-  await em.execute('select pg_notify(?, ?)', [API_KEY_REVOKED_CHANNEL, apiKeyId]);
-}
-
 export interface EventRelayOptions {
   readonly databaseUrl: string;
-  /** A fresh EntityManager for reading the events table. */
-  readonly fork: () => EntityManager;
+  /** Reads the events table (the ORM's pool). */
+  readonly sql: Sql;
   readonly logger: Logger;
   readonly batchSize?: number;
   readonly reconnectDelayMs?: number;
@@ -101,134 +104,65 @@ export interface EventRelay {
 }
 
 /**
- * Fan-out of committed events to this process: LISTEN on {@link EVENTS_CHANNEL}; a notification only says
- * "something committed", and the relay reads every event after the last position it handed out from the
- * table, in position (= commit) order. A dropped connection is re-opened and the relay catches up from
- * the table, so a missed notification loses nothing; no in-process state is needed for correctness.
- * The same connection relays API key revocations ({@link API_KEY_REVOKED_CHANNEL}) to their listeners; one
- * sent while the connection is down is missed, and the key is then refused at the socket's next subscribe.
+ * Fan-out of committed events to this process: LISTEN on {@link EVENTS_CHANNEL} (listen.ts); a notification only
+ * says "something committed", and the relay reads every event after the last position it handed out from the
+ * table, in position (= commit) order (catch-up.ts), and hands each to every sink (fan-out.ts). A dropped
+ * connection is re-opened and the relay catches up from the table, so a missed notification loses nothing; no
+ * in-process state is needed for correctness. The same connection relays API key revocations
+ * ({@link API_KEY_REVOKED_CHANNEL}) to their listeners; one sent while the connection is down is missed, and the
+ * key is then refused at the socket's next subscribe.
  */
 export function createEventRelay(options: EventRelayOptions): EventRelay {
-  const { databaseUrl, fork, logger, batchSize = 1_000, reconnectDelayMs = 250, maxReconnectDelayMs = 5_000 } = options;
-  const sinks = new Set<EventSink>();
+  const { databaseUrl, sql, logger, batchSize = 1_000, reconnectDelayMs = 250, maxReconnectDelayMs = 5_000 } = options;
+  const sinks = createFanOut<DirectoryEvent>(logger, 'event sink failed');
   const revocationListeners = new Set<RevocationListener>();
   const scimAuthListeners = new Set<ScimAuthListener>();
   const tellScimAuth = (change: ScimAuthChange) => {
     for (const listener of scimAuthListeners) listener(change);
   };
-  let position = 0;
-  let client: pg.Client | undefined;
-  let closed = false;
-  let reading: Promise<void> | undefined;
-  let readAgain = false;
-  let reconnectTimer: NodeJS.Timeout | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let failures = 0;
+  const catchUp = createCatchUp({
+    read: (position, limit) => readAllEventsAfter(sql, position, limit),
+    publish: (event) => sinks.publish(event),
+    logger,
+    batchSize,
+    retryDelayMs: reconnectDelayMs * 4,
+  });
 
-  const publish = (event: DirectoryEvent) => {
-    for (const sink of sinks) {
-      try {
-        sink(event);
-      } catch (error) {
-        logger.error({ err: error }, 'event sink failed');
-      }
-    }
-  };
-
-  const readNew = async () => {
-    do {
-      readAgain = false;
-      for (;;) {
-        const events = await readAllEventsAfter(fork(), position, batchSize);
-        for (const event of events) {
-          position = event.position;
-          publish(event);
-        }
-        if (events.length < batchSize) break;
-      }
-    } while (readAgain && !closed);
-  };
-
-  /** Coalesces notifications: one read at a time, and one more if anything arrived meanwhile. */
-  const catchUp = () => {
-    if (closed) return;
-    if (reading) {
-      readAgain = true;
+  const onNotification = (channel: string, payload: string | undefined) => {
+    if (channel === API_KEY_REVOKED_CHANNEL) {
+      const apiKeyId = payload ?? '';
+      if (isUuid(apiKeyId)) for (const listener of revocationListeners) listener(apiKeyId);
       return;
     }
-    reading = readNew()
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'reading new events failed; retrying');
-        retryTimer ??= setTimeout(() => {
-          retryTimer = undefined;
-          catchUp();
-        }, reconnectDelayMs * 4);
-      })
-      .finally(() => {
-        reading = undefined;
-        if (readAgain) catchUp();
-      });
+    if (channel === SCIM_AUTH_CHANNEL) {
+      const change = parseScimAuthChange(payload ?? '');
+      if (change) tellScimAuth(change);
+      return;
+    }
+    // Nobody here listens: the payload (a commit position) is enough to stay current, without a read.
+    const notified = Number(payload);
+    if (sinks.size === 0 && Number.isSafeInteger(notified) && catchUp.skipTo(notified)) return;
+    catchUp.run();
   };
 
-  const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: databaseUrl, application_name: 'dsync-events' });
-    next.on('notification', (message) => {
-      if (message.channel === API_KEY_REVOKED_CHANNEL) {
-        const apiKeyId = message.payload ?? '';
-        if (isUuid(apiKeyId)) for (const listener of revocationListeners) listener(apiKeyId);
-        return;
-      }
-      if (message.channel === SCIM_AUTH_CHANNEL) {
-        const change = parseScimAuthChange(message.payload ?? '');
-        if (change) tellScimAuth(change);
-        return;
-      }
-      // Nobody here listens: the payload (a commit position) is enough to stay current, without a read.
-      const notified = Number(message.payload);
-      if (sinks.size === 0 && !reading && Number.isSafeInteger(notified)) position = Math.max(position, notified);
-      else catchUp();
-    });
-    next.on('error', (error) => {
-      logger.warn({ err: error }, 'event listener connection failed; reconnecting');
-      scheduleReconnect(next);
-    });
-    next.on('end', () => scheduleReconnect(next));
-    await next.connect();
-    await next.query(`LISTEN ${EVENTS_CHANNEL}`);
-    await next.query(`LISTEN ${API_KEY_REVOKED_CHANNEL}`);
-    await next.query(`LISTEN ${SCIM_AUTH_CHANNEL}`);
-    client = next;
-    // Whatever was announced while no connection listened is unknown: forget every cached authentication.
-    tellScimAuth({ kind: 'everything' });
-    failures = 0;
-  };
-
-  const scheduleReconnect = (failed: pg.Client) => {
-    if (closed || client !== failed || reconnectTimer) return;
-    client = undefined;
-    void failed.end().catch(() => undefined);
-    const delay = Math.min(maxReconnectDelayMs, reconnectDelayMs * 2 ** failures);
-    failures += 1;
-    reconnectTimer = setTimeout(() => {
-      reconnectTimer = undefined;
-      connect()
-        .then(catchUp) // whatever committed while we were away
-        .catch((error: unknown) => {
-          logger.warn({ err: error }, 'event listener reconnect failed');
-          client = failed; // let scheduleReconnect run again
-          scheduleReconnect(failed);
-        });
-    }, delay);
-  };
+  const listener = listen({
+    databaseUrl,
+    channels: [EVENTS_CHANNEL, API_KEY_REVOKED_CHANNEL, SCIM_AUTH_CHANNEL],
+    logger,
+    onNotification,
+    onReconnected: () => {
+      catchUp.run(); // whatever committed while we were away
+      tellScimAuth({ kind: 'everything' }); // and whatever was announced meanwhile is unknown
+    },
+    reconnectDelayMs,
+    maxReconnectDelayMs,
+  });
 
   return {
     get position() {
-      return position;
+      return catchUp.position;
     },
-    subscribe(sink) {
-      sinks.add(sink);
-      return () => sinks.delete(sink);
-    },
+    subscribe: (sink) => sinks.add(sink),
     onApiKeyRevoked(listener) {
       revocationListeners.add(listener);
       return () => revocationListeners.delete(listener);
@@ -238,21 +172,15 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
       return () => scimAuthListeners.delete(listener);
     },
     async start() {
-      await connect();
-      position = await newestPosition(fork());
-      catchUp(); // anything that committed between LISTEN and reading the newest position
+      await listener.start();
+      catchUp.startAt(await newestPosition(sql));
+      catchUp.run(); // anything that committed between LISTEN and reading the newest position
     },
     async close() {
-      closed = true;
-      clearTimeout(reconnectTimer);
-      clearTimeout(retryTimer);
       sinks.clear();
       revocationListeners.clear();
       scimAuthListeners.clear();
-      await reading;
-      const current = client;
-      client = undefined;
-      await current?.end().catch(() => undefined);
+      await Promise.all([catchUp.close(), listener.close()]);
     },
   };
 }

@@ -1,10 +1,9 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-
+import type { Sql } from '../db/sql.js';
 import type { Logger } from '../lib/logger.js';
 import { purgeEventsBefore } from './event-log.js';
 
 export interface RetentionOptions {
-  readonly fork: () => EntityManager;
+  readonly sql: Sql;
   readonly logger: Logger;
   readonly retentionDays: number;
   readonly intervalMs?: number;
@@ -24,7 +23,7 @@ export interface RetentionJob {
  * idempotent, so several processes need no coordination.
  */
 export function createRetentionJob({
-  fork,
+  sql,
   logger,
   retentionDays,
   intervalMs = 3_600_000,
@@ -34,7 +33,7 @@ export function createRetentionJob({
   let running: Promise<number> | undefined;
 
   const runOnce = () => {
-    running ??= purgeEventsBefore(fork(), new Date(now().getTime() - retentionDays * 86_400_000))
+    running ??= purgeEventsBefore(sql, new Date(now().getTime() - retentionDays * 86_400_000))
       .then((purged) => {
         if (purged > 0) logger.info({ purged, retentionDays }, 'purged expired events');
         return purged;

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
+import type { Sql } from '../db/sql.js';
 import type { EventRelay } from '../events/notify.js';
 import type { SecretBox } from '../lib/encryption.js';
 import type { Viewer } from '../tenancy/types.js';
@@ -9,8 +10,8 @@ import { createLoaders, type Loaders } from './loaders.js';
 /** What subscriptions and the events API need from the process. */
 export interface EventsRuntime {
   readonly relay: EventRelay;
-  /** A fresh EntityManager per read: a subscription lives longer than one unit of work. */
-  readonly fork: () => EntityManager;
+  /** Reads the events table (the ORM's pool): a subscription lives longer than one unit of work. */
+  readonly sql: Sql;
   readonly retentionDays: number;
   /** Live events held per subscription before a slow subscriber is disconnected. */
   readonly bufferLimit: number;

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 
+import { findOneOrThrow } from '../db/find.js';
 import { paginate, type Page, type PageArgs } from '../db/pagination.js';
 import { NotFoundError } from '../lib/errors.js';
-import { isUuid } from '../lib/ids.js';
 import { normalizeName } from '../lib/names.js';
 import { digestsEqual, hashSecret, issueSecret } from '../lib/secrets.js';
 import { ApiKey } from './api-key.entity.js';
@@ -35,9 +35,7 @@ export async function createApiKey(em: EntityManager, environmentId: string, nam
 }
 
 export async function findApiKeyOrFail(em: EntityManager, environmentId: string, id: string): Promise<ApiKey> {
-  const found = isUuid(id) ? await em.findOne(ApiKey, { id, environment: environmentId }) : null;
-  if (!found) throw new NotFoundError('ApiKey', id);
-  return found;
+  return findOneOrThrow(em, ApiKey, { id, environment: environmentId }, 'ApiKey', id);
 }
 
 /** Revocation takes effect on the next request: every request looks its key up. Idempotent. */

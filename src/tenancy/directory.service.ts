@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 
+import { findOneOrThrow } from '../db/find.js';
 import { recordEvent } from '../events/record-event.js';
-import { InvalidInputError, NotFoundError } from '../lib/errors.js';
-import { isUuid } from '../lib/ids.js';
+import { InvalidInputError } from '../lib/errors.js';
 import { normalizeName } from '../lib/names.js';
 import { issueSecret } from '../lib/secrets.js';
 import { directorySnapshot, eventScope } from './directory-snapshot.js';
@@ -32,11 +32,9 @@ function assignNewToken(directory: Directory): string {
 }
 
 export async function findDirectoryOrFail(em: EntityManager, environmentId: string, id: string): Promise<Directory> {
-  const found = isUuid(id)
-    ? await em.findOne(Directory, { id, organization: { environment: environmentId } }, { populate: ['organization'] })
-    : null;
-  if (!found) throw new NotFoundError('Directory', id);
-  return found;
+  return findOneOrThrow(em, Directory, { id, organization: { environment: environmentId } }, 'Directory', id, {
+    populate: ['organization'],
+  });
 }
 
 export async function createDirectory(

@@ -1,9 +1,10 @@
 import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 
+import { findOneOrThrow } from '../db/find.js';
 import { paginate, type Page, type PageArgs } from '../db/pagination.js';
 import { escapeLike } from '../db/sql.js';
 import { recordEvent } from '../events/record-event.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../lib/errors.js';
+import { ConflictError, InvalidInputError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { normalizeName } from '../lib/names.js';
 import { directorySnapshot, eventScope } from './directory-snapshot.js';
@@ -40,9 +41,7 @@ export async function findOrganizationOrFail(
   environmentId: string,
   id: string,
 ): Promise<Organization> {
-  const found = isUuid(id) ? await em.findOne(Organization, { id, environment: environmentId }) : null;
-  if (!found) throw new NotFoundError('Organization', id);
-  return found;
+  return findOneOrThrow(em, Organization, { id, environment: environmentId }, 'Organization', id);
 }
 
 export async function createOrganization(

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
+import { findOneOrThrow } from '../db/find.js';
+import type { Sql } from '../db/sql.js';
+import { findEvent } from '../events/event-log.js';
 import { isDirectoryEventType } from '../events/event-types.js';
 import { addEndpointJobSql, endpointMatchesSql, NEW_DELIVERY_COLUMNS, newDeliveryValues } from '../events/outbox.js';
 import type { SecretBox } from '../lib/encryption.js';
-import { InvalidInputError, NotFoundError } from '../lib/errors.js';
-import { isUuid, newId } from '../lib/ids.js';
+import { InvalidInputError } from '../lib/errors.js';
+import { newId } from '../lib/ids.js';
 import { findOrganizationOrFail } from '../tenancy/organization.service.js';
 import { deliverOnce } from './deliver.js';
 import { checkWebhookTarget, parseWebhookUrl, type UrlPolicy } from './url-guard.js';
@@ -75,9 +78,7 @@ export async function findWebhookOrFail(
   environmentId: string,
   id: string,
 ): Promise<WebhookEndpoint> {
-  const webhook = isUuid(id) ? await em.findOne(WebhookEndpoint, { id, environmentId }) : null;
-  if (!webhook) throw new NotFoundError('Webhook', id);
-  return webhook;
+  return findOneOrThrow(em, WebhookEndpoint, { id, environmentId }, 'Webhook', id);
 }
 
 export async function createWebhook(
@@ -172,18 +173,13 @@ async function enqueue(em: EntityManager, webhook: WebhookEndpoint, eventIds: re
 /** Queues one event again (a pending delivery of it is returned instead of a second one). */
 export async function redeliverEvent(
   em: EntityManager,
+  sql: Sql,
   environmentId: string,
   webhookId: string,
   eventId: string,
 ): Promise<WebhookDelivery> {
   const webhook = await findWebhookOrFail(em, environmentId, webhookId);
-  const [event] = isUuid(eventId)
-    ? await em.execute<{ id: string; type: string }[]>(
-        'select id, type from events where id = ? and environment_id = ? and position is not null',
-        [eventId, environmentId],
-      )
-    : [];
-  if (!event) throw new NotFoundError('Event', eventId);
+  const event = await findEvent(sql, environmentId, eventId);
   const pending = await em.findOne(WebhookDelivery, { webhook: webhook.id, eventId, status: DeliveryStatus.PENDING });
   if (pending) return pending;
   const [id] = await enqueue(em, webhook, [event.id]);

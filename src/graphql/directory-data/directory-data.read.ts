@@ -1,8 +1,7 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 
+import { findOneOrThrow } from '../../db/find.js';
 import { paginate, type Page, type PageArgs } from '../../db/pagination.js';
-import { NotFoundError } from '../../lib/errors.js';
-import { isUuid } from '../../lib/ids.js';
 import { DirectoryGroup } from '../../provisioning/group.entity.js';
 import { DirectoryUser, type UserState } from '../../provisioning/user.entity.js';
 import { findDirectoryOrFail } from '../../tenancy/directory.service.js';
@@ -66,15 +65,14 @@ export async function findDirectoryUserOrFail(
   environmentId: string,
   id: string,
 ): Promise<DirectoryUser> {
-  const user = isUuid(id)
-    ? await em.findOne(
-        DirectoryUser,
-        { id, directory: { organization: { environment: environmentId } } },
-        { populate: ['directory'] },
-      )
-    : null;
-  if (!user) throw new NotFoundError('DirectoryUser', id);
-  return user;
+  return findOneOrThrow(
+    em,
+    DirectoryUser,
+    { id, directory: { organization: { environment: environmentId } } },
+    'DirectoryUser',
+    id,
+    { populate: ['directory'] },
+  );
 }
 
 export async function findDirectoryGroupOrFail(
@@ -82,13 +80,12 @@ export async function findDirectoryGroupOrFail(
   environmentId: string,
   id: string,
 ): Promise<DirectoryGroup> {
-  const group = isUuid(id)
-    ? await em.findOne(
-        DirectoryGroup,
-        { id, directory: { organization: { environment: environmentId } } },
-        { populate: ['directory'] },
-      )
-    : null;
-  if (!group) throw new NotFoundError('DirectoryGroup', id);
-  return group;
+  return findOneOrThrow(
+    em,
+    DirectoryGroup,
+    { id, directory: { organization: { environment: environmentId } } },
+    'DirectoryGroup',
+    id,
+    { populate: ['directory'] },
+  );
 }

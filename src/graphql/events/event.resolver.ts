@@ -4,21 +4,21 @@ import { pageSize } from '../../db/pagination.js';
 import {
   checkEventFilter,
   countEvents,
-  findEventOrFail,
+  findEvent,
   hasEventsOf,
   positionAfterEvent,
   positionAfterSequence,
   readEventsAfter,
   type EventFilter as EventQuery,
 } from '../../events/event-log.js';
-import type { DirectoryEvent } from '../../events/event-types.js';
+import { toPublicEvent, type DirectoryEvent } from '../../events/event-types.js';
 import { EventStream } from '../../events/stream.js';
 import { InvalidInputError, NotFoundError } from '../../lib/errors.js';
 import { findDirectoryOrFail } from '../../tenancy/directory.service.js';
 import { findOrganizationOrFail } from '../../tenancy/organization.service.js';
 import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
-import { EventConnection, EventFilter, EventNode, ProvisioningEventsArgs, toEventNode } from './event.type.js';
+import { EventConnection, EventFilter, EventNode, ProvisioningEventsArgs } from './event.type.js';
 
 /**
  * The organization and directory a filter names must be in the caller's environment (or have been, for the
@@ -30,14 +30,14 @@ async function checkScope(ctx: GraphQLContext, filter: EventQuery): Promise<void
   if (filter.organizationId) {
     const organizationId = filter.organizationId;
     await findOrganizationOrFail(ctx.em, environmentId, organizationId).catch(async (error: unknown) => {
-      if (!(error instanceof NotFoundError) || !(await hasEventsOf(ctx.em, environmentId, { organizationId })))
+      if (!(error instanceof NotFoundError) || !(await hasEventsOf(ctx.events.sql, environmentId, { organizationId })))
         throw error;
     });
   }
   if (filter.directoryId) {
     const directoryId = filter.directoryId;
     await findDirectoryOrFail(ctx.em, environmentId, directoryId).catch(async (error: unknown) => {
-      if (!(error instanceof NotFoundError) || !(await hasEventsOf(ctx.em, environmentId, { directoryId })))
+      if (!(error instanceof NotFoundError) || !(await hasEventsOf(ctx.events.sql, environmentId, { directoryId })))
         throw error;
     });
   }
@@ -50,11 +50,11 @@ function retentionCutoff(ctx: GraphQLContext): Date {
 async function resumePosition(ctx: GraphQLContext, args: ProvisioningEventsArgs): Promise<number | undefined> {
   const hasSequence = args.afterSequence !== null && args.afterSequence !== undefined;
   if (args.after && hasSequence) throw new InvalidInputError('give either after or afterSequence, not both', 'after');
-  if (args.after) return positionAfterEvent(ctx.em, ctx.viewer.environmentId, args.after, retentionCutoff(ctx));
+  if (args.after) return positionAfterEvent(ctx.events.sql, ctx.viewer.environmentId, args.after, retentionCutoff(ctx));
   if (hasSequence) {
     if (!args.directoryId)
       throw new InvalidInputError('afterSequence needs directoryId: sequences count per directory', 'afterSequence');
-    return positionAfterSequence(ctx.em, args.directoryId, args.afterSequence as number);
+    return positionAfterSequence(ctx.events.sql, args.directoryId, args.afterSequence as number);
   }
   return undefined;
 }
@@ -71,11 +71,11 @@ export class EventResolver {
     await checkScope(ctx, query);
     const first = pageSize(page.first);
     const after = page.after
-      ? await positionAfterEvent(ctx.em, ctx.viewer.environmentId, page.after, retentionCutoff(ctx))
+      ? await positionAfterEvent(ctx.events.sql, ctx.viewer.environmentId, page.after, retentionCutoff(ctx))
       : 0;
     const [rows, totalCount] = await Promise.all([
-      readEventsAfter(ctx.em.fork(), query, after, first + 1),
-      countEvents(ctx.em.fork(), query),
+      readEventsAfter(ctx.events.sql, query, after, first + 1),
+      countEvents(ctx.events.sql, query),
     ]);
     const items = rows.slice(0, first);
     // Cursors are event ids, so `after` also takes an id from a subscription or a webhook.
@@ -87,13 +87,13 @@ export class EventResolver {
         hasPreviousPage: after > 0,
         cursorOf: (event) => event.id,
       },
-      toEventNode,
+      toPublicEvent,
     );
   }
 
   @Query(() => EventNode, { nullable: true, description: 'NOT_FOUND when no such event is in your environment.' })
   async event(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<EventNode> {
-    return toEventNode(await findEventOrFail(ctx.em, ctx.viewer.environmentId, id));
+    return toPublicEvent(await findEvent(ctx.events.sql, ctx.viewer.environmentId, id));
   }
 
   @Subscription(() => EventNode, {
@@ -109,13 +109,13 @@ export class EventResolver {
       };
       await checkScope(context, filter);
       const after = await resumePosition(context, args);
-      const { relay, fork, bufferLimit } = context.events;
+      const { relay, sql, bufferLimit } = context.events;
       return new EventStream({
         relay,
         filter,
         after,
         bufferLimit,
-        readAfter: (f, position, limit) => readEventsAfter(fork(), f, position, limit),
+        readAfter: (f, position, limit) => readEventsAfter(sql, f, position, limit),
         onOverflow: () => context.connection?.closeSlow(),
       });
     },
@@ -124,6 +124,6 @@ export class EventResolver {
     @Root() event: DirectoryEvent,
     @Args(() => ProvisioningEventsArgs) _args: ProvisioningEventsArgs,
   ): EventNode {
-    return toEventNode(event);
+    return toPublicEvent(event);
   }
 }

@@ -1,13 +1,14 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 
-import type { DirectoryEvent } from '../../events/event-types.js';
+import type { DirectoryEvent, DirectoryEventType } from '../../events/event-types.js';
 import { Connection } from '../connection.js';
 import { DateTimeScalar, JSONObjectScalar } from '../scalars.js';
 
+/** A DirectoryEvent as the API shows it: resolvers return `toPublicEvent(event)`, the webhook body. */
 @ObjectType('Event', {
   description: 'One provisioning change, with a before/after snapshot. The webhook body has the same shape.',
 })
-export class EventNode {
+export class EventNode implements Omit<DirectoryEvent, 'position'> {
   @Field(() => ID, { description: 'Time-sortable (UUIDv7); the cursor for `after`.' })
   id!: string;
 
@@ -17,7 +18,7 @@ export class EventNode {
   sequence!: number;
 
   @Field(() => String, { description: 'dsync.user.created, dsync.group.user_added, …' })
-  type!: string;
+  type!: DirectoryEventType;
 
   @Field(() => DateTimeScalar)
   createdAt!: Date;
@@ -26,28 +27,15 @@ export class EventNode {
   environmentId!: string;
 
   @Field(() => ID, { nullable: true })
-  organizationId!: string | null;
+  organizationId!: string;
 
   @Field(() => ID, { nullable: true })
-  directoryId!: string | null;
+  directoryId!: string;
 
   @Field(() => JSONObjectScalar, {
     description: '{ before, after, changed } — or { user, group } for membership events.',
   })
   data!: Record<string, unknown>;
-}
-
-export function toEventNode(event: DirectoryEvent): EventNode {
-  return {
-    id: event.id,
-    sequence: event.sequence,
-    type: event.type,
-    createdAt: event.createdAt,
-    environmentId: event.environmentId,
-    organizationId: event.organizationId,
-    directoryId: event.directoryId,
-    data: event.data,
-  };
 }
 
 @ObjectType()

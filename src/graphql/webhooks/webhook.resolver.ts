@@ -108,7 +108,7 @@ export class WebhookResolver {
     @Arg('eventId', () => ID) eventId: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<WebhookDeliveryNode> {
-    return toDeliveryNode(await redeliverEvent(ctx.em, ctx.viewer.environmentId, webhookId, eventId));
+    return toDeliveryNode(await redeliverEvent(ctx.em, ctx.events.sql, ctx.viewer.environmentId, webhookId, eventId));
   }
 
   @Mutation(() => Int, {
