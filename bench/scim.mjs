@@ -2,14 +2,18 @@
 // DATABASE_URL), the load generator in the same process. Loopback only; every loop is bounded. Prints one
 // Markdown row per measurement as it completes, for bench/RESULTS.md.
 //
-// BENCH_ONLY=basic picks workloads (default: all, in that order). Sizes:
+// BENCH_ONLY=basic,spread,group-patch,sync picks workloads (default: all, in that order). Sizes:
 //   basic        BENCH_USERS=10000 BENCH_CONCURRENCY=16 BENCH_SAMPLES=500
+//   spread       BENCH_SPREAD_DIRECTORIES=16 BENCH_SPREAD_REQUESTS=2000
+//   group-patch  BENCH_GROUP_PATCHES=50 BENCH_GROUP_PATCH_MEMBERS=100
+//   sync         BENCH_SYNC_USERS=10000 BENCH_SYNC_GROUPS=100 BENCH_SYNC_BATCH=50 BENCH_SYNC_CONCURRENCY=8
 import os from 'node:os';
 
 import { startScimBench } from './scim-app.mjs';
 import { basic } from './scim-basic.mjs';
+import { groupPatch, spread, sync } from './scim-provisioning.mjs';
 
-const WORKLOADS = { basic };
+const WORKLOADS = { basic, spread, 'group-patch': groupPatch, sync };
 
 function selected() {
   const names = (process.env.BENCH_ONLY ?? Object.keys(WORKLOADS).join(','))
