@@ -2,18 +2,20 @@
 // DATABASE_URL), the load generator in the same process. Loopback only; every loop is bounded. Prints one
 // Markdown row per measurement as it completes, for bench/RESULTS.md.
 //
-// BENCH_ONLY=basic,spread,group-patch,sync picks workloads (default: all, in that order). Sizes:
+// BENCH_ONLY=basic,spread,group-patch,sync,big picks workloads (default: all, in that order). Sizes:
 //   basic        BENCH_USERS=10000 BENCH_CONCURRENCY=16 BENCH_SAMPLES=500
 //   spread       BENCH_SPREAD_DIRECTORIES=16 BENCH_SPREAD_REQUESTS=2000
 //   group-patch  BENCH_GROUP_PATCHES=50 BENCH_GROUP_PATCH_MEMBERS=100
 //   sync         BENCH_SYNC_USERS=10000 BENCH_SYNC_GROUPS=100 BENCH_SYNC_BATCH=50 BENCH_SYNC_CONCURRENCY=8
+//   big          BENCH_BIG_USERS=100000 BENCH_BIG_SAMPLES=1000 BENCH_BIG_SEED=sql|post (BENCH_CONCURRENCY clients)
 import os from 'node:os';
 
 import { startScimBench } from './scim-app.mjs';
 import { basic } from './scim-basic.mjs';
+import { big } from './scim-big.mjs';
 import { groupPatch, spread, sync } from './scim-provisioning.mjs';
 
-const WORKLOADS = { basic, spread, 'group-patch': groupPatch, sync };
+const WORKLOADS = { basic, spread, 'group-patch': groupPatch, sync, big };
 
 function selected() {
   const names = (process.env.BENCH_ONLY ?? Object.keys(WORKLOADS).join(','))
