@@ -93,8 +93,11 @@ function scimClient(scimBase, token) {
   };
 }
 
-/** The server under test, and `directory(name)`: a new SCIM directory with its client `scim(method, path, body)`. */
-export async function startScimBench() {
+/**
+ * The server under test, and `directory(name)`: a new SCIM directory with its client `scim(method, path, body)`.
+ * `logQuery` receives every SQL statement (it turns on the ORM's query logging, which costs time).
+ */
+export async function startScimBench({ logQuery } = {}) {
   const database = await openBenchDatabase('bench');
   const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' });
   const app = await createApp({
@@ -102,6 +105,7 @@ export async function startScimBench() {
     logger: createLogger('silent'),
     databaseUrl: database.url,
     encryptionKey: randomBytes(32),
+    ...(logQuery ? { logQuery } : {}),
   });
   const base = await app.listen(0, '127.0.0.1');
   const gql = graphqlClient(base, (await app.bootstrap())[0].apiKey);
