@@ -1,6 +1,6 @@
 // What the benchmarks share: a throw-away database, `node dist/src/main.js` processes, a GraphQL client.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,7 @@ export async function openBenchDatabase(name) {
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     dataDir = await mkdtemp(path.join(os.tmpdir(), `dsync-${name}-`));
+    await chmod(dataDir, 0o711); // run as root, the server runs as the postgres user and must reach its cluster
     embedded = await startEmbeddedPostgres({
       dataDir,
       port: 55_000 + Math.floor(Math.random() * 5_000),
