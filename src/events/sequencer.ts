@@ -59,16 +59,20 @@ select min(position)::text as first, max(position)::text as last, count(*)::int 
 
 /**
  * The transactional outbox, for the events just published (positions $1…$2): one due delivery per matching
- * endpoint and event, and one queued job per endpoint (its job key coalesces).
+ * endpoint and event, and one queued job per endpoint (its job key coalesces). Delivery ids (UUIDv7, listed
+ * and sent in id order) are generated for the batch, then handed out sorted in event order: ids of one
+ * millisecond would otherwise sort at random.
  */
 const ENQUEUE_DELIVERIES = `
 with matches as (
-  select w.id as webhook_id, e.id as event_id, e.type, e.position
+  select w.id as webhook_id, e.id as event_id, e.type, row_number() over (order by e.position, w.id) as k
     from events e join webhooks w on ${endpointMatchesSql('w', { environment: 'e.environment_id', organization: 'e.organization_id', type: 'e.type' })}
    where e.position between $1::bigint and $2::bigint
+), ids as (
+  select id, row_number() over (order by id) as k from (select dsync_uuid_v7() as id from matches) generated
 ), deliveries as (
   insert into webhook_deliveries (${NEW_DELIVERY_COLUMNS})
-  select ${newDeliveryValues('m.webhook_id', 'm.event_id', 'm.type')} from matches m order by m.position
+  select ${newDeliveryValues('m.webhook_id', 'm.event_id', 'm.type', 'i.id')} from matches m join ids i on i.k = m.k
 )
 select count(*) from (select ${addEndpointJobSql('h.webhook_id')} from (select distinct webhook_id from matches) h) queued`;
 
@@ -115,8 +119,9 @@ export interface SequencerOptions {
   readonly batchSize?: number;
   /** Rounds without a notification (missed ones; events of another process that stopped). */
   readonly pollIntervalMs?: number;
-  /** First retry delay while another process numbers or events are held back; doubles up to the poll interval. */
+  /** First retry delay while another process numbers or events are held back; doubles up to `maxRetryDelayMs`. */
   readonly retryDelayMs?: number;
+  readonly maxRetryDelayMs?: number;
   readonly statementTimeoutMs?: number;
 }
 
@@ -133,7 +138,8 @@ export interface Sequencer {
  * horizon. Several processes may run one: the try-lock lets one number at a time, the others retry.
  */
 export function createSequencer(options: SequencerOptions): Sequencer {
-  const { databaseUrl, logger, batchSize = 5_000, pollIntervalMs = 1_000, retryDelayMs = 20 } = options;
+  const { databaseUrl, logger, batchSize = 5_000, pollIntervalMs = 1_000, retryDelayMs = 20, maxRetryDelayMs = 200 } =
+    options;
   const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
   let client: pg.Client | undefined;
   let closed = false;
@@ -172,7 +178,7 @@ export function createSequencer(options: SequencerOptions): Sequencer {
       retryTimer = undefined;
       wake();
     }, nextRetryMs);
-    nextRetryMs = Math.min(pollIntervalMs, nextRetryMs * 2);
+    nextRetryMs = Math.min(maxRetryDelayMs, nextRetryMs * 2);
   };
 
   /** Rounds until a round numbers less than a full batch; a busy lock or held-back events retry later. */
