@@ -18,18 +18,23 @@ import {
 export type RoundResult = { readonly busy: true } | { readonly busy: false; numbered: number; heldBack: boolean };
 
 /**
- * The horizon: every transaction with an id below it has ended, so all of their committed events are
- * visible and no such transaction can insert another. Taken with the numbering lock in one statement.
+ * Opens the numbering transaction and tries its lock, in one round trip. The horizon: every transaction
+ * with an id below it has ended, so all of their committed events are visible and none can insert another.
  */
-const LOCK_AND_HORIZON = `select pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) as locked,
+const BEGIN_LOCK_AND_HORIZON = `begin; select pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) as locked,
   pg_snapshot_xmin(pg_current_snapshot())::text as horizon`;
 
 /**
- * Numbers the oldest pending events below the horizon ($1), at most $2, in insert order: a block of
- * positions (nextval, then setval to its end: nobody else takes positions, the lock is held), per-directory
- * sequences from each directory's counter, `committed_at` = now. Returns the block's first and last position.
+ * One statement publishes up to $2 pending events below the horizon $1, oldest insert first:
+ * - positions: a block reserved from the sequence (nextval, then setval to its end: the lock is held);
+ * - sequences: each directory's counter bumped by its count, handed out in insert order; `committed_at` = now;
+ * - the transactional outbox: one due delivery per matching endpoint and event, and one queued job per
+ *   endpoint (its job key coalesces). Delivery ids (UUIDv7, listed and sent in id order) are generated for
+ *   the batch and handed out sorted in event order: ids of one millisecond would otherwise sort at random;
+ * - one notification on {@link EVENTS_CHANNEL} with the last position, when anything was numbered.
+ * `held` tells whether committed events above the horizon wait for an older transaction to end.
  */
-const NUMBER_PENDING = `
+const PUBLISH = `
 with pending as (
   select id, directory_id, insert_order from events
    where position is null and xid < $1::xid8
@@ -41,7 +46,7 @@ with pending as (
          count(*) over (partition by directory_id) as in_directory
     from pending
 ), block as (
-  select setval('events_position_seq', nextval('events_position_seq') + t.total - 1) - t.total + 1 as first, t.total
+  select setval('events_position_seq', nextval('events_position_seq') + t.total - 1) - t.total + 1 as first
     from (select count(*) as total from pending) t where t.total > 0
 ), counters as (
   insert into directory_event_counters as c (directory_id, last_sequence)
@@ -53,59 +58,43 @@ with pending as (
      set position = b.first + r.k - 1, sequence = c.last_sequence - r.in_directory + r.n, committed_at = clock_timestamp()
     from ranked r join counters c on c.directory_id = r.directory_id cross join block b
    where e.id = r.id
-  returning e.position
-)
-select min(position)::text as first, max(position)::text as last, count(*)::int as numbered from numbered`;
-
-/**
- * The transactional outbox, for the events just published (positions $1…$2): one due delivery per matching
- * endpoint and event, and one queued job per endpoint (its job key coalesces). Delivery ids (UUIDv7, listed
- * and sent in id order) are generated for the batch, then handed out sorted in event order: ids of one
- * millisecond would otherwise sort at random.
- */
-const ENQUEUE_DELIVERIES = `
-with matches as (
-  select w.id as webhook_id, e.id as event_id, e.type, row_number() over (order by e.position, w.id) as k
-    from events e join webhooks w on ${endpointMatchesSql('w', { environment: 'e.environment_id', organization: 'e.organization_id', type: 'e.type' })}
-   where e.position between $1::bigint and $2::bigint
+  returning e.id, e.type, e.environment_id, e.organization_id, e.position
+), matches as (
+  select w.id as webhook_id, n.id as event_id, n.type, row_number() over (order by n.position, w.id) as k
+    from numbered n join webhooks w on ${endpointMatchesSql('w', { environment: 'n.environment_id', organization: 'n.organization_id', type: 'n.type' })}
 ), ids as (
   select id, row_number() over (order by id) as k from (select dsync_uuid_v7() as id from matches) generated
 ), deliveries as (
   insert into webhook_deliveries (${NEW_DELIVERY_COLUMNS})
   select ${newDeliveryValues('m.webhook_id', 'm.event_id', 'm.type', 'i.id')} from matches m join ids i on i.k = m.k
+), queued as (
+  select ${addEndpointJobSql('h.webhook_id')} from (select distinct webhook_id from matches) h
+), summary as (
+  select count(*)::int as numbered, max(position) as last from numbered
 )
-select count(*) from (select ${addEndpointJobSql('h.webhook_id')} from (select distinct webhook_id from matches) h) queued`;
-
-/** Committed events above the horizon: an older transaction is still open and holds them back. */
-const HELD_BACK = 'select exists (select 1 from events where position is null) as held';
+select s.numbered, (select count(*) from queued) as queued,
+       case when s.numbered > 0 then pg_notify('${EVENTS_CHANNEL}', s.last::text) end as notified,
+       exists (select 1 from events where position is null and xid >= $1::xid8) as held
+  from summary s`;
 
 /**
- * One numbering transaction on `client`: try the lock (without waiting), number up to `batchSize` pending
- * events of ended transactions, create their webhook deliveries, notify {@link EVENTS_CHANNEL} with the last
- * position, commit. Everything or nothing: a round that dies midway leaves every event unnumbered.
+ * One numbering transaction on `client`: try the lock (without waiting), publish up to `batchSize` pending
+ * events of ended transactions ({@link PUBLISH}), commit: three round trips. Everything or nothing: a round
+ * that dies midway leaves every event unnumbered and no delivery.
  */
 export async function numberPendingEvents(client: pg.ClientBase, batchSize: number): Promise<RoundResult> {
-  await client.query('begin');
   try {
-    const [lock] = (await client.query<{ locked: boolean; horizon: string }>(LOCK_AND_HORIZON)).rows;
+    const results = (await client.query(BEGIN_LOCK_AND_HORIZON)) as unknown as pg.QueryResult[];
+    const lock = results[1]?.rows[0] as { locked: boolean; horizon: string } | undefined;
     if (!lock?.locked) {
       await client.query('rollback');
       return { busy: true };
     }
-    const [block] = (
-      await client.query<{ first: string | null; last: string | null; numbered: number }>(NUMBER_PENDING, [
-        lock.horizon,
-        batchSize,
-      ])
+    const [round] = (
+      await client.query<{ numbered: number; held: boolean }>(PUBLISH, [lock.horizon, batchSize])
     ).rows;
-    const numbered = block?.numbered ?? 0;
-    if (numbered > 0) {
-      await client.query(ENQUEUE_DELIVERIES, [block!.first, block!.last]);
-      await client.query('select pg_notify($1, $2)', [EVENTS_CHANNEL, block!.last]);
-    }
-    const held = numbered < batchSize && (await client.query<{ held: boolean }>(HELD_BACK)).rows[0]?.held === true;
     await client.query('commit');
-    return { busy: false, numbered, heldBack: held };
+    return { busy: false, numbered: round?.numbered ?? 0, heldBack: round?.held === true };
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
     throw error;
@@ -181,18 +170,15 @@ export function createSequencer(options: SequencerOptions): Sequencer {
     nextRetryMs = Math.min(maxRetryDelayMs, nextRetryMs * 2);
   };
 
-  /** Rounds until a round numbers less than a full batch; a busy lock or held-back events retry later. */
+  /** Rounds while a round numbers a full batch; a busy lock or held-back events retry a little later. */
   const publishAll = async () => {
     client ??= await connect();
     for (;;) {
       const round = await numberPendingEvents(client, batchSize);
-      if (round.busy || round.heldBack) {
-        if (!round.busy && round.numbered > 0) nextRetryMs = retryDelayMs;
-        scheduleRetry();
-        return;
-      }
-      nextRetryMs = retryDelayMs;
-      if (round.numbered < batchSize || closed) return;
+      if (!round.busy && round.numbered > 0) nextRetryMs = retryDelayMs;
+      if (!round.busy && round.numbered === batchSize && !closed) continue;
+      if (round.busy || round.heldBack) scheduleRetry();
+      return;
     }
   };
 
