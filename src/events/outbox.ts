@@ -43,7 +43,12 @@ export function endpointMatchesSql(
 /** Columns and values of a new, due delivery row (the same in the sequencer and in redeliver/replay). */
 export const NEW_DELIVERY_COLUMNS =
   'id, created_at, updated_at, webhook_id, event_id, event_type, status, attempts, attempt_count, next_attempt_at';
-export function newDeliveryValues(webhookId: string, eventId: string, eventType: string, id = 'dsync_uuid_v7()'): string {
+export function newDeliveryValues(
+  webhookId: string,
+  eventId: string,
+  eventType: string,
+  id = 'dsync_uuid_v7()',
+): string {
   return `${id}, now(), now(), ${webhookId}, ${eventId}, ${eventType}, 'pending', '[]', 0, now()`;
 }
 

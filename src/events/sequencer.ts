@@ -90,9 +90,7 @@ export async function numberPendingEvents(client: pg.ClientBase, batchSize: numb
       await client.query('rollback');
       return { busy: true };
     }
-    const [round] = (
-      await client.query<{ numbered: number; held: boolean }>(PUBLISH, [lock.horizon, batchSize])
-    ).rows;
+    const [round] = (await client.query<{ numbered: number; held: boolean }>(PUBLISH, [lock.horizon, batchSize])).rows;
     await client.query('commit');
     return { busy: false, numbered: round?.numbered ?? 0, heldBack: round?.held === true };
   } catch (error) {
@@ -127,8 +125,14 @@ export interface Sequencer {
  * horizon. Several processes may run one: the try-lock lets one number at a time, the others retry.
  */
 export function createSequencer(options: SequencerOptions): Sequencer {
-  const { databaseUrl, logger, batchSize = 5_000, pollIntervalMs = 1_000, retryDelayMs = 20, maxRetryDelayMs = 200 } =
-    options;
+  const {
+    databaseUrl,
+    logger,
+    batchSize = 5_000,
+    pollIntervalMs = 1_000,
+    retryDelayMs = 20,
+    maxRetryDelayMs = 200,
+  } = options;
   const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
   let client: pg.Client | undefined;
   let closed = false;

@@ -99,7 +99,10 @@ describe('the sequencer', () => {
     expect((await numbered(later)).map((row) => row.position)).toEqual([null, null]);
 
     await open.query('commit');
-    const rows = await published([first, held, ...later], 'every event to be published once the open transaction ended');
+    const rows = await published(
+      [first, held, ...later],
+      'every event to be published once the open transaction ended',
+    );
     expect(rows.map((row) => row.id)).toEqual([first, held, ...later]); // insert order
     expect(rows.map((row) => row.position)).toEqual([1, 2, 3, 4].map((n) => before + n));
     const sequences = (directory: string) =>
