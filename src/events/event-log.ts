@@ -175,12 +175,16 @@ export async function positionAfterSequence(em: EntityManager, directoryId: stri
   return Number(row?.newest ?? 0);
 }
 
-/** Deletes events created before `cutoff`, at most `batch` rows per statement; returns how many went. */
+/**
+ * Deletes published events created before `cutoff`, at most `batch` rows per statement; returns how many
+ * went. An event still waiting for publication (held back by an old open transaction) is kept: it has
+ * deliveries and subscribers to reach first.
+ */
 export async function purgeEventsBefore(em: EntityManager, cutoff: Date, batch = 5_000): Promise<number> {
   let total = 0;
   for (;;) {
     const result = await em.execute<{ affectedRows?: number }>(
-      'delete from events where id in (select id from events where created_at < ? limit ?)',
+      'delete from events where id in (select id from events where created_at < ? and position is not null limit ?)',
       [cutoff, batch],
       'run',
     );

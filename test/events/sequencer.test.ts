@@ -126,6 +126,25 @@ describe('the sequencer', () => {
     expect(counter.rows).toEqual([{ last_sequence: 1 }]);
   });
 
+  it('never purges an event that is still waiting for publication, however old', async () => {
+    const [open, writer] = clients as [pg.Client, pg.Client];
+    const directory = randomUUID();
+    await open.query('begin');
+    await insertEvent(open, randomUUID()); // holds back what commits after it
+    const old = newId();
+    await writer.query(
+      `insert into events (id, environment_id, organization_id, directory_id, type, data, created_at)
+       values ($1, $2, $3, $4, 'dsync.user.created', '{}', now() - interval '400 days')`,
+      [old, environmentId, randomUUID(), directory],
+    );
+    await t.app.purgeExpiredEvents();
+    expect(await numbered([old])).toEqual([expect.objectContaining({ id: old, position: null })]);
+    await open.query('rollback');
+    await published([old], 'the old event to be published once the open transaction ended');
+    expect(await t.app.purgeExpiredEvents()).toBeGreaterThanOrEqual(1);
+    expect(await numbered([old])).toEqual([]);
+  });
+
   it('publishes nothing of a numbering round whose backend is terminated midway; the next round publishes all', async () => {
     const [locker, writer, reader] = clients as [pg.Client, pg.Client, pg.Client];
     const created = await graphql(
