@@ -15,7 +15,7 @@ import {
  * What one numbering round did: `busy` when another process held the numbering lock; otherwise how many
  * events it published, and whether committed events are still waiting behind an older open transaction.
  */
-export type RoundResult = { readonly busy: true } | { readonly busy: false; numbered: number; heldBack: boolean };
+type RoundResult = { readonly busy: true } | { readonly busy: false; numbered: number; heldBack: boolean };
 
 /**
  * Opens the numbering transaction and tries its lock, in one round trip. The horizon: every transaction
@@ -82,7 +82,7 @@ select s.numbered, (select count(*) from queued) as queued,
  * events of ended transactions ({@link PUBLISH}), commit: three round trips. Everything or nothing: a round
  * that dies midway leaves every event unnumbered and no delivery.
  */
-export async function numberPendingEvents(client: pg.ClientBase, batchSize: number): Promise<RoundResult> {
+async function numberPendingEvents(client: pg.ClientBase, batchSize: number): Promise<RoundResult> {
   try {
     const results = (await client.query(BEGIN_LOCK_AND_HORIZON)) as unknown as pg.QueryResult[];
     const lock = results[1]?.rows[0] as { locked: boolean; horizon: string } | undefined;
