@@ -6,6 +6,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 // Keep-alive connections, bounded: requests beyond them wait client-side (their wait counts in latency).
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
+/** When each user's 201 arrived (epoch ms), by userName: its transaction had committed by then. */
+const answeredAt = {};
+
 function post(url, token, body) {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -46,6 +49,7 @@ while (sent < total) {
       }),
     ).then((status) => {
       latencies.push(performance.now() - t0);
+      answeredAt[`bench-${n}@example.com`] = performance.timeOrigin + performance.now();
       if (status === 201) ok += 1;
     }),
   );
@@ -59,4 +63,5 @@ parentPort.postMessage({
   seconds: (performance.now() - started) / 1000,
   p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0,
   p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+  answeredAt,
 });

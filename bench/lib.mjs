@@ -1,5 +1,5 @@
 // What the benchmarks share: a throw-away database, `node dist/src/main.js` processes, a GraphQL client.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -48,6 +48,18 @@ export async function openBenchDatabase(name) {
   };
 }
 
+/** A new sandbox API key from `cli.js create-api-key` (printed once). */
+function mintSandboxKey(databaseUrl) {
+  const result = spawnSync(
+    process.execPath,
+    ['dist/src/cli.js', 'create-api-key', '--environment', 'sandbox', '--name', 'bench'],
+    { env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }, encoding: 'utf8' },
+  );
+  const key = /dsk_\S+/.exec(result.stdout)?.[0];
+  if (!key) throw new Error(`create-api-key printed no key: ${result.stderr}`);
+  return key;
+}
+
 /** `node dist/src/main.js` on a free port; resolves when it is up, with the API keys it printed (first start). */
 export async function startServer(databaseUrl, env = {}) {
   const port = await freePort();
@@ -72,10 +84,12 @@ export async function startServer(databaseUrl, env = {}) {
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
+  // In production the first start prints no key: mint one with the operator's CLI.
+  const key = /sandbox\s+(dsk_\S+)/.exec(stdout)?.[1] ?? mintSandboxKey(databaseUrl);
   return {
     child,
     url,
-    key: /sandbox\s+(dsk_\S+)/.exec(stdout)?.[1],
+    key,
     productionKey: /production\s+(dsk_\S+)/.exec(stdout)?.[1],
     async stop() {
       const exited = new Promise((resolve) => child.on('exit', resolve));

@@ -3,7 +3,7 @@
 //
 // Burst: 10,000 `dsync.group.user_added` events committed within a few transactions (group PATCHes adding
 // 1,000 members each) → deliveries/s while the queue drains. Steady: events at a fixed rate below capacity
-// → latency from commit (the commit trigger's `committed_at`) to receipt. Prints Markdown for RESULTS.md.
+// → latency from publication (the sequencer's `committed_at`, shortly after the commit) to receipt. Prints Markdown for RESULTS.md.
 import { createServer } from 'node:http';
 import os from 'node:os';
 import pg from 'pg';

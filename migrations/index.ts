@@ -8,6 +8,7 @@ import { Migration20261125222531 } from './Migration20261125222531.js';
 import { Migration20261125231015 } from './Migration20261125231015.js';
 import { Migration20261130203000 } from './Migration20261130203000.js';
 import { Migration20261130220000 } from './Migration20261130220000.js';
+import { Migration20261130231000 } from './Migration20261130231000.js';
 import { Migration20261130234500 } from './Migration20261130234500.js';
 
 export const migrationsList: MigrationObject[] = [
@@ -19,5 +20,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125231015', class: Migration20261125231015 },
   { name: 'Migration20261130203000', class: Migration20261130203000 },
   { name: 'Migration20261130220000', class: Migration20261130220000 },
+  { name: 'Migration20261130231000', class: Migration20261130231000 },
   { name: 'Migration20261130234500', class: Migration20261130234500 },
 ];

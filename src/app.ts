@@ -11,6 +11,7 @@ import { requestContext } from './db/request-context.js';
 import { sqlDatabase } from './db/sql.js';
 import { createEventRelay, type EventRelay } from './events/notify.js';
 import { createRetentionJob } from './events/retention.js';
+import { createSequencer } from './events/sequencer.js';
 import { createApollo } from './graphql/apollo.js';
 import { authenticate } from './graphql/auth.js';
 import { createContext, type GraphQLContext } from './graphql/context.js';
@@ -118,7 +119,7 @@ async function composeApp(
     );
   });
   if (resealed > 0) logger.info({ resealed }, 'webhook secrets re-encrypted with the current ENCRYPTION_KEY');
-  // Before anything can write an event: the enqueue trigger calls graphile-worker's add_job.
+  // Before the sequencer publishes an event: it queues deliveries with graphile-worker's add_job.
   const webhookWorker = createWebhookWorker({
     databaseUrl,
     sql,
@@ -133,6 +134,10 @@ async function composeApp(
   });
   started.push(() => webhookWorker.stop());
   await webhookWorker.start();
+  // Every process publishes events (numbers them, creates their deliveries); one at a time numbers.
+  const sequencer = createSequencer({ databaseUrl, logger, statementTimeoutMs: config.databaseStatementTimeoutMs });
+  started.push(() => sequencer.close());
+  await sequencer.start();
 
   const koa = new Koa<RequestState>({ proxy: true });
   // Koa composes its middleware when callback() is called, so the handler is attached after koa.use below.

@@ -216,12 +216,16 @@ export async function hasEventsOf(
   return rows.length > 0;
 }
 
-/** Deletes events created before `cutoff`, at most `batch` rows per statement; returns how many went. */
+/**
+ * Deletes published events created before `cutoff`, at most `batch` rows per statement; returns how many
+ * went. An event still waiting for publication (held back by an old open transaction) is kept: it has
+ * deliveries and subscribers to reach first.
+ */
 export async function purgeEventsBefore(sql: Sql, cutoff: Date, batch = 5_000): Promise<number> {
   let total = 0;
   for (;;) {
     const deleted = await sql.run(
-      'delete from events where id in (select id from events where created_at < $1 limit $2)',
+      'delete from events where id in (select id from events where created_at < $1 and position is not null limit $2)',
       [cutoff, batch],
     );
     total += deleted;

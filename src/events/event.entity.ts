@@ -6,12 +6,11 @@ import type { DirectoryEventType } from './event-types.js';
 /**
  * One provisioning event, append-only, inserted in the transaction of the change it describes.
  *
- * `position` (global commit order) and `sequence` (per directory, 1, 2, 3, …) are NULL on insert and
- * assigned by the deferred constraint trigger `events_assign_order` when the transaction commits, in one
- * set-based step per transaction under one advisory lock (see migrations and docs/events.md): both follow
- * commit order (and, within a transaction, id order), so a reader that has
- * seen position N has seen every committed event before it. No foreign keys: history outlives the
- * directory it describes.
+ * `position` (global publication order) and `sequence` (per directory, 1, 2, 3, …) are NULL on insert and
+ * assigned after the transaction commits by the sequencer (src/events/sequencer.ts, docs/events.md), which
+ * numbers the events of ended transactions in `insert_order`: a reader that has seen position N has seen
+ * every published event before it. `xid` and `insert_order` are filled by the database's defaults; writers
+ * never send them. No foreign keys: history outlives the directory it describes.
  */
 @Entity({ tableName: 'events' })
 @Index({ properties: ['environmentId', 'position'] })
@@ -19,8 +18,12 @@ import type { DirectoryEventType } from './event-types.js';
 @Index({ properties: ['directoryId', 'position'] })
 @Unique({ properties: ['directoryId', 'sequence'] })
 @Index({ properties: ['createdAt'] })
+@Index({
+  name: 'events_insert_order_pending_index',
+  expression: 'create index "events_insert_order_pending_index" on "events" ("insert_order") where "position" is null',
+})
 export class ProvisioningEvent {
-  [OptionalProps]?: 'id' | 'createdAt' | 'position' | 'sequence' | 'committedAt';
+  [OptionalProps]?: 'id' | 'createdAt' | 'position' | 'sequence' | 'committedAt' | 'xid' | 'insertOrder';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = newId();
@@ -50,7 +53,20 @@ export class ProvisioningEvent {
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
 
-  /** Set by the commit trigger: when the event's transaction committed (benchmarks measure from it). */
+  /** The inserting transaction (database default): the sequencer numbers it once every older one ended. */
+  @Property({ type: 'string', columnType: 'xid8', defaultRaw: 'pg_current_xact_id()', lazy: true })
+  xid?: string;
+
+  /** Insert order across transactions (database default); the sequencer numbers ended transactions' events in it. */
+  @Property({
+    type: new BigIntType('string'),
+    columnType: 'bigint',
+    autoincrement: true,
+    lazy: true,
+  })
+  insertOrder?: string;
+
+  /** Set by the sequencer: when the event was published (numbered). */
   @Property({ type: 'datetime', nullable: true })
   committedAt: Date | null = null;
 }

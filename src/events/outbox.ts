@@ -1,16 +1,20 @@
 /**
- * The outbox in one place: the names and SQL that tie the database triggers to the TypeScript that reads
- * what they write. The triggers are installed by migrations, which copy their SQL from here at the time they
+ * The outbox in one place: the names and SQL that tie the database trigger on `events` to the TypeScript
+ * that publishes and reads what writers insert (src/events/sequencer.ts numbers events and creates their
+ * webhook deliveries). The triggers are installed by migrations, which copy their SQL from here at the time they
  * are written and never change afterwards; test/db/outbox.test.ts reads the functions and triggers installed
  * in a migrated database and fails when they differ from this module. Change a trigger by changing it here
  * and writing a new migration with `createFunctionSql` / the trigger text pasted in.
  */
 
-/** The channel the commit-order step notifies; the payload is the last commit position it assigned. */
+/** The channel the sequencer notifies once it published events; the payload is the last position it assigned. */
 export const EVENTS_CHANNEL = 'dsync_events';
 
-/** `pg_advisory_xact_lock` key that orders the commits of event-writing transactions. */
-export const EVENTS_COMMIT_LOCK = 7_046_220_511;
+/** The channel a transaction that inserted events notifies at commit (empty payload): events wait for numbering. */
+export const EVENTS_PENDING_CHANNEL = 'dsync_events_pending';
+
+/** `pg_try_advisory_xact_lock` key held by the one sequencer numbering at a time (across processes). */
+export const SEQUENCER_LOCK = 7_046_220_512;
 
 /** The graphile-worker task that delivers one endpoint's due deliveries. */
 export const DELIVER_TASK = 'deliver_webhooks';
@@ -25,7 +29,7 @@ export function endpointJobKey(webhookId: string): string {
 /**
  * Which endpoints receive an event: enabled, of the event's environment, of its organization when they name
  * one, and listing its type when they list any. Expressions are SQL text for the webhook row's alias and the
- * event's columns (in the trigger: `new.…`; elsewhere a joined `events` row).
+ * event's columns (a joined `events` row).
  */
 export function endpointMatchesSql(
   webhook: string,
@@ -36,11 +40,16 @@ export function endpointMatchesSql(
        and (cardinality(${webhook}.event_types) = 0 or ${event.type} = any(${webhook}.event_types))`;
 }
 
-/** Columns and values of a new, due delivery row (the same in the trigger and in redeliver/replay). */
+/** Columns and values of a new, due delivery row (the same in the sequencer and in redeliver/replay). */
 export const NEW_DELIVERY_COLUMNS =
   'id, created_at, updated_at, webhook_id, event_id, event_type, status, attempts, attempt_count, next_attempt_at';
-export function newDeliveryValues(webhookId: string, eventId: string, eventType: string): string {
-  return `dsync_uuid_v7(), now(), now(), ${webhookId}, ${eventId}, ${eventType}, 'pending', '[]', 0, now()`;
+export function newDeliveryValues(
+  webhookId: string,
+  eventId: string,
+  eventType: string,
+  id = 'dsync_uuid_v7()',
+): string {
+  return `${id}, now(), now(), ${webhookId}, ${eventId}, ${eventType}, 'pending', '[]', 0, now()`;
 }
 
 /** SQL that queues (or moves to now) an endpoint's delivery job; `webhookId` is an SQL expression. */
@@ -73,103 +82,30 @@ const uuidV7: DatabaseFunction = {
 };
 
 /**
- * Transactional outbox: every event row creates a delivery per matching endpoint and queues that endpoint's
- * job (the job key coalesces a transaction's events), in the event's own transaction.
+ * Wakes the sequencers: once per inserting statement, delivered at commit (PostgreSQL drops duplicate
+ * notifications of one transaction), never for a rolled-back insert.
  */
-const enqueueWebhooks: DatabaseFunction = {
-  name: 'events_enqueue_webhooks',
+const announcePending: DatabaseFunction = {
+  name: 'events_announce_pending',
   args: '',
   returns: 'trigger',
   language: 'plpgsql',
   volatility: 'volatile',
   body: `
-declare
-  hook record;
 begin
-  for hook in
-    select w.id from webhooks w
-     where ${endpointMatchesSql('w', { environment: 'new.environment_id', organization: 'new.organization_id', type: 'new.type' })}
-  loop
-    insert into webhook_deliveries (${NEW_DELIVERY_COLUMNS})
-      values (${newDeliveryValues('hook.id', 'new.id', 'new.type')});
-    perform ${addEndpointJobSql('hook.id')};
-  end loop;
-  return null;
-end
-`,
-};
-
-/** True once per environment per transaction (a transaction-local setting; savepoints roll it back). */
-const firstOfEnvironment: DatabaseFunction = {
-  name: 'events_first_of_environment',
-  args: 'environment uuid',
-  returns: 'boolean',
-  language: 'plpgsql',
-  volatility: 'volatile',
-  body: `
-declare
-  seen text := coalesce(current_setting('dsync.events_environments', true), '');
-begin
-  if strpos(seen, environment::text) > 0 then return false; end if;
-  perform set_config('dsync.events_environments', seen || environment::text || ',', true);
-  return true;
-end
-`,
-};
-
-/**
- * The commit-order step, once per transaction and environment: under the commit lock, numbers the
- * transaction's events (positions from one reserved block, per-directory sequences) in id order and notifies.
- */
-const assignOrder: DatabaseFunction = {
-  name: 'events_assign_order',
-  args: '',
-  returns: 'trigger',
-  language: 'plpgsql',
-  volatility: 'volatile',
-  body: `
-declare
-  total integer;
-  first_position bigint;
-begin
-  perform pg_advisory_xact_lock(${EVENTS_COMMIT_LOCK});
-  select count(*) into total from events where environment_id = new.environment_id and position is null;
-  if total = 0 then return null; end if;
-  first_position := nextval('events_position_seq');
-  if total > 1 then perform setval('events_position_seq', first_position + total - 1); end if;
-  with pending as (
-    select id, directory_id,
-           row_number() over (order by id) as k,
-           row_number() over (partition by directory_id order by id) as n,
-           count(*) over (partition by directory_id) as in_directory
-      from events where environment_id = new.environment_id and position is null
-  ), counters as (
-    insert into directory_event_counters as c (directory_id, last_sequence)
-    select directory_id, count(*)::int from pending group by directory_id
-    on conflict (directory_id) do update set last_sequence = c.last_sequence + excluded.last_sequence
-    returning c.directory_id, c.last_sequence
-  )
-  update events e
-     set position = first_position + p.k - 1, sequence = c.last_sequence - p.in_directory + p.n, committed_at = clock_timestamp()
-    from pending p join counters c on c.directory_id = p.directory_id
-   where e.id = p.id;
-  perform pg_notify('${EVENTS_CHANNEL}', (first_position + total - 1)::text);
-  -- Numbered: should more events of the environment follow (SET CONSTRAINTS … IMMEDIATE), they queue again.
-  perform set_config('dsync.events_environments', replace(current_setting('dsync.events_environments', true), new.environment_id::text || ',', ''), true);
+  perform pg_notify('${EVENTS_PENDING_CHANNEL}', '');
   return null;
 end
 `,
 };
 
 /** Every function the outbox relies on, as the newest migration installs it. */
-export const OUTBOX_FUNCTIONS: readonly DatabaseFunction[] = [uuidV7, enqueueWebhooks, firstOfEnvironment, assignOrder];
+export const OUTBOX_FUNCTIONS: readonly DatabaseFunction[] = [uuidV7, announcePending];
 
 /** Every trigger on `events`, as `pg_get_triggerdef` prints it. */
 export const OUTBOX_TRIGGERS: Readonly<Record<string, string>> = {
-  events_assign_order:
-    'CREATE CONSTRAINT TRIGGER events_assign_order AFTER INSERT ON public.events DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (events_first_of_environment(new.environment_id)) EXECUTE FUNCTION events_assign_order()',
-  events_enqueue_webhooks:
-    'CREATE TRIGGER events_enqueue_webhooks AFTER INSERT ON public.events FOR EACH ROW EXECUTE FUNCTION events_enqueue_webhooks()',
+  events_announce_pending:
+    'CREATE TRIGGER events_announce_pending AFTER INSERT ON public.events FOR EACH STATEMENT EXECUTE FUNCTION events_announce_pending()',
 };
 
 /** `create or replace function …` for a new migration (paste its output into the migration file). */

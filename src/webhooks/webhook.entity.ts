@@ -56,8 +56,8 @@ export interface DeliveryAttempt {
 }
 
 /**
- * One event on its way to one endpoint. Created by the `events_enqueue_webhooks` trigger in the event's own
- * transaction (with its endpoint's job), or by redeliver/replay. The event is read from the events table
+ * One event on its way to one endpoint. Created by the sequencer in the transaction that publishes the event
+ * (with its endpoint's job, src/events/sequencer.ts), or by redeliver/replay. The event is read from the events table
  * when sent.
  */
 @Entity({ tableName: 'webhook_deliveries' })

@@ -72,8 +72,8 @@ async function releaseStaleLocks(sql: Sql, staleLockMs: number, logger: Logger):
 }
 
 /**
- * Webhook delivery on graphile-worker (a PostgreSQL job queue): one job per endpoint, queued in the event's
- * transaction by the `events_enqueue_webhooks` trigger. The job claims the endpoint's due deliveries in leased
+ * Webhook delivery on graphile-worker (a PostgreSQL job queue): one job per endpoint, queued by the sequencer
+ * in the transaction that publishes the event (events/sequencer.ts). The job claims the endpoint's due deliveries in leased
  * rounds (claim.ts), attempts each (attempt.ts: sign and POST), and records the outcome (settle.ts): a failed
  * attempt gets its next time from WEBHOOK_RETRY_DELAYS (or Retry-After), and the job re-queues itself for the
  * earliest delivery still pending.

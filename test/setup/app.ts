@@ -6,6 +6,7 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import type { EnvironmentName } from '../../src/tenancy/environment.entity.js';
+import { servesDatabase } from '../fixtures/published.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 /** A fixed key for tests (production keys come from ENCRYPTION_KEY or the data directory's key file). */
@@ -57,6 +58,7 @@ export async function startTestApp(
     logQuery: (sql) => queries.push(sql),
   });
   const url = await app.listen(0, '127.0.0.1');
+  servesDatabase(url, db.url);
   await app.bootstrap(); // as main.ts does once listening: keys of a fresh database in app.bootstrapKeys
   const key = (name: string) =>
     app.bootstrapKeys.find((k) => k.environment === (name as EnvironmentName))?.apiKey ?? '';

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
 
 import { createDeferred } from '../fixtures/deferred.js';
+import { servesDatabase } from '../fixtures/published.js';
 import { DEFAULT_WAIT_MS, withDeadline } from '../fixtures/wait.js';
 
 // A real `node dist/src/main.js` process (the build is made by `npm test` before jest runs).
@@ -37,6 +38,7 @@ export interface StartOptions {
 /** `node <script>` (default the server, `dist/src/main.js`) with only PATH and `env` in its environment. */
 export function start(env: Record<string, string>, options: StartOptions = {}): Run {
   const { detached = false, script = 'dist/src/main.js', args = [], cwd } = options;
+  if (env['PORT'] && env['DATABASE_URL']) servesDatabase(`http://127.0.0.1:${env['PORT']}`, env['DATABASE_URL']);
   const child = spawn(process.execPath, [script, ...args], {
     cwd,
     env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
