@@ -37,7 +37,10 @@ const BEGIN_LOCK_AND_HORIZON = `begin; select pg_try_advisory_xact_lock(${SEQUEN
 const PUBLISH = `
 with pending as (
   select id, directory_id, insert_order from events
-   where position is null and xid < $1::xid8
+   where position is null and (xid < $1::xid8 or xid >= pg_snapshot_xmax(pg_current_snapshot()))
+     and insert_order < coalesce((select min(insert_order) from events
+                                   where position is null and xid >= $1::xid8
+                                     and xid < pg_snapshot_xmax(pg_current_snapshot())), 9223372036854775807)
    order by insert_order limit $2
 ), ranked as (
   select id, directory_id,
@@ -74,7 +77,7 @@ with pending as (
 )
 select s.numbered, (select count(*) from queued) as queued,
        case when s.numbered > 0 then pg_notify('${EVENTS_CHANNEL}', s.last::text) end as notified,
-       exists (select 1 from events where position is null and xid >= $1::xid8) as held
+       exists (select 1 from events where position is null and xid >= $1::xid8 and xid < pg_snapshot_xmax(pg_current_snapshot())) as held
   from summary s`;
 
 /**
