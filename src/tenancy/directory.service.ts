@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { LockMode, type EntityManager } from '@mikro-orm/core';
 
 import { findOneOrThrow } from '../db/find.js';
 import { recordEvent } from '../events/record-event.js';
@@ -62,7 +62,29 @@ export async function updateDirectory(
   id: string,
   changes: DirectoryChanges,
 ): Promise<DirectoryUpdate> {
-  const directory = await findDirectoryOrFail(em, environmentId, id);
+  return em.transactional((tx) => updateLockedDirectory(tx, environmentId, id, changes));
+}
+
+/** The row is locked before its state is read and its event recorded: events follow the order of the writes. */
+async function updateLockedDirectory(
+  em: EntityManager,
+  environmentId: string,
+  id: string,
+  changes: DirectoryChanges,
+): Promise<DirectoryUpdate> {
+  const directory = await findOneOrThrow(
+    em,
+    Directory,
+    { id, organization: { environment: environmentId } },
+    'Directory',
+    id,
+    {
+      populate: ['organization'],
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      lockTableAliases: ['d0'],
+      refresh: true,
+    },
+  );
   if (changes.name !== undefined && changes.name !== null) directory.name = normalizeName(changes.name);
   let token: string | null = null;
   if (changes.provider && changes.provider !== directory.provider) {

@@ -3,6 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import pg from 'pg';
 
 import { newId } from '../../src/lib/ids.js';
+import { graphql } from '../fixtures/graphql.js';
+import { createTestDirectory } from '../fixtures/scim.js';
 import { waitUntil } from '../fixtures/wait.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -49,10 +51,13 @@ async function rows(ids: readonly string[]) {
 }
 
 const published = (ids: readonly string[], what: string) =>
-  waitUntil(async () => {
-    const found = await rows(ids);
-    return found.length === ids.length && found.every((row) => row.position !== null) && found;
-  }, { what });
+  waitUntil(
+    async () => {
+      const found = await rows(ids);
+      return found.length === ids.length && found.every((row) => row.position !== null) && found;
+    },
+    { what },
+  );
 
 describe('sequencer order (review)', () => {
   it('publishes the event of a transaction that waited for another one after that one', async () => {
@@ -81,6 +86,60 @@ describe('sequencer order (review)', () => {
     const found = await published([updated, deleted], 'both events to be published');
     // Commit (and lock) order: updated, then deleted. A consumer applying `sequence` order must end deleted.
     expect(found.map((row) => row.id)).toEqual([updated, deleted]);
+  });
+
+  it('publishes a deactivation that committed after a concurrent activation after it', async () => {
+    const [activation, watcher, old] = clients as [pg.Client, pg.Client, pg.Client];
+    const dir = await createTestDirectory(t.url, t.sandboxKey);
+    // Any other writer still open (another tenant's SCIM write): both commits below are published in one round.
+    await old.query('begin');
+    await old.query('select pg_current_xact_id()');
+    const directoryEvents = async () =>
+      (
+        await watcher.query<{ type: string; position: string | null }>(
+          'select type, position from events where directory_id = $1 order by position',
+          [dir.directoryId],
+        )
+      ).rows;
+    // The IdP's first request (markDirectorySynced): pending -> active under the row lock, then its event.
+    await activation.query('begin');
+    await activation.query(
+      "update directories set state = 'active', last_sync_at = now() where id = $1 and state = 'pending'",
+      [dir.directoryId],
+    );
+    // Meanwhile an admin switches the directory off: its flush inserts the event, then waits for the row.
+    const mutation = graphql(
+      t.url,
+      t.sandboxKey,
+      'mutation($id: ID!) { updateDirectory(id: $id, input: { state: INACTIVE }) { directory { state } } }',
+      { id: dir.directoryId },
+    );
+    await waitUntil(
+      async () =>
+        (
+          await watcher.query(
+            `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'
+                and query ilike '%directories%'`,
+          )
+        ).rows.length > 0,
+      { what: 'the deactivation to wait for the directory row' },
+    );
+    await insertEvent(activation, dir.directoryId, 'dsync.activated');
+    await activation.query('commit');
+    const result = await mutation;
+    expect(result.errors).toBeUndefined();
+    const state = (await watcher.query('select state from directories where id = $1', [dir.directoryId])).rows[0];
+    expect(state).toEqual({ state: 'inactive' });
+    await old.query('commit');
+    const events = await waitUntil(
+      async () => {
+        const rows = await directoryEvents();
+        return rows.length === 2 && rows.every((row) => row.position !== null) && rows;
+      },
+      { what: 'both state events to be published' },
+    );
+    // The last event must describe the final state (inactive), as commit order would have it.
+    expect(events.map((row) => row.type)).toEqual(['dsync.activated', 'dsync.deactivated']);
   });
 
   it('publishes a committed event whose xid is above the current xid counter (restored from another cluster)', async () => {
