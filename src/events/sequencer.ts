@@ -144,12 +144,19 @@ export function createSequencer(options: SequencerOptions): Sequencer {
   let retryTimer: NodeJS.Timeout | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
   let nextRetryMs = retryDelayMs;
+  // Halved after a round ran past the statement timeout, so that a batch too big to number in time cannot
+  // stop publication for good; grows back after each round that succeeds.
+  let roundSize = batchSize;
 
   const connect = async (): Promise<pg.Client> => {
     const next = new pg.Client({
       connectionString: databaseUrl,
       application_name: 'dsync-sequencer',
       statement_timeout: statementTimeoutMs,
+      // A process that stalls between publishing and committing must not hold the lock (and everyone's
+      // horizon) for long: the server ends such a transaction, and dead peers are noticed by keepalives.
+      idle_in_transaction_session_timeout: statementTimeoutMs,
+      keepAlive: true,
     });
     next.on('notification', () => wake());
     next.on('error', (error) => {
@@ -181,9 +188,11 @@ export function createSequencer(options: SequencerOptions): Sequencer {
   const publishAll = async () => {
     client ??= await connect();
     for (;;) {
-      const round = await numberPendingEvents(client, batchSize);
+      const size = roundSize;
+      const round = await numberPendingEvents(client, size);
+      if (!round.busy) roundSize = Math.min(batchSize, size * 2);
       if (!round.busy && round.numbered > 0) nextRetryMs = retryDelayMs;
-      if (!round.busy && round.numbered === batchSize && !closed) continue;
+      if (!round.busy && round.numbered === size && !closed) continue;
       if (round.busy || round.heldBack) scheduleRetry();
       return;
     }
@@ -199,7 +208,8 @@ export function createSequencer(options: SequencerOptions): Sequencer {
     again = false;
     running = publishAll()
       .catch((error: unknown) => {
-        logger.error({ err: error }, 'numbering events failed; retrying');
+        if ((error as { code?: unknown }).code === '57014') roundSize = Math.max(1, Math.floor(roundSize / 2));
+        logger.error({ err: error, roundSize }, 'numbering events failed; retrying');
         if (client) drop(client);
         scheduleRetry();
       })
