@@ -10,6 +10,8 @@ export interface ListenOptions {
   readonly onNotification: (channel: string, payload: string | undefined) => void;
   /** Called once a dropped connection listens again: whatever was notified meanwhile was missed. */
   readonly onReconnected: () => void;
+  /** Called when the connection drops: from now until `onReconnected`, notifications are not heard. */
+  readonly onDisconnected?: () => void;
   readonly reconnectDelayMs: number;
   readonly maxReconnectDelayMs: number;
 }
@@ -29,10 +31,12 @@ export interface Listener {
 export function listen(options: ListenOptions): Listener {
   const { databaseUrl, channels, logger, onNotification, onReconnected, reconnectDelayMs, maxReconnectDelayMs } =
     options;
+  const onDisconnected = options.onDisconnected ?? (() => undefined);
   let client: pg.Client | undefined;
   let closed = false;
   let reconnectTimer: NodeJS.Timeout | undefined;
   let failures = 0;
+  let listening = false;
 
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: databaseUrl, application_name: 'dsync-events' });
@@ -42,27 +46,44 @@ export function listen(options: ListenOptions): Listener {
       scheduleReconnect(next);
     });
     next.on('end', () => scheduleReconnect(next));
-    await next.connect();
-    for (const channel of channels) await next.query(`LISTEN ${channel}`);
+    try {
+      await next.connect();
+      for (const channel of channels) await next.query(`LISTEN ${channel}`);
+    } catch (error) {
+      await next.end().catch(() => undefined);
+      throw error;
+    }
     client = next;
+    listening = true;
     failures = 0;
   };
 
   const scheduleReconnect = (failed: pg.Client) => {
     if (closed || client !== failed || reconnectTimer) return;
     client = undefined;
+    if (listening) {
+      listening = false;
+      onDisconnected();
+    }
     void failed.end().catch(() => undefined);
     const delay = Math.min(maxReconnectDelayMs, reconnectDelayMs * 2 ** failures);
     failures += 1;
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;
-      connect()
-        .then(onReconnected)
-        .catch((error: unknown) => {
+      connect().then(
+        () => {
+          try {
+            onReconnected();
+          } catch (error) {
+            logger.error({ err: error }, 'catching up after the listener reconnected failed');
+          }
+        },
+        (error: unknown) => {
           logger.warn({ err: error }, 'event listener reconnect failed');
           client = failed; // let scheduleReconnect run again
           scheduleReconnect(failed);
-        });
+        },
+      );
     }, delay);
   };
 

@@ -30,9 +30,14 @@ export async function notifyApiKeyRevoked(em: EntityManager, apiKeyId: string): 
  */
 export const SCIM_AUTH_CHANNEL = 'dsync_scim_auth';
 
-/** What a SCIM-auth change names; `everything` after the listener reconnected (changes may have been missed). */
+/**
+ * What a SCIM-auth change names: a directory, an organization, or everything. `unheard`: the listener lost
+ * its connection, changes are not heard until `reconnected` (it listens again; whatever was announced
+ * meanwhile is unknown).
+ */
 export type ScimAuthChange =
-  { readonly kind: 'directory' | 'organization'; readonly id: string } | { readonly kind: 'everything' };
+  | { readonly kind: 'directory' | 'organization'; readonly id: string }
+  | { readonly kind: 'everything' | 'unheard' | 'reconnected' };
 
 export type ScimAuthListener = (change: ScimAuthChange) => void;
 
@@ -152,8 +157,9 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
     onNotification,
     onReconnected: () => {
       catchUp.run(); // whatever committed while we were away
-      tellScimAuth({ kind: 'everything' }); // and whatever was announced meanwhile is unknown
+      tellScimAuth({ kind: 'reconnected' }); // and whatever was announced meanwhile is unknown
     },
+    onDisconnected: () => tellScimAuth({ kind: 'unheard' }),
     reconnectDelayMs,
     maxReconnectDelayMs,
   });

@@ -41,7 +41,8 @@ export interface ScimAuthOptions {
  * database round trip. Every change that could make a cached answer wrong reaches {@link ScimAuth.forget}:
  * in every process through the LISTEN connection (database triggers announce token rotation, provider and
  * state changes, deletions, a directory added to an organization, a changed domain; a reconnect forgets
- * everything), and in the process that made the change before its response is sent. A lookup that was
+ * everything; while it is down nothing is cached), and in the process that made the change before its
+ * response is sent. A lookup that was
  * running while anything was forgotten is not cached (its answer may predate the change).
  */
 export interface ScimAuth {
@@ -59,6 +60,8 @@ export function createScimAuth({
 }: ScimAuthOptions = {}): ScimAuth {
   const cache = new Map<string, { directory: ScimDirectory; expiresAt: number }>();
   let generation = 0;
+  // False while changes cannot be heard (the LISTEN connection is down): every token is looked up.
+  let heard = true;
 
   async function lookUp(em: EntityManager, hash: string): Promise<ScimDirectory | null> {
     const found = await em.findOne(Directory, { tokenHash: hash }, { populate: ['organization'] });
@@ -84,7 +87,7 @@ export function createScimAuth({
     cache.delete(hash);
     const started = generation;
     const directory = await lookUp(em, hash);
-    if (directory && started === generation) {
+    if (directory && heard && started === generation) {
       if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
       cache.set(hash, { directory, expiresAt: now() + ttlMs });
     }
@@ -104,7 +107,8 @@ export function createScimAuth({
     },
     forget(change) {
       generation += 1;
-      if (change.kind === 'everything') {
+      if (!('id' in change)) {
+        if (change.kind !== 'everything') heard = change.kind === 'reconnected';
         cache.clear();
         return;
       }

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 
+import { sqlDatabase } from '../../src/db/sql.js';
+import { createEventRelay, type ScimAuthChange } from '../../src/events/notify.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { createScimAuth } from '../../src/tenancy/scim-auth.js';
 import { graphql } from '../fixtures/graphql.js';
 import { createTestDirectory, scimClient, type TestDirectory } from '../fixtures/scim.js';
 import { waitUntil } from '../fixtures/wait.js';
@@ -167,5 +172,52 @@ describe('a change made in one process reaches the cache of another', () => {
       { input: { organizationId: dir.organizationId, name: 'second', provider: 'OKTA' } },
     );
     await secondAnswers(alias, dir.token, 401, 'the alias to be refused once the organization has two directories');
+  });
+});
+
+describe('while the LISTEN connection is down', () => {
+  it('the cache looks every token up and keeps nothing, until it listens again', async () => {
+    const auth = createScimAuth();
+    const dir = await createTestDirectory(first.url, first.sandboxKey);
+    const em = () => first.app.orm.em.fork();
+    const target = { directoryId: dir.directoryId };
+    expect(await auth.authenticate(em(), target, dir.token)).not.toBeNull();
+    expect(auth.size).toBe(1);
+    auth.forget({ kind: 'unheard' });
+    expect(auth.size).toBe(0);
+    expect(await auth.authenticate(em(), target, dir.token)).not.toBeNull();
+    expect(auth.size).toBe(0);
+    auth.forget({ kind: 'everything' }); // a mutation's forget is no sign of listening again
+    expect(await auth.authenticate(em(), target, dir.token)).not.toBeNull();
+    expect(auth.size).toBe(0);
+    auth.forget({ kind: 'reconnected' });
+    expect(await auth.authenticate(em(), target, dir.token)).not.toBeNull();
+    expect(auth.size).toBe(1);
+  });
+
+  it('the relay says when its connection drops and when it listens again', async () => {
+    const relay = createEventRelay({
+      databaseUrl: database.url,
+      sql: sqlDatabase(first.app.orm),
+      logger: createLogger('silent'),
+    });
+    const heard: ScimAuthChange['kind'][] = [];
+    relay.onScimAuthChanged((change) => heard.push(change.kind));
+    await relay.start();
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      await admin.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'dsync-events' and datname = current_database()",
+      );
+      await waitUntil(() => heard.includes('unheard') && heard.includes('reconnected'), {
+        what: 'the relay to report its dropped and restored LISTEN connection',
+        timeoutMs: 10_000,
+      });
+      expect(heard.indexOf('unheard')).toBeLessThan(heard.lastIndexOf('reconnected'));
+    } finally {
+      await admin.end();
+      await relay.close();
+    }
   });
 });
