@@ -65,26 +65,27 @@ export async function updateDirectory(
   return em.transactional((tx) => updateLockedDirectory(tx, environmentId, id, changes));
 }
 
-/** The row is locked before its state is read and its event recorded: events follow the order of the writes. */
+/**
+ * The directory, its row locked until the transaction `em` runs in ends (call inside one). Read and lock
+ * before recording an event: events are published in the order they were written, so a change that waited
+ * for the lock must write its event after the change it waited for.
+ */
+export function lockDirectoryOrFail(em: EntityManager, environmentId: string, id: string): Promise<Directory> {
+  return findOneOrThrow(em, Directory, { id, organization: { environment: environmentId } }, 'Directory', id, {
+    populate: ['organization'],
+    lockMode: LockMode.PESSIMISTIC_WRITE,
+    lockTableAliases: ['d0'],
+    refresh: true,
+  });
+}
+
 async function updateLockedDirectory(
   em: EntityManager,
   environmentId: string,
   id: string,
   changes: DirectoryChanges,
 ): Promise<DirectoryUpdate> {
-  const directory = await findOneOrThrow(
-    em,
-    Directory,
-    { id, organization: { environment: environmentId } },
-    'Directory',
-    id,
-    {
-      populate: ['organization'],
-      lockMode: LockMode.PESSIMISTIC_WRITE,
-      lockTableAliases: ['d0'],
-      refresh: true,
-    },
-  );
+  const directory = await lockDirectoryOrFail(em, environmentId, id);
   if (changes.name !== undefined && changes.name !== null) directory.name = normalizeName(changes.name);
   let token: string | null = null;
   if (changes.provider && changes.provider !== directory.provider) {
@@ -139,15 +140,17 @@ export async function rotateDirectoryToken(
 
 /** Deletes a directory (its users and groups go with it) and records `dsync.deleted` in the same transaction. */
 export async function deleteDirectory(em: EntityManager, environmentId: string, id: string): Promise<Directory> {
-  const directory = await findDirectoryOrFail(em, environmentId, id);
-  recordEvent(em, eventScope(directory), 'dsync.deleted', {
-    before: directorySnapshot(directory),
-    after: null,
-    changed: [],
+  return em.transactional(async (tx) => {
+    const directory = await lockDirectoryOrFail(tx, environmentId, id);
+    recordEvent(tx, eventScope(directory), 'dsync.deleted', {
+      before: directorySnapshot(directory),
+      after: null,
+      changed: [],
+    });
+    tx.remove(directory);
+    await tx.flush();
+    return directory;
   });
-  em.remove(directory);
-  await em.flush();
-  return directory;
 }
 
 /** All directories of the given organizations (one query; used by the GraphQL batch loader). */

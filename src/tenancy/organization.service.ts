@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 
 import { findOneOrThrow } from '../db/find.js';
 import { paginate, type Page, type PageArgs } from '../db/pagination.js';
@@ -75,18 +75,26 @@ export async function updateOrganization(
 
 /** Deletes the organization; its directories go with it (foreign keys cascade). */
 export async function deleteOrganization(em: EntityManager, environmentId: string, id: string): Promise<Organization> {
-  const organization = await findOrganizationOrFail(em, environmentId, id);
-  // Its directories go with it: each records `dsync.deleted`, in the same transaction.
-  for (const directory of await em.find(Directory, { organization }, { orderBy: { id: 'asc' } })) {
-    recordEvent(em, eventScope(directory), 'dsync.deleted', {
-      before: directorySnapshot(directory),
-      after: null,
-      changed: [],
-    });
-  }
-  em.remove(organization);
-  await em.flush();
-  return organization;
+  return em.transactional(async (tx) => {
+    const organization = await findOrganizationOrFail(tx, environmentId, id);
+    // Its directories go with it: each records `dsync.deleted`, in the same transaction, once its row is
+    // locked (a change that was writing it has committed, and its event comes first).
+    const directories = await tx.find(
+      Directory,
+      { organization },
+      { orderBy: { id: 'asc' }, lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+    );
+    for (const directory of directories) {
+      recordEvent(tx, eventScope(directory), 'dsync.deleted', {
+        before: directorySnapshot(directory),
+        after: null,
+        changed: [],
+      });
+    }
+    tx.remove(organization);
+    await tx.flush();
+    return organization;
+  });
 }
 
 export function listOrganizations(

@@ -8,7 +8,7 @@ import { createTestDirectory } from '../fixtures/scim.js';
 import { waitUntil } from '../fixtures/wait.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
-// Review: the sequencer's publication order against the order in which conflicting transactions committed.
+// The sequencer's publication order against the order in which conflicting transactions committed.
 
 let t: TestApp;
 const clients: pg.Client[] = [];
