@@ -8,6 +8,7 @@ import Koa from 'koa';
 import type { Config } from './config.js';
 import { initOrm, type MikroORM } from './db/orm.js';
 import { requestContext } from './db/request-context.js';
+import { sqlDatabase } from './db/sql.js';
 import { createEventRelay, type EventRelay } from './events/notify.js';
 import { createRetentionJob } from './events/retention.js';
 import { createApollo } from './graphql/apollo.js';
@@ -106,6 +107,8 @@ async function composeApp(
   started: Stop[],
 ): Promise<App> {
   const fork = () => orm.em.fork();
+  // Plain SQL on the ORM's pool: the provisioning aggregate (SCIM writes and reads, GraphQL directory data).
+  const sql = sqlDatabase(orm);
   const box = new SecretBox(encryptionKey, config.previousEncryptionKeys);
   const policy = { allowPrivateNetworks: config.webhooks.allowPrivateNetworks, allowHttp: config.webhooks.allowHttp };
   const resealed = await resealWebhookSecrets(fork(), box).catch((error: unknown) => {
@@ -142,7 +145,7 @@ async function composeApp(
   retention.start();
   const events = { relay, fork, retentionDays: config.eventRetentionDays, bufferLimit: config.subscriptionBufferLimit };
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
-  const shared = { events, webhooks, publicUrl: config.publicUrl };
+  const shared = { events, webhooks, sql, publicUrl: config.publicUrl };
   const schema = await buildAppSchema();
   const validationRules = [depthRule(config.graphqlMaxDepth), storableTextRule];
   const formatError = createFormatError({
@@ -197,7 +200,11 @@ async function composeApp(
   koa.use(requestLog(logger));
   koa.use(errorMiddleware());
   koa.use(requestContext(orm));
-  for (const router of [healthRouter(orm), scimRouter({ orm, publicUrl: config.publicUrl, logger }), graphqlRouter]) {
+  for (const router of [
+    healthRouter(orm),
+    scimRouter({ orm, sql, publicUrl: config.publicUrl, logger }),
+    graphqlRouter,
+  ]) {
     koa.use(router.routes()).use(router.allowedMethods());
   }
   const handle = koa.callback();
