@@ -34,8 +34,12 @@ const FIND = `select ${GROUP} from directory_groups g where g.id = $1 and g.dire
 const LOCK = `select ${GROUP} from directory_groups g where g.id = $1 and g.directory_id = $2 for update`;
 const LOCK_MANY = `select g.id from directory_groups g where g.directory_id = $1 and g.id = any($2::uuid[])
   order by g.id for update`;
-const BUMP = `update directory_groups as g set version = g.version + 1, updated_at = $2
-  where g.id = any($1::uuid[]) returning ${GROUP}`;
+const BUMP = `with bumped as (
+    update directory_groups as g set version = g.version + 1, updated_at = $2
+      where g.id = any($1::uuid[]) returning ${GROUP}, g.display_name_lower
+  )
+  select id, "directoryId", "externalId", "displayName", raw, version, "createdAt", "updatedAt" from bumped
+  order by display_name_lower, id`;
 const DELETE = 'delete from directory_groups where id = $1';
 const IN_ENVIRONMENT = `select ${GROUP} from directory_groups g join directories d on d.id = g.directory_id
     join organizations o on o.id = d.organization_id where g.id = $1 and o.environment_id = $2`;
@@ -123,7 +127,7 @@ export async function lockGroups(sql: Sql, directoryId: string, ids: readonly st
   await sql.query(LOCK_MANY, [directoryId, ids]);
 }
 
-/** Raises the version and lastModified of groups whose membership changed; returns their rows. */
+/** Raises the version and lastModified of groups whose membership changed; returns their rows by display name. */
 export function bumpGroups(sql: Sql, ids: readonly string[]): Promise<GroupRow[]> {
   return sql.query<GroupRow>(BUMP, [ids, new Date()]);
 }

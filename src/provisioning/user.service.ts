@@ -123,9 +123,10 @@ export async function updateUser(
       const raw = change(user);
       // Equal content in another key order is no change.
       if (isDeepStrictEqual(raw, user.raw)) return user;
-      const updated = { ...(await updateUserRow(tx, user.id, normalizeUser(raw), raw)), groups: user.groups };
-      const before = userSnapshot(user, scope, user.groups);
-      const after = userSnapshot(updated, scope, user.groups);
+      const updated = await updateUserRow(tx, user.id, normalizeUser(raw), raw);
+      // Groups as the update read them: after any membership change the lock waited for.
+      const before = userSnapshot(user, scope, updated.groups);
+      const after = userSnapshot(updated, scope, updated.groups);
       const changed = userChanges(before, after);
       if (changed.length > 0)
         await insertEvents(tx, scope, [{ type: 'dsync.user.updated', data: { before, after, changed } }]);
@@ -147,34 +148,24 @@ export async function deleteUser(db: Database, scope: EventScope, id: string): P
     const known = isUuid(id) ? await groupIdsOfUser(tx, id) : [];
     if (known.length > 0) await lockGroups(tx, scope.directoryId, known);
     const user = await lockUserOrFail(tx, scope.directoryId, id);
-    const before = userSnapshot(user, scope, user.groups);
-    // The memberships actually removed (not a possibly stale read) are the source of the removal events.
-    const removed = new Set(await removeUserFromGroups(tx, user.id));
-    const removedRefs = user.groups.filter((ref) => removed.has(ref.id));
+    // The memberships actually removed (not a read from before the lock waited) are the source of the
+    // removal events; the bumped groups come back ordered by display name.
+    const removed = await removeUserFromGroups(tx, user.id);
+    const groups = removed.length > 0 ? await bumpGroups(tx, removed) : [];
+    const removedRefs = groups.map((group) => ({ id: group.id, displayName: group.displayName }));
     const events: NewEvent[] = [];
-    if (removedRefs.length > 0) {
-      const groups = new Map(
-        (
-          await bumpGroups(
-            tx,
-            removedRefs.map((group) => group.id),
-          )
-        ).map((g) => [g.id, g]),
-      );
-      let remaining = removedRefs;
-      for (const ref of removedRefs) {
-        const group = groups.get(ref.id);
-        if (!group) continue;
-        remaining = remaining.filter((other) => other.id !== ref.id);
-        events.push({
-          type: 'dsync.group.user_removed',
-          data: { user: userSnapshot(user, scope, remaining), group: groupSnapshot(group, scope) },
-        });
-      }
+    let remaining = removedRefs;
+    for (const group of groups) {
+      remaining = remaining.filter((other) => other.id !== group.id);
+      events.push({
+        type: 'dsync.group.user_removed',
+        data: { user: userSnapshot(user, scope, remaining), group: groupSnapshot(group, scope) },
+      });
     }
+    const before = userSnapshot(user, scope, removedRefs);
     events.push({
       type: 'dsync.user.deleted',
-      data: { before: { ...before, groups: removedRefs }, after: null, changed: [] },
+      data: { before, after: null, changed: [] },
     });
     await insertEvents(tx, scope, events);
     await deleteUserRow(tx, user.id);

@@ -57,7 +57,7 @@ const INSERT = `insert into directory_users as u (id, directory_id, external_id,
 const UPDATE = `update directory_users as u set external_id = $2, user_name = $3, user_name_lower = $4, email = $5,
     emails = $6, first_name = $7, last_name = $8, display_name = $9, state = $10, raw = $11,
     version = u.version + 1, updated_at = $12
-  where u.id = $1 returning ${USER}`;
+  where u.id = $1 returning ${WITH_GROUPS}`;
 const FIND = `select ${WITH_GROUPS} from directory_users u where u.id = $1 and u.directory_id = $2`;
 const FIND_ROW = `select ${USER} from directory_users u where u.id = $1 and u.directory_id = $2`;
 const LOCK = `select ${WITH_GROUPS} from directory_users u where u.id = $1 and u.directory_id = $2 for update of u`;
@@ -125,15 +125,18 @@ export async function insertUser(
   return row as UserRow;
 }
 
-/** Writes new normalized columns and raw resource, bumps the version, and returns the row. */
+/**
+ * Writes new normalized columns and raw resource, bumps the version, and returns the row with its groups —
+ * read by this statement, so after any membership change the row lock waited for.
+ */
 export async function updateUserRow(
   sql: Sql,
   id: string,
   user: NormalizedUser,
   raw: Record<string, unknown>,
-): Promise<UserRow> {
-  const [row] = await sql.query<UserRow>(UPDATE, [id, ...normalizedParams(user, raw), new Date()]);
-  return row as UserRow;
+): Promise<UserWithGroups> {
+  const [row] = await sql.query<UserWithGroups>(UPDATE, [id, ...normalizedParams(user, raw), new Date()]);
+  return row as UserWithGroups;
 }
 
 /** One user of a directory with its groups, or undefined. */
@@ -146,7 +149,11 @@ export async function findUserRow(sql: Sql, directoryId: string, id: string): Pr
   return (await sql.query<UserRow>(FIND_ROW, [id, directoryId]))[0];
 }
 
-/** One user of a directory with its groups, its row locked (SELECT … FOR UPDATE) until the transaction ends. */
+/**
+ * One user of a directory with its groups, its row locked (SELECT … FOR UPDATE) until the transaction ends.
+ * The groups are as of the statement's start: when the lock had to wait for a membership change, they miss
+ * it (the next statement sees it).
+ */
 export async function lockUser(sql: Sql, directoryId: string, id: string): Promise<UserWithGroups | undefined> {
   return (await sql.query<UserWithGroups>(LOCK, [id, directoryId]))[0];
 }
