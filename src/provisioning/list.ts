@@ -52,9 +52,11 @@ export async function listInDirectory<T>(
     const expression = sortExpression(listQuery.sort, alias, source.schema);
     order.unshift(`${expression} ${listQuery.sort.descending ? 'desc' : 'asc'} nulls last`);
   }
+  // The page's ids first, then its rows: a deep offset sorts and skips ids, not whole rows (raw JSON included).
   const items = await sql.query<T>(
-    `select ${source.columns} from ${source.table} as ${alias} where ${where} order by ${order.join(', ')}
-      limit $${params.length + 1} offset $${params.length + 2}`,
+    `select ${source.columns} from (select ${alias}.id from ${source.table} as ${alias} where ${where}
+        order by ${order.join(', ')} limit $${params.length + 1} offset $${params.length + 2}) as page
+      join ${source.table} as ${alias} on ${alias}.id = page.id order by ${order.join(', ')}`,
     [...params, listQuery.limit, listQuery.offset],
   );
   // A short page tells the total by itself (the usual IdP lookup: a filter that matches 0 or 1 resources).
