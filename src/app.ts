@@ -110,6 +110,7 @@ async function composeApp(
   started: Stop[],
 ): Promise<App> {
   const fork = () => orm.em.fork();
+  // Plain SQL on the ORM's pool: the provisioning aggregate (SCIM writes and reads, GraphQL directory data).
   const sql = sqlDatabase(orm);
   const box = new SecretBox(encryptionKey, config.previousEncryptionKeys);
   const policy = { allowPrivateNetworks: config.webhooks.allowPrivateNetworks, allowHttp: config.webhooks.allowHttp };
@@ -153,7 +154,7 @@ async function composeApp(
   retention.start();
   const events = { relay, sql, retentionDays: config.eventRetentionDays, bufferLimit: config.subscriptionBufferLimit };
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
-  const shared = { events, webhooks, publicUrl: config.publicUrl };
+  const shared = { events, webhooks, sql, publicUrl: config.publicUrl };
   const schema = await buildAppSchema();
   const validationRules = [depthRule(config.graphqlMaxDepth), storableTextRule];
   const formatError = createFormatError({
@@ -213,7 +214,7 @@ async function composeApp(
   koa.use(requestContext(orm));
   for (const router of [
     healthRouter(orm),
-    scimRouter({ orm, publicUrl: config.publicUrl, logger, auth: scimAuth }),
+    scimRouter({ orm, sql, publicUrl: config.publicUrl, logger, auth: scimAuth }),
     graphqlRouter,
   ]) {
     koa.use(router.routes()).use(router.allowedMethods());

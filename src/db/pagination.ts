@@ -65,6 +65,25 @@ export async function paginate<T extends { id: string }>(
   };
 }
 
+/**
+ * A page from rows read in id order after the cursor with `limit first + 1` (the extra row tells whether
+ * there is a next page): the contract of {@link paginate}, for pages read with plain SQL.
+ */
+export function keysetPage<T extends { id: string }>(
+  rows: readonly T[],
+  first: number,
+  after: string | null,
+  totalCount: number,
+): Page<T> {
+  return {
+    items: rows.slice(0, first),
+    totalCount,
+    hasNextPage: rows.length > first,
+    hasPreviousPage: after !== null,
+    cursorOf: (item) => Cursor.encode([item.id]),
+  };
+}
+
 /** The same contract over a small list already in memory (e.g. the directories of one organization). */
 export function paginateArray<T extends { id: string }>(all: readonly T[], args: PageArgs): Page<T> {
   const first = pageSize(args.first);

@@ -81,6 +81,14 @@ export function sqlDatabase(orm: MikroORM): Database {
   };
 }
 
+/**
+ * A timestamptz as the ORM's pool returns it — PostgreSQL's text, `2026-11-30 23:07:23.123456+00` (the pool
+ * leaves dates unparsed) — as a Date (millisecond precision). An ISO 8601 string works too.
+ */
+export function parseTimestamp(text: string): Date {
+  return new Date(text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+}
+
 /** PostgreSQL's unique_violation (23505), from a statement sent through {@link Sql}. */
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-import type { Sql } from '../db/sql.js';
+import type { Database, Sql } from '../db/sql.js';
 import type { EventRelay } from '../events/notify.js';
 import type { SecretBox } from '../lib/encryption.js';
 import type { Viewer } from '../tenancy/types.js';
@@ -33,6 +33,8 @@ export interface SubscriptionConnection {
 /** What resolvers may use; built per HTTP request and per subscription. */
 export interface GraphQLContext {
   readonly em: EntityManager;
+  /** Plain SQL for the provisioning aggregate (directory users and groups). */
+  readonly sql: Database;
   readonly viewer: Viewer;
   readonly loaders: Loaders;
   readonly events: EventsRuntime;
@@ -42,7 +44,7 @@ export interface GraphQLContext {
   readonly connection?: SubscriptionConnection;
 }
 
-export type SharedContext = Pick<GraphQLContext, 'events' | 'webhooks' | 'publicUrl'>;
+export type SharedContext = Pick<GraphQLContext, 'events' | 'webhooks' | 'sql' | 'publicUrl'>;
 
 export function createContext(
   em: EntityManager,
@@ -53,7 +55,7 @@ export function createContext(
   return {
     em,
     viewer,
-    loaders: createLoaders(em, viewer.environmentId),
+    loaders: createLoaders(em, shared.sql, viewer.environmentId),
     ...shared,
     ...(connection ? { connection } : {}),
   };

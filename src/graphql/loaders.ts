@@ -2,8 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 
 import type { Page, PageArgs } from '../db/pagination.js';
-import type { DirectoryGroup } from '../provisioning/group.entity.js';
-import type { DirectoryUser } from '../provisioning/user.entity.js';
+import type { Sql } from '../db/sql.js';
+import type { GroupRow } from '../provisioning/group.sql.js';
+import type { UserRow } from '../provisioning/user.sql.js';
 import type { Directory } from '../tenancy/directory.entity.js';
 import { findDirectoriesOfOrganizations } from '../tenancy/directory.service.js';
 import type { Organization } from '../tenancy/organization.entity.js';
@@ -17,10 +18,10 @@ export interface RelatedKey {
   readonly after?: string | null | undefined;
 }
 
-type PagesOf<T> = (em: EntityManager, ids: readonly string[], args: PageArgs) => Promise<Map<string, Page<T>>>;
+type PagesOf<T> = (sql: Sql, ids: readonly string[], args: PageArgs) => Promise<Map<string, Page<T>>>;
 
 /** Batches nested connections: one query per distinct (first, after) among the parents of a response. */
-function relatedLoader<T>(em: EntityManager, pagesOf: PagesOf<T>): DataLoader<RelatedKey, Page<T>, string> {
+function relatedLoader<T>(sql: Sql, pagesOf: PagesOf<T>): DataLoader<RelatedKey, Page<T>, string> {
   return new DataLoader(
     async (keys) => {
       const byArgs = new Map<string, RelatedKey[]>();
@@ -31,7 +32,7 @@ function relatedLoader<T>(em: EntityManager, pagesOf: PagesOf<T>): DataLoader<Re
       const pages = new Map<string, Page<T>>();
       for (const [args, group] of byArgs) {
         const result = await pagesOf(
-          em,
+          sql,
           group.map((k) => k.id),
           { first: group[0]?.first, after: group[0]?.after },
         );
@@ -51,11 +52,11 @@ function relatedLoader<T>(em: EntityManager, pagesOf: PagesOf<T>): DataLoader<Re
 export interface Loaders {
   readonly organization: DataLoader<string, Organization | null>;
   readonly directoriesOfOrganization: DataLoader<string, Directory[]>;
-  readonly groupsOfUser: DataLoader<RelatedKey, Page<DirectoryGroup>, string>;
-  readonly membersOfGroup: DataLoader<RelatedKey, Page<DirectoryUser>, string>;
+  readonly groupsOfUser: DataLoader<RelatedKey, Page<GroupRow>, string>;
+  readonly membersOfGroup: DataLoader<RelatedKey, Page<UserRow>, string>;
 }
 
-export function createLoaders(em: EntityManager, environmentId: string): Loaders {
+export function createLoaders(em: EntityManager, sql: Sql, environmentId: string): Loaders {
   return {
     organization: new DataLoader(async (ids) => {
       const found = new Map((await findOrganizationsByIds(em, environmentId, ids)).map((org) => [org.id, org]));
@@ -68,7 +69,7 @@ export function createLoaders(em: EntityManager, environmentId: string): Loaders
       }
       return organizationIds.map((id) => byOrganization.get(id) ?? []);
     }),
-    groupsOfUser: relatedLoader(em, groupPagesOfUsers),
-    membersOfGroup: relatedLoader(em, memberPagesOfGroups),
+    groupsOfUser: relatedLoader(sql, groupPagesOfUsers),
+    membersOfGroup: relatedLoader(sql, memberPagesOfGroups),
   };
 }

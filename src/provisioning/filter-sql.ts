@@ -1,8 +1,9 @@
+import { escapeLike } from '../db/sql.js';
 import { InvalidInputError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import type { CompareOp, FilterValue, ResourceFilter, SortSpec } from './filter.js';
 
-/** A parameterised SQL condition (`?` placeholders, MikroORM/knex style). */
+/** A parameterised SQL condition (`?` placeholders; list.ts numbers them `$n`). */
 export interface SqlCondition {
   readonly sql: string;
   readonly params: unknown[];
@@ -51,7 +52,7 @@ function jsonPathLiteral(path: readonly string[]): string {
 }
 
 function likePattern(op: 'co' | 'sw' | 'ew', value: string): string {
-  const escaped = value.replace(/[\\%_]/g, (char) => `\\${char}`);
+  const escaped = escapeLike(value);
   return op === 'co' ? `%${escaped}%` : op === 'sw' ? `${escaped}%` : `%${escaped}`;
 }
 

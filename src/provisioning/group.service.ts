@@ -1,21 +1,40 @@
 import { isDeepStrictEqual } from 'node:util';
-import { ForeignKeyConstraintViolationException, LockMode } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 
+import type { Database, Sql } from '../db/sql.js';
 import { changedFields, changedPaths } from '../events/changes.js';
 import type { EventScope, GroupSnapshot } from '../events/event-types.js';
-import { recordEvent } from '../events/record-event.js';
+import { insertEvents, type NewEvent } from '../events/record-event.js';
 import { InvalidInputError, NotFoundError } from '../lib/errors.js';
-import { isUuid } from '../lib/ids.js';
-import { Directory } from '../tenancy/directory.entity.js';
+import { isUuid, newId } from '../lib/ids.js';
 import { column, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
-import { DirectoryGroup } from './group.entity.js';
-import { listInDirectory, type ListResult } from './list.js';
+import {
+  bumpGroups,
+  deleteGroupRow,
+  findGroup,
+  groupColumns,
+  insertGroup,
+  lockGroup,
+  updateGroupRow,
+  type GroupRow,
+} from './group.sql.js';
+import { LIST_ALIAS, listInDirectory, type ListResult } from './list.js';
+import {
+  removeMembers as deleteMembers,
+  addMembers as insertMembers,
+  membersOfGroups,
+  removeMembersExcept,
+  type MemberRef,
+} from './membership.sql.js';
 import { normalizeGroup } from './normalize.js';
 import { GROUP_FIELDS, groupSnapshot, userSnapshot } from './snapshots.js';
-import { DirectoryUser } from './user.entity.js';
-import { groupsOfUsers } from './user.service.js';
+import { knownUserIds, usersByIds } from './user.sql.js';
+
+export type { GroupRow } from './group.sql.js';
+export type { MemberRef } from './membership.sql.js';
+
+/** A group with its members (ordered by user id). */
+export type GroupWithMembers = GroupRow & { readonly members: readonly MemberRef[] };
 
 export const groupFilterSchema: FilterSchema = {
   rawColumn: 'raw',
@@ -44,18 +63,8 @@ export type MemberChange =
 
 export interface GroupChange {
   /** New raw resource (displayName, externalId, extension attributes); undefined leaves it as is. */
-  readonly raw?: (group: DirectoryGroup) => Record<string, unknown>;
+  readonly raw?: (group: GroupRow) => Record<string, unknown>;
   readonly members: readonly MemberChange[];
-}
-
-export interface MemberRef {
-  readonly id: string;
-  readonly userName: string;
-  readonly displayName: string | null;
-}
-
-function placeholders(values: readonly unknown[]): string {
-  return values.map(() => '?').join(',');
 }
 
 /** Net membership transitions of one write, in the order they happened; an add undone by a remove cancels out. */
@@ -68,9 +77,14 @@ function note(delta: MembershipDelta, userIds: readonly string[], transition: 'a
   }
 }
 
+/** PostgreSQL's foreign_key_violation (23503). */
+function isForeignKeyViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23503';
+}
+
 /** Adds members that are users of the same directory; any other id is an InvalidInputError naming it. Returns the ids added. */
 async function addMembers(
-  em: EntityManager,
+  tx: Sql,
   directoryId: string,
   groupId: string,
   userIds: readonly string[],
@@ -78,107 +92,102 @@ async function addMembers(
   const ids = [...new Set(userIds)];
   if (ids.length === 0) return [];
   const malformed = ids.filter((id) => !isUuid(id));
-  const known = malformed.length
-    ? []
-    : await em.execute<{ id: string }[]>(
-        `select id from directory_users where directory_id = ? and id in (${placeholders(ids)})`,
-        [directoryId, ...ids],
-      );
-  const knownIds = new Set(known.map((row) => row.id));
-  const unknown = ids.filter((id) => !knownIds.has(id));
-  if (unknown.length > 0)
-    throw new InvalidInputError(`members not found in this directory: ${unknown.join(', ')}`, 'members');
+  if (malformed.length > 0)
+    throw new InvalidInputError(`members not found in this directory: ${ids.join(', ')}`, 'members');
+  let result;
   try {
-    const rows = await em.execute<{ user_id: string }[]>(
-      `insert into group_members (group_id, user_id, created_at) select ?, id, now() from unnest(array[${placeholders(ids)}]::uuid[]) with ordinality as t(id, n)
-        order by n on conflict do nothing returning user_id`,
-      [groupId, ...ids],
-    );
-    return rows.map((row) => row.user_id);
+    result = await insertMembers(tx, directoryId, groupId, ids);
   } catch (error) {
-    // A user deleted between the check above and the insert (a concurrent DELETE /Users).
-    if (error instanceof ForeignKeyConstraintViolationException)
+    // A user deleted between reading and inserting (a concurrent DELETE /Users).
+    if (isForeignKeyViolation(error))
       throw new InvalidInputError('members not found in this directory (deleted meanwhile)', 'members');
     throw error;
   }
+  if (result.known < ids.length) {
+    // The transaction rolls back: nothing of this write stays.
+    const known = await knownUserIds(tx, directoryId, ids);
+    const unknown = ids.filter((id) => !known.has(id));
+    throw new InvalidInputError(`members not found in this directory: ${unknown.join(', ')}`, 'members');
+  }
+  return result.added;
 }
 
 /** Removes the given members, or every member not in `keep`. Returns the ids removed. */
 async function removeMembers(
-  em: EntityManager,
+  tx: Sql,
   groupId: string,
   which: { readonly only: readonly string[] } | { readonly keep: readonly string[] },
 ): Promise<string[]> {
-  let rows: { user_id: string }[];
   if ('only' in which) {
     const ids = which.only.filter(isUuid);
     if (ids.length === 0) return [];
-    rows = await em.execute(
-      `delete from group_members where group_id = ? and user_id in (${placeholders(ids)}) returning user_id`,
-      [groupId, ...ids],
-    );
-  } else {
-    const keep = which.keep.filter(isUuid);
-    rows = await em.execute(
-      `delete from group_members where group_id = ? and user_id <> all(array[${placeholders(keep)}]::uuid[]) returning user_id`,
-      [groupId, ...keep],
-    );
+    return (await deleteMembers(tx, groupId, ids)).sort();
   }
-  return rows.map((row) => row.user_id).sort();
+  return (await removeMembersExcept(tx, groupId, which.keep.filter(isUuid))).sort();
 }
 
 async function applyMemberChanges(
-  em: EntityManager,
+  tx: Sql,
   directoryId: string,
   groupId: string,
   changes: readonly MemberChange[],
 ): Promise<MembershipDelta> {
   const delta: MembershipDelta = new Map();
   for (const change of changes) {
-    if (change.op === 'add') note(delta, await addMembers(em, directoryId, groupId, change.userIds), 'added');
-    else if (change.op === 'remove') note(delta, await removeMembers(em, groupId, { only: change.userIds }), 'removed');
-    else if (change.op === 'removeAll') note(delta, await removeMembers(em, groupId, { keep: [] }), 'removed');
+    if (change.op === 'add') note(delta, await addMembers(tx, directoryId, groupId, change.userIds), 'added');
+    else if (change.op === 'remove') note(delta, await removeMembers(tx, groupId, { only: change.userIds }), 'removed');
+    else if (change.op === 'removeAll') note(delta, await removeMembers(tx, groupId, { keep: [] }), 'removed');
     else {
       // PUT: drop who is not listed, add who is missing; members that stay are not touched (no events for them).
-      note(delta, await removeMembers(em, groupId, { keep: change.userIds }), 'removed');
-      note(delta, await addMembers(em, directoryId, groupId, change.userIds), 'added');
+      note(delta, await removeMembers(tx, groupId, { keep: change.userIds }), 'removed');
+      note(delta, await addMembers(tx, directoryId, groupId, change.userIds), 'added');
     }
   }
   return delta;
 }
 
 /** One `user_added` / `user_removed` event per user whose membership changed, each user with its groups afterwards. */
-async function recordMembershipEvents(
-  em: EntityManager,
+async function membershipEvents(
+  tx: Sql,
   scope: EventScope,
-  group: DirectoryGroup,
+  group: GroupRow,
   delta: MembershipDelta,
-): Promise<void> {
-  if (delta.size === 0) return;
-  const userIds = [...delta.keys()];
-  const users = new Map((await em.find(DirectoryUser, { id: { $in: userIds } })).map((user) => [user.id, user]));
-  const groupsByUser = await groupsOfUsers(em, userIds);
+): Promise<NewEvent[]> {
+  if (delta.size === 0) return [];
+  const users = new Map((await usersByIds(tx, [...delta.keys()])).map((user) => [user.id, user]));
   const snapshot = groupSnapshot(group, scope);
+  const events: NewEvent[] = [];
   for (const [userId, transition] of delta) {
     const user = users.get(userId);
     if (!user) continue;
-    const data = { user: userSnapshot(user, scope, groupsByUser.get(userId) ?? []), group: snapshot };
-    recordEvent(em, scope, transition === 'added' ? 'dsync.group.user_added' : 'dsync.group.user_removed', data);
+    const data = { user: userSnapshot(user, scope, user.groups), group: snapshot };
+    events.push(
+      transition === 'added' ? { type: 'dsync.group.user_added', data } : { type: 'dsync.group.user_removed', data },
+    );
   }
+  return events;
 }
 
-async function lockGroup(em: EntityManager, directoryId: string, id: string): Promise<DirectoryGroup> {
-  const group = isUuid(id)
-    ? await em.findOne(DirectoryGroup, { id, directory: directoryId }, { lockMode: LockMode.PESSIMISTIC_WRITE })
-    : null;
+async function lockGroupOrFail(tx: Sql, directoryId: string, id: string): Promise<GroupRow> {
+  const group = isUuid(id) ? await lockGroup(tx, directoryId, id) : undefined;
   if (!group) throw new NotFoundError('Group', id);
   return group;
 }
 
-export async function findGroupOrFail(em: EntityManager, directoryId: string, id: string): Promise<DirectoryGroup> {
-  const group = isUuid(id) ? await em.findOne(DirectoryGroup, { id, directory: directoryId }) : null;
+/** A group of the directory; a NotFoundError when there is none. */
+export async function findGroupOrFail(sql: Sql, directoryId: string, id: string): Promise<GroupRow> {
+  const group = isUuid(id) ? await findGroup(sql, directoryId, id) : undefined;
   if (!group) throw new NotFoundError('Group', id);
   return group;
+}
+
+/** The groups with their members (one query for all of them). */
+export async function withMembers(sql: Sql, groups: readonly GroupRow[]): Promise<GroupWithMembers[]> {
+  const members = await membersOfGroups(
+    sql,
+    groups.map((group) => group.id),
+  );
+  return groups.map((group) => ({ ...group, members: members.get(group.id) ?? [] }));
 }
 
 /**
@@ -186,22 +195,20 @@ export async function findGroupOrFail(em: EntityManager, directoryId: string, id
  * `dsync.group.created`, then one `dsync.group.user_added` per member.
  */
 export async function createGroup(
-  em: EntityManager,
+  db: Database,
   scope: EventScope,
   raw: Record<string, unknown>,
   memberIds: readonly string[],
-): Promise<DirectoryGroup> {
-  return em.transactional(async (tx) => {
-    const group = tx.create(DirectoryGroup, {
-      directory: tx.getReference(Directory, scope.directoryId),
-      ...normalizeGroup(raw),
-      raw,
-    });
-    recordEvent(tx, scope, 'dsync.group.created', { before: null, after: groupSnapshot(group, scope), changed: [] });
-    await tx.flush();
+): Promise<GroupRow> {
+  const normalized = normalizeGroup(raw);
+  return db.transaction(async (tx) => {
+    const group = await insertGroup(tx, newId(), scope.directoryId, normalized, raw);
     const delta: MembershipDelta = new Map();
     note(delta, await addMembers(tx, scope.directoryId, group.id, memberIds), 'added');
-    await recordMembershipEvents(tx, scope, group, delta);
+    await insertEvents(tx, scope, [
+      { type: 'dsync.group.created', data: { before: null, after: groupSnapshot(group, scope), changed: [] } },
+      ...(await membershipEvents(tx, scope, group, delta)),
+    ]);
     return group;
   });
 }
@@ -214,74 +221,48 @@ function groupChanges(before: GroupSnapshot, after: GroupSnapshot): string[] {
  * Changes a group in one transaction. Attribute changes lock the row (SELECT … FOR UPDATE); member changes
  * are set operations in SQL, so concurrent PATCHes of one group's members never lose a member. Records
  * `dsync.group.updated` when attributes changed and one membership event per user whose membership changed.
+ * The version goes up once for changed attributes and once for changed membership.
  */
-export async function updateGroup(
-  em: EntityManager,
-  scope: EventScope,
-  id: string,
-  change: GroupChange,
-): Promise<DirectoryGroup> {
-  return em.transactional(async (tx) => {
-    const group = await lockGroup(tx, scope.directoryId, id);
-    const before = groupSnapshot(group, scope);
-    if (change.raw) {
-      const raw = change.raw(group);
-      if (!isDeepStrictEqual(raw, group.raw)) Object.assign(group, normalizeGroup(raw), { raw });
-    }
+export async function updateGroup(db: Database, scope: EventScope, id: string, change: GroupChange): Promise<GroupRow> {
+  return db.transaction(async (tx) => {
+    const group = await lockGroupOrFail(tx, scope.directoryId, id);
+    let raw = change.raw?.(group);
+    if (raw !== undefined && isDeepStrictEqual(raw, group.raw)) raw = undefined;
+    const normalized = raw === undefined ? undefined : normalizeGroup(raw);
     const delta = await applyMemberChanges(tx, scope.directoryId, group.id, change.members);
-    await tx.flush();
-    if (delta.size > 0) {
-      // Membership is part of the group's state: bump its version and lastModified.
-      await tx.execute(
-        'update directory_groups set version = version + 1, updated_at = now() where id = ?',
-        [group.id],
-        'run',
-      );
-      await tx.refresh(group);
-    }
-    const after = groupSnapshot(group, scope);
+    if (normalized === undefined && delta.size === 0) return group;
+    const updated =
+      raw !== undefined && normalized !== undefined
+        ? await updateGroupRow(tx, group.id, normalized, raw, delta.size > 0 ? 2 : 1)
+        : ((await bumpGroups(tx, [group.id]))[0] ?? group);
+    const before = groupSnapshot(group, scope);
+    const after = groupSnapshot(updated, scope);
     const changed = groupChanges(before, after);
-    if (changed.length > 0) recordEvent(tx, scope, 'dsync.group.updated', { before, after, changed });
-    await recordMembershipEvents(tx, scope, group, delta);
-    return group;
+    await insertEvents(tx, scope, [
+      ...(changed.length > 0 ? [{ type: 'dsync.group.updated' as const, data: { before, after, changed } }] : []),
+      ...(await membershipEvents(tx, scope, updated, delta)),
+    ]);
+    return updated;
   });
 }
 
 /** Deletes a group: one `dsync.group.user_removed` per member, then `dsync.group.deleted`, in one transaction. */
-export async function deleteGroup(em: EntityManager, scope: EventScope, id: string): Promise<void> {
-  await em.transactional(async (tx) => {
-    const group = await lockGroup(tx, scope.directoryId, id);
-    const before = groupSnapshot(group, scope);
+export async function deleteGroup(db: Database, scope: EventScope, id: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const group = await lockGroupOrFail(tx, scope.directoryId, id);
     const delta: MembershipDelta = new Map();
     note(delta, await removeMembers(tx, group.id, { keep: [] }), 'removed');
-    await recordMembershipEvents(tx, scope, group, delta);
-    recordEvent(tx, scope, 'dsync.group.deleted', { before, after: null, changed: [] });
-    await tx.flush();
-    await tx.nativeDelete(DirectoryGroup, { id: group.id });
+    await insertEvents(tx, scope, [
+      ...(await membershipEvents(tx, scope, group, delta)),
+      { type: 'dsync.group.deleted', data: { before: groupSnapshot(group, scope), after: null, changed: [] } },
+    ]);
+    await deleteGroupRow(tx, group.id);
   });
 }
 
-export function listGroups(
-  em: EntityManager,
-  directoryId: string,
-  query: ListQuery,
-): Promise<ListResult<DirectoryGroup>> {
-  return listInDirectory(em, DirectoryGroup, groupFilterSchema, directoryId, query);
-}
+const GROUP_LIST = { table: 'directory_groups', columns: groupColumns(LIST_ALIAS), schema: groupFilterSchema };
 
-/** The members of each group, in one query. */
-export async function membersOfGroups(
-  em: EntityManager,
-  groupIds: readonly string[],
-): Promise<Map<string, MemberRef[]>> {
-  const byGroup = new Map<string, MemberRef[]>(groupIds.map((id) => [id, []]));
-  if (groupIds.length === 0) return byGroup;
-  const rows = await em.execute<{ group_id: string; id: string; user_name: string; display_name: string | null }[]>(
-    `select gm.group_id, u.id, u.user_name, u.display_name from group_members gm join directory_users u on u.id = gm.user_id
-      where gm.group_id in (${placeholders(groupIds)}) order by u.id`,
-    [...groupIds],
-  );
-  for (const row of rows)
-    byGroup.get(row.group_id)?.push({ id: row.id, userName: row.user_name, displayName: row.display_name });
-  return byGroup;
+/** One page of a directory's groups plus the total, both computed by the database. */
+export function listGroups(sql: Sql, directoryId: string, query: ListQuery): Promise<ListResult<GroupRow>> {
+  return listInDirectory(sql, GROUP_LIST, directoryId, query);
 }

@@ -1,7 +1,7 @@
 import type { EventScope, GroupRefSnapshot, GroupSnapshot, UserSnapshot } from '../events/event-types.js';
 import { isObject } from '../lib/is-object.js';
-import type { DirectoryGroup } from './group.entity.js';
-import type { DirectoryUser } from './user.entity.js';
+import type { GroupRow } from './group.sql.js';
+import type { UserRow } from './user.sql.js';
 
 export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
@@ -18,13 +18,29 @@ function customAttributes(raw: Readonly<Record<string, unknown>>): Record<string
   return flat;
 }
 
-const clone = <T>(value: T): T => structuredClone(value);
+/** What a user snapshot is made of: a row, or the row a write is about to store. */
+export type UserFields = Pick<
+  UserRow,
+  | 'id'
+  | 'externalId'
+  | 'userName'
+  | 'email'
+  | 'emails'
+  | 'firstName'
+  | 'lastName'
+  | 'displayName'
+  | 'state'
+  | 'raw'
+  | 'version'
+>;
 
-export function userSnapshot(
-  user: DirectoryUser,
-  scope: EventScope,
-  groups: readonly GroupRefSnapshot[],
-): UserSnapshot {
+export type GroupFields = Pick<GroupRow, 'id' | 'externalId' | 'displayName' | 'raw' | 'version'>;
+
+/**
+ * A user as events carry it. `raw` is shared, not copied: rows are read fresh for each request and never
+ * changed in place (a write builds a new resource), and the event is serialised in the same transaction.
+ */
+export function userSnapshot(user: UserFields, scope: EventScope, groups: readonly GroupRefSnapshot[]): UserSnapshot {
   return {
     id: user.id,
     directoryId: scope.directoryId,
@@ -39,19 +55,20 @@ export function userSnapshot(
     state: user.state,
     groups: groups.map((group) => ({ id: group.id, displayName: group.displayName })),
     customAttributes: customAttributes(user.raw),
-    raw: clone(user.raw),
+    raw: user.raw,
     version: user.version,
   };
 }
 
-export function groupSnapshot(group: DirectoryGroup, scope: EventScope): GroupSnapshot {
+/** A group as events carry it (`raw` shared, as in {@link userSnapshot}). */
+export function groupSnapshot(group: GroupFields, scope: EventScope): GroupSnapshot {
   return {
     id: group.id,
     directoryId: scope.directoryId,
     organizationId: scope.organizationId,
     externalId: group.externalId,
     displayName: group.displayName,
-    raw: clone(group.raw),
+    raw: group.raw,
     version: group.version,
   };
 }

@@ -1,20 +1,32 @@
 import { isDeepStrictEqual } from 'node:util';
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 
+import { isUniqueViolation, type Database, type Sql } from '../db/sql.js';
 import { changedFields, changedPaths } from '../events/changes.js';
 import type { EventScope, UserSnapshot } from '../events/event-types.js';
-import { recordEvent } from '../events/record-event.js';
+import { insertEvents, type NewEvent } from '../events/record-event.js';
 import { ConflictError, NotFoundError } from '../lib/errors.js';
-import { isUuid } from '../lib/ids.js';
-import { Directory } from '../tenancy/directory.entity.js';
+import { isUuid, newId } from '../lib/ids.js';
 import { column, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
-import { DirectoryGroup } from './group.entity.js';
-import { listInDirectory, type ListResult } from './list.js';
+import { bumpGroups, lockGroups } from './group.sql.js';
+import { LIST_ALIAS, listInDirectory, type ListResult } from './list.js';
+import { groupIdsOfUser, removeUserFromGroups } from './membership.sql.js';
 import { normalizeUser } from './normalize.js';
 import { groupSnapshot, USER_FIELDS, userSnapshot } from './snapshots.js';
-import { DirectoryUser } from './user.entity.js';
+import {
+  deleteUserRow,
+  findUser,
+  findUserRow,
+  groupsColumn,
+  insertUser,
+  lockUser,
+  updateUserRow,
+  userColumns,
+  type UserRow,
+  type UserWithGroups,
+} from './user.sql.js';
+
+export type { GroupRef, UserRow, UserWithGroups } from './user.sql.js';
 
 /** How SCIM user attributes map onto columns (indexed where IdPs filter: userName, externalId, emails). */
 export const userFilterSchema: FilterSchema = {
@@ -44,32 +56,27 @@ export const userFilterSchema: FilterSchema = {
   },
 };
 
-function applyNormalized(user: DirectoryUser, raw: Record<string, unknown>): void {
-  Object.assign(user, normalizeUser(raw), { raw });
-}
-
 function conflict(error: unknown): never {
-  if (error instanceof UniqueConstraintViolationException) {
-    throw new ConflictError('a user with this userName already exists in the directory');
-  }
+  if (isUniqueViolation(error)) throw new ConflictError('a user with this userName already exists in the directory');
   throw error;
 }
 
-export async function findUserOrFail(em: EntityManager, directoryId: string, id: string): Promise<DirectoryUser> {
-  const user = isUuid(id) ? await em.findOne(DirectoryUser, { id, directory: directoryId }) : null;
+/** A user of the directory with its groups; a NotFoundError when there is none. */
+export async function findUserOrFail(sql: Sql, directoryId: string, id: string): Promise<UserWithGroups> {
+  const user = isUuid(id) ? await findUser(sql, directoryId, id) : undefined;
   if (!user) throw new NotFoundError('User', id);
   return user;
 }
 
-/** The groups of one user (for event snapshots). */
-async function groupsOfUser(em: EntityManager, userId: string): Promise<GroupRef[]> {
-  return (await groupsOfUsers(em, [userId])).get(userId) ?? [];
+/** A user of the directory without its groups (when they are projected away); a NotFoundError when there is none. */
+export async function findUserRowOrFail(sql: Sql, directoryId: string, id: string): Promise<UserRow> {
+  const user = isUuid(id) ? await findUserRow(sql, directoryId, id) : undefined;
+  if (!user) throw new NotFoundError('User', id);
+  return user;
 }
 
-async function lockUser(em: EntityManager, directoryId: string, id: string): Promise<DirectoryUser> {
-  const user = isUuid(id)
-    ? await em.findOne(DirectoryUser, { id, directory: directoryId }, { lockMode: LockMode.PESSIMISTIC_WRITE })
-    : null;
+async function lockUserOrFail(tx: Sql, directoryId: string, id: string): Promise<UserWithGroups> {
+  const user = isUuid(id) ? await lockUser(tx, directoryId, id) : undefined;
   if (!user) throw new NotFoundError('User', id);
   return user;
 }
@@ -81,22 +88,22 @@ export function userChanges(before: UserSnapshot, after: UserSnapshot): string[]
 
 /** Creates a user and its `dsync.user.created` event in one transaction; a taken userName is a ConflictError. */
 export async function createUser(
-  em: EntityManager,
+  db: Database,
   scope: EventScope,
   raw: Record<string, unknown>,
-): Promise<DirectoryUser> {
-  const user = em.create(DirectoryUser, {
-    directory: em.getReference(Directory, scope.directoryId),
-    ...normalizeUser(raw),
-    raw,
-  });
-  recordEvent(em, scope, 'dsync.user.created', { before: null, after: userSnapshot(user, scope, []), changed: [] });
+): Promise<UserWithGroups> {
+  const normalized = normalizeUser(raw);
+  const id = newId();
+  const after = userSnapshot({ id, ...normalized, raw, version: 1 }, scope, []);
   try {
-    await em.flush();
+    return await db.transaction(async (tx) => {
+      const user = await insertUser(tx, id, scope.directoryId, normalized, raw);
+      await insertEvents(tx, scope, [{ type: 'dsync.user.created', data: { before: null, after, changed: [] } }]);
+      return { ...user, groups: [] };
+    });
   } catch (error) {
-    conflict(error);
+    return conflict(error);
   }
-  return user;
 }
 
 /**
@@ -105,24 +112,25 @@ export async function createUser(
  * returns the new raw resource; a change that changes nothing records no event and keeps the version.
  */
 export async function updateUser(
-  em: EntityManager,
+  db: Database,
   scope: EventScope,
   id: string,
-  change: (user: DirectoryUser) => Record<string, unknown>,
-): Promise<DirectoryUser> {
+  change: (user: UserRow) => Record<string, unknown>,
+): Promise<UserWithGroups> {
   try {
-    return await em.transactional(async (tx) => {
-      const user = await lockUser(tx, scope.directoryId, id);
-      const groups = await groupsOfUser(tx, user.id);
-      const before = userSnapshot(user, scope, groups);
+    return await db.transaction(async (tx) => {
+      const user = await lockUserOrFail(tx, scope.directoryId, id);
       const raw = change(user);
-      // Equal content in another key order is no change (the ORM would see a new JSON value and bump the version).
-      if (!isDeepStrictEqual(raw, user.raw)) applyNormalized(user, raw);
-      await tx.flush();
-      const after = userSnapshot(user, scope, groups);
+      // Equal content in another key order is no change.
+      if (isDeepStrictEqual(raw, user.raw)) return user;
+      const updated = await updateUserRow(tx, user.id, normalizeUser(raw), raw);
+      // Groups as the update read them: after any membership change the lock waited for.
+      const before = userSnapshot(user, scope, updated.groups);
+      const after = userSnapshot(updated, scope, updated.groups);
       const changed = userChanges(before, after);
-      if (changed.length > 0) recordEvent(tx, scope, 'dsync.user.updated', { before, after, changed });
-      return user;
+      if (changed.length > 0)
+        await insertEvents(tx, scope, [{ type: 'dsync.user.updated', data: { before, after, changed } }]);
+      return updated;
     });
   } catch (error) {
     return conflict(error);
@@ -133,83 +141,46 @@ export async function updateUser(
  * Deletes a user: one `dsync.group.user_removed` per group it was in (those groups' versions go up), then
  * `dsync.user.deleted`, all in one transaction.
  */
-export async function deleteUser(em: EntityManager, scope: EventScope, id: string): Promise<void> {
-  await em.transactional(async (tx) => {
+export async function deleteUser(db: Database, scope: EventScope, id: string): Promise<void> {
+  await db.transaction(async (tx) => {
     // Lock order groups → user, as group writes take it (group row, then the user's key through the member
     // insert); the other order could deadlock with a concurrent "add this user to a group".
-    const known = isUuid(id) ? await groupsOfUser(tx, id) : [];
-    if (known.length > 0) {
-      await tx.execute(
-        `select id from directory_groups where directory_id = ? and id in (${known.map(() => '?').join(',')}) order by id for update`,
-        [scope.directoryId, ...known.map((g) => g.id)],
-      );
+    const known = isUuid(id) ? await groupIdsOfUser(tx, id) : [];
+    if (known.length > 0) await lockGroups(tx, scope.directoryId, known);
+    const user = await lockUserOrFail(tx, scope.directoryId, id);
+    // The memberships actually removed (not a read from before the lock waited) are the source of the
+    // removal events; the bumped groups come back ordered by display name.
+    const removed = await removeUserFromGroups(tx, user.id);
+    const groups = removed.length > 0 ? await bumpGroups(tx, removed) : [];
+    const removedRefs = groups.map((group) => ({ id: group.id, displayName: group.displayName }));
+    const events: NewEvent[] = [];
+    let remaining = removedRefs;
+    for (const group of groups) {
+      remaining = remaining.filter((other) => other.id !== group.id);
+      events.push({
+        type: 'dsync.group.user_removed',
+        data: { user: userSnapshot(user, scope, remaining), group: groupSnapshot(group, scope) },
+      });
     }
-    const user = await lockUser(tx, scope.directoryId, id);
-    const groupRefs = await groupsOfUser(tx, user.id);
-    const before = userSnapshot(user, scope, groupRefs);
-    // The memberships actually removed (not a possibly stale read) are the source of the removal events.
-    const removed = new Set(
-      (
-        await tx.execute<{ group_id: string }[]>('delete from group_members where user_id = ? returning group_id', [
-          user.id,
-        ])
-      ).map((row) => row.group_id),
-    );
-    const removedRefs = groupRefs.filter((ref) => removed.has(ref.id));
-    if (removedRefs.length > 0) {
-      const groupIds = removedRefs.map((group) => group.id);
-      await tx.execute(
-        `update directory_groups set version = version + 1, updated_at = now() where id in (${groupIds.map(() => '?').join(',')})`,
-        groupIds,
-        'run',
-      );
-      const groups = new Map(
-        (await tx.find(DirectoryGroup, { id: { $in: groupIds } }, { refresh: true })).map((g) => [g.id, g]),
-      );
-      let remaining = removedRefs;
-      for (const ref of removedRefs) {
-        const group = groups.get(ref.id);
-        if (!group) continue;
-        remaining = remaining.filter((other) => other.id !== ref.id);
-        recordEvent(tx, scope, 'dsync.group.user_removed', {
-          user: userSnapshot(user, scope, remaining),
-          group: groupSnapshot(group, scope),
-        });
-      }
-    }
-    recordEvent(tx, scope, 'dsync.user.deleted', {
-      before: { ...before, groups: removedRefs },
-      after: null,
-      changed: [],
+    const before = userSnapshot(user, scope, removedRefs);
+    events.push({
+      type: 'dsync.user.deleted',
+      data: { before, after: null, changed: [] },
     });
-    await tx.flush();
-    await tx.nativeDelete(DirectoryUser, { id: user.id });
+    await insertEvents(tx, scope, events);
+    await deleteUserRow(tx, user.id);
   });
 }
 
-/** One page of a directory's users plus the total, both computed by the database. */
+const USER_LIST = { table: 'directory_users', columns: userColumns(LIST_ALIAS), schema: userFilterSchema };
+const USER_LIST_WITH_GROUPS = { ...USER_LIST, columns: `${USER_LIST.columns}, ${groupsColumn(LIST_ALIAS)}` };
+
+/** One page of a directory's users (each with its groups when `withGroups`) plus the total, both computed by the database. */
 export function listUsers(
-  em: EntityManager,
+  sql: Sql,
   directoryId: string,
   query: ListQuery,
-): Promise<ListResult<DirectoryUser>> {
-  return listInDirectory(em, DirectoryUser, userFilterSchema, directoryId, query);
-}
-
-export interface GroupRef {
-  readonly id: string;
-  readonly displayName: string;
-}
-
-/** The groups of each user, in one query. */
-export async function groupsOfUsers(em: EntityManager, userIds: readonly string[]): Promise<Map<string, GroupRef[]>> {
-  const byUser = new Map<string, GroupRef[]>(userIds.map((id) => [id, []]));
-  if (userIds.length === 0) return byUser;
-  const rows = await em.execute<{ user_id: string; id: string; display_name: string }[]>(
-    `select gm.user_id, g.id, g.display_name from group_members gm join directory_groups g on g.id = gm.group_id
-      where gm.user_id in (${userIds.map(() => '?').join(',')}) order by g.display_name_lower, g.id`,
-    [...userIds],
-  );
-  for (const row of rows) byUser.get(row.user_id)?.push({ id: row.id, displayName: row.display_name });
-  return byUser;
+  withGroups: boolean,
+): Promise<ListResult<UserRow | UserWithGroups>> {
+  return listInDirectory(sql, withGroups ? USER_LIST_WITH_GROUPS : USER_LIST, directoryId, query);
 }

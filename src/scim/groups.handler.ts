@@ -1,13 +1,13 @@
-import type { DirectoryGroup } from '../provisioning/group.entity.js';
 import {
   createGroup,
   deleteGroup,
   findGroupOrFail,
   listGroups,
-  membersOfGroups,
   updateGroup,
+  withMembers,
+  type GroupRow,
+  type GroupWithMembers,
   type MemberChange,
-  type MemberRef,
 } from '../provisioning/group.service.js';
 import { applyToResource, parsePatchBody, splitGroupPatch } from './patch.js';
 import type { ScimRequest, ScimResponse } from './request.js';
@@ -15,20 +15,28 @@ import { readList, readOne, type ResourceReader } from './resource-reads.js';
 import { assertSameId, routeResource } from './resource-routes.js';
 import { toGroupInput, toScimGroup } from './resources.js';
 
+type Group = GroupRow | GroupWithMembers;
+
 /** RFC 7643 §4.2: members are returned by default; `excludedAttributes=members` skips loading them. */
-const groups: ResourceReader<DirectoryGroup, MemberRef> = {
+const groups: ResourceReader<Group> = {
   kind: 'Group',
   related: 'members',
-  find: findGroupOrFail,
-  list: listGroups,
-  loadRelated: membersOfGroups,
+  find: async (sql, directoryId, id, withRelated) => {
+    const group = await findGroupOrFail(sql, directoryId, id);
+    return withRelated ? ((await withMembers(sql, [group]))[0] ?? group) : group;
+  },
+  list: async (sql, directoryId, query, withRelated) => {
+    const page = await listGroups(sql, directoryId, query);
+    return withRelated ? { ...page, items: await withMembers(sql, page.items) } : page;
+  },
+  withRelated: async (sql, group) => ('members' in group ? group : ((await withMembers(sql, [group]))[0] ?? group)),
   toScim: toScimGroup,
 };
 
 /** POST /Groups, members in the body included (Okta sends them there). */
 async function create(req: ScimRequest): Promise<ScimResponse> {
   const input = toGroupInput(req.body);
-  const group = await createGroup(req.em, req.scope, input.raw, input.memberIds ?? []);
+  const group = await createGroup(req.sql, req.scope, input.raw, input.memberIds ?? []);
   const response = await readOne(groups, req, group.id, { status: 201, loaded: group });
   return { ...response, headers: { ...response.headers, Location: `${req.baseUrl}/Groups/${group.id}` } };
 }
@@ -40,14 +48,14 @@ async function replace(req: ScimRequest, id: string): Promise<ScimResponse> {
   const members: MemberChange[] = input.memberIds
     ? [{ op: 'replace', userIds: input.memberIds }]
     : [{ op: 'removeAll' }];
-  const group = await updateGroup(req.em, req.scope, id, { raw: () => input.raw, members });
+  const group = await updateGroup(req.sql, req.scope, id, { raw: () => input.raw, members });
   return readOne(groups, req, id, { loaded: group });
 }
 
 /** PATCH answers 204: echoing a group with 100,000 members back to the IdP helps nobody. */
 async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
   const { members, attributes } = splitGroupPatch(parsePatchBody(req.body));
-  await updateGroup(req.em, req.scope, id, {
+  await updateGroup(req.sql, req.scope, id, {
     members,
     ...(attributes.length > 0
       ? {
@@ -68,7 +76,7 @@ export function handleGroups(req: ScimRequest): Promise<ScimResponse> {
       get: (r, id) => readOne(groups, r, id),
       replace,
       patch,
-      remove: (r, id) => deleteGroup(r.em, r.scope, id),
+      remove: (r, id) => deleteGroup(r.sql, r.scope, id),
     },
     req,
   );

@@ -128,6 +128,26 @@ function withoutPrototypes(value: unknown): unknown {
   return copy;
 }
 
+/**
+ * Gives the objects of a patched copy their prototype back, in place (no second copy), and drops what JSON
+ * has no form for (undefined members; undefined array items become null), as a JSON round trip would.
+ */
+function toPlainInPlace(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = value[i] === undefined ? null : toPlainInPlace(value[i]);
+    return value;
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, unknown>;
+  // Members first, while the object has no prototype (no accessor like __proto__ can interfere).
+  for (const key of Object.keys(record)) {
+    if (record[key] === undefined) delete record[key];
+    else record[key] = toPlainInPlace(record[key]);
+  }
+  if (Object.getPrototypeOf(record) !== Object.prototype) Object.setPrototypeOf(record, Object.prototype);
+  return record;
+}
+
 function libraryError(error: unknown): never {
   if (error instanceof PatchLibraryError) {
     const scimType = (error as { scimCode?: string }).scimCode as ScimType | undefined;
@@ -156,12 +176,13 @@ export function applyToResource(
     }
   }
   try {
-    // A prototype-less copy: even a path that got past the checks has no Object.prototype to walk into.
+    // The one copy of the resource, prototype-less: even a path that got past the checks has no
+    // Object.prototype to walk into. Plain objects again afterwards, for comparison and storage.
     const patched = scimPatch(withoutPrototypes(resource) as never, ops, {
       mutateDocument: true,
       treatMissingAsAdd: false,
     });
-    return JSON.parse(JSON.stringify(patched)) as ScimResource; // plain objects again, for comparison and storage
+    return toPlainInPlace(patched) as ScimResource;
   } catch (error) {
     return libraryError(error);
   }

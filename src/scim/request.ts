@@ -1,10 +1,10 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-
+import type { Database } from '../db/sql.js';
 import type { EventScope } from '../events/event-types.js';
 
 /** A SCIM request after routing and authentication: what handlers see instead of Koa's context. */
 export interface ScimRequest {
-  readonly em: EntityManager;
+  /** Plain SQL on the ORM's pool: the provisioning aggregate's one data access. */
+  readonly sql: Database;
   readonly directoryId: string;
   /** Environment, organization and directory of the request: where its events belong. */
   readonly scope: EventScope;

@@ -1,8 +1,9 @@
+import { parseTimestamp } from '../db/sql.js';
 import { isObject } from '../lib/is-object.js';
-import type { DirectoryGroup } from '../provisioning/group.entity.js';
-import type { MemberRef } from '../provisioning/group.service.js';
-import { UserState, type DirectoryUser } from '../provisioning/user.entity.js';
-import type { GroupRef } from '../provisioning/user.service.js';
+import type { GroupRow } from '../provisioning/group.sql.js';
+import type { MemberRef } from '../provisioning/membership.sql.js';
+import { UserState } from '../provisioning/user.entity.js';
+import type { GroupRef, UserRow } from '../provisioning/user.sql.js';
 import { ScimError } from './errors.js';
 import { resolvePath, type ResolvedPath, type ResourceKind } from './paths.js';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from './schema-definitions.js';
@@ -112,12 +113,16 @@ function schemasOf(raw: ScimResource, core: string): string[] {
   return [...schemas];
 }
 
-/** The SCIM representation of a user: raw attributes with server-owned ones filled in (RFC 7643 §3.1, §4.1). */
-export function toScimUser(
-  user: DirectoryUser,
-  groups: readonly GroupRef[] | undefined,
-  baseUrl: string,
-): ScimResource {
+function isoTimestamp(text: string): string {
+  return parseTimestamp(text).toISOString();
+}
+
+/**
+ * The SCIM representation of a user: raw attributes with server-owned ones filled in (RFC 7643 §3.1, §4.1);
+ * `groups` when the row carries them.
+ */
+export function toScimUser(user: UserRow & { readonly groups?: readonly GroupRef[] }, baseUrl: string): ScimResource {
+  const groups = user.groups;
   return {
     ...user.raw,
     schemas: schemasOf(user.raw, USER_SCHEMA),
@@ -130,19 +135,20 @@ export function toScimUser(
       : {}),
     meta: {
       resourceType: 'User',
-      created: user.createdAt.toISOString(),
-      lastModified: user.updatedAt.toISOString(),
+      created: isoTimestamp(user.createdAt),
+      lastModified: isoTimestamp(user.updatedAt),
       location: `${baseUrl}/Users/${user.id}`,
       version: weakEtag(user.version),
     },
   };
 }
 
+/** The SCIM representation of a group; `members` when the row carries them. */
 export function toScimGroup(
-  group: DirectoryGroup,
-  members: readonly MemberRef[] | undefined,
+  group: GroupRow & { readonly members?: readonly MemberRef[] },
   baseUrl: string,
 ): ScimResource {
+  const members = group.members;
   return {
     ...group.raw,
     schemas: schemasOf(group.raw, GROUP_SCHEMA),
@@ -161,15 +167,18 @@ export function toScimGroup(
       : {}),
     meta: {
       resourceType: 'Group',
-      created: group.createdAt.toISOString(),
-      lastModified: group.updatedAt.toISOString(),
+      created: isoTimestamp(group.createdAt),
+      lastModified: isoTimestamp(group.updatedAt),
       location: `${baseUrl}/Groups/${group.id}`,
       version: weakEtag(group.version),
     },
   };
 }
 
-/** The resource as PATCH sees it: what the IdP last wrote, with the server-owned columns in place. */
-export function patchableUser(user: DirectoryUser): ScimResource {
-  return { ...structuredClone(user.raw), userName: user.userName, active: user.state === UserState.ACTIVE };
+/**
+ * The resource as PATCH sees it: what the IdP last wrote, with the server-owned columns in place. Not a deep
+ * copy: `applyToResource` patches a copy of its own.
+ */
+export function patchableUser(user: UserRow): ScimResource {
+  return { ...user.raw, userName: user.userName, active: user.state === UserState.ACTIVE };
 }

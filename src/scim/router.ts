@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 
+import type { Database } from '../db/sql.js';
 import { describeJsonProblem, findJsonProblem, isStorableText, type JsonProblem } from '../lib/json-guard.js';
 import type { Logger } from '../lib/logger.js';
 import { parseBearer } from '../lib/secrets.js';
@@ -20,6 +21,8 @@ const DISCOVERY = new Set(['ServiceProviderConfig', 'ResourceTypes', 'Schemas'])
 
 export interface ScimRouterOptions {
   readonly orm: MikroORM;
+  /** Plain SQL for the provisioning aggregate (created once, in app wiring). */
+  readonly sql: Database;
   readonly publicUrl: string;
   readonly logger: Logger;
   /** Token authentication (cached; see tenancy/scim-auth.ts). */
@@ -121,7 +124,7 @@ async function dispatch(resource: string | undefined, req: ScimRequest): Promise
  * The SCIM 2.0 facade (RFC 7644) at `/scim/v2/{directoryId}` and `/org/{domain}/scim/v2`: authenticate the
  * directory's bearer token, parse the body, hand a `ScimRequest` to a handler, map the result or error.
  */
-export function scimRouter({ orm, publicUrl, logger, auth }: ScimRouterOptions): Router {
+export function scimRouter({ orm, sql, publicUrl, logger, auth }: ScimRouterOptions): Router {
   const router = new Router();
   const parseBody = bodyParser({
     enableTypes: ['json'],
@@ -166,7 +169,7 @@ export function scimRouter({ orm, publicUrl, logger, auth }: ScimRouterOptions):
         if (problem) throw new ScimError(400, describeJsonProblem(problem), BODY_PROBLEM_TYPES[problem.reason]);
       }
       const response = await dispatch(target.resource, {
-        em,
+        sql,
         directoryId: directory.id,
         scope: scopeOf(directory),
         baseUrl: `${publicUrl}${target.base}`,

@@ -1,12 +1,12 @@
-import type { DirectoryUser } from '../provisioning/user.entity.js';
 import {
   createUser,
   deleteUser,
   findUserOrFail,
-  groupsOfUsers,
+  findUserRowOrFail,
   listUsers,
   updateUser,
-  type GroupRef,
+  type UserRow,
+  type UserWithGroups,
 } from '../provisioning/user.service.js';
 import { applyToResource, parsePatchBody } from './patch.js';
 import type { ScimRequest, ScimResponse } from './request.js';
@@ -14,20 +14,23 @@ import { readList, readOne, type ResourceReader } from './resource-reads.js';
 import { assertSameId, routeResource } from './resource-routes.js';
 import { patchableUser, toScimUser, toUserRaw } from './resources.js';
 
-const users: ResourceReader<DirectoryUser, GroupRef> = {
+type User = UserRow | UserWithGroups;
+
+const users: ResourceReader<User> = {
   kind: 'User',
   related: 'groups',
-  find: findUserOrFail,
+  find: (sql, directoryId, id, withGroups) =>
+    withGroups ? findUserOrFail(sql, directoryId, id) : findUserRowOrFail(sql, directoryId, id),
   list: listUsers,
-  loadRelated: groupsOfUsers,
+  withRelated: async (sql, user) => ('groups' in user ? user : findUserOrFail(sql, user.directoryId, user.id)),
   toScim: toScimUser,
 };
 
 async function create(req: ScimRequest): Promise<ScimResponse> {
-  const user = await createUser(req.em, req.scope, toUserRaw(req.body));
+  const user = await createUser(req.sql, req.scope, toUserRaw(req.body));
   return {
     status: 201,
-    body: toScimUser(user, [], req.baseUrl),
+    body: toScimUser(user, req.baseUrl),
     headers: { Location: `${req.baseUrl}/Users/${user.id}` },
   };
 }
@@ -36,13 +39,13 @@ async function create(req: ScimRequest): Promise<ScimResponse> {
 async function replace(req: ScimRequest, id: string): Promise<ScimResponse> {
   assertSameId(req.body, id);
   const raw = toUserRaw(req.body);
-  const user = await updateUser(req.em, req.scope, id, () => raw);
+  const user = await updateUser(req.sql, req.scope, id, () => raw);
   return readOne(users, req, id, { loaded: user });
 }
 
 async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
   const operations = parsePatchBody(req.body);
-  const user = await updateUser(req.em, req.scope, id, (current) =>
+  const user = await updateUser(req.sql, req.scope, id, (current) =>
     toUserRaw(applyToResource('User', patchableUser(current), operations, id)),
   );
   return readOne(users, req, id, { loaded: user });
@@ -56,7 +59,7 @@ export function handleUsers(req: ScimRequest): Promise<ScimResponse> {
       get: (r, id) => readOne(users, r, id),
       replace,
       patch,
-      remove: (r, id) => deleteUser(r.em, r.scope, id),
+      remove: (r, id) => deleteUser(r.sql, r.scope, id),
     },
     req,
   );

@@ -1,9 +1,12 @@
-import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 
-import { findOneOrThrow } from '../../db/find.js';
-import { paginate, type Page, type PageArgs } from '../../db/pagination.js';
-import { DirectoryGroup } from '../../provisioning/group.entity.js';
-import { DirectoryUser, type UserState } from '../../provisioning/user.entity.js';
+import { checkCursor, keysetPage, pageSize, type Page, type PageArgs } from '../../db/pagination.js';
+import { escapeLike, type Sql } from '../../db/sql.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
+import { findGroupInEnvironment, groupPage, type GroupRow } from '../../provisioning/group.sql.js';
+import type { UserState } from '../../provisioning/user.entity.js';
+import { findUserInEnvironment, userPage, type UserRow } from '../../provisioning/user.sql.js';
 import { findDirectoryOrFail } from '../../tenancy/directory.service.js';
 
 /** What the admin API reads of provisioned users and groups, scoped to the caller's environment. */
@@ -21,71 +24,68 @@ export interface GroupListFilter {
   readonly search?: string | null | undefined;
 }
 
-function contains(text: string): { $ilike: string } {
-  return { $ilike: `%${text.trim().replace(/[\\%_]/g, (char) => `\\${char}`)}%` };
+function contains(text: string): string {
+  return `%${escapeLike(text.trim())}%`;
 }
 
 export async function listDirectoryUsers(
   em: EntityManager,
+  sql: Sql,
   environmentId: string,
   directoryId: string,
   filter: UserListFilter,
   page: PageArgs,
-): Promise<Page<DirectoryUser>> {
+): Promise<Page<UserRow>> {
   await findDirectoryOrFail(em, environmentId, directoryId);
-  const where: FilterQuery<DirectoryUser> = { directory: directoryId };
-  if (filter.state) where.state = filter.state;
-  if (filter.email) where.email = filter.email.trim().toLowerCase();
-  if (filter.userName) where.userNameLower = filter.userName.trim().toLowerCase();
-  if (filter.search)
-    where.$or = [
-      { userNameLower: contains(filter.search) },
-      { email: contains(filter.search) },
-      { displayName: contains(filter.search) },
-    ];
-  return paginate(em, DirectoryUser, where, page);
+  const first = pageSize(page.first);
+  const after = page.after ? checkCursor(page.after) : null;
+  const { rows, total } = await userPage(
+    sql,
+    directoryId,
+    {
+      state: filter.state || null,
+      email: filter.email ? filter.email.trim().toLowerCase() : null,
+      userNameLower: filter.userName ? filter.userName.trim().toLowerCase() : null,
+      search: filter.search ? contains(filter.search) : null,
+    },
+    after,
+    first + 1,
+  );
+  return keysetPage(rows, first, after, total);
 }
 
 export async function listDirectoryGroups(
   em: EntityManager,
+  sql: Sql,
   environmentId: string,
   directoryId: string,
   filter: GroupListFilter,
   page: PageArgs,
-): Promise<Page<DirectoryGroup>> {
+): Promise<Page<GroupRow>> {
   await findDirectoryOrFail(em, environmentId, directoryId);
-  const where: FilterQuery<DirectoryGroup> = { directory: directoryId };
-  if (filter.displayName) where.displayNameLower = filter.displayName.trim().toLowerCase();
-  if (filter.search) where.displayNameLower = contains(filter.search.toLowerCase());
-  return paginate(em, DirectoryGroup, where, page);
+  const first = pageSize(page.first);
+  const after = page.after ? checkCursor(page.after) : null;
+  const { rows, total } = await groupPage(
+    sql,
+    directoryId,
+    // A search replaces an exact displayName.
+    filter.search
+      ? { displayNameLower: null, search: contains(filter.search.toLowerCase()) }
+      : { displayNameLower: filter.displayName ? filter.displayName.trim().toLowerCase() : null, search: null },
+    after,
+    first + 1,
+  );
+  return keysetPage(rows, first, after, total);
 }
 
-export async function findDirectoryUserOrFail(
-  em: EntityManager,
-  environmentId: string,
-  id: string,
-): Promise<DirectoryUser> {
-  return findOneOrThrow(
-    em,
-    DirectoryUser,
-    { id, directory: { organization: { environment: environmentId } } },
-    'DirectoryUser',
-    id,
-    { populate: ['directory'] },
-  );
+export async function findDirectoryUserOrFail(sql: Sql, environmentId: string, id: string): Promise<UserRow> {
+  const user = isUuid(id) ? await findUserInEnvironment(sql, environmentId, id) : undefined;
+  if (!user) throw new NotFoundError('DirectoryUser', id);
+  return user;
 }
 
-export async function findDirectoryGroupOrFail(
-  em: EntityManager,
-  environmentId: string,
-  id: string,
-): Promise<DirectoryGroup> {
-  return findOneOrThrow(
-    em,
-    DirectoryGroup,
-    { id, directory: { organization: { environment: environmentId } } },
-    'DirectoryGroup',
-    id,
-    { populate: ['directory'] },
-  );
+export async function findDirectoryGroupOrFail(sql: Sql, environmentId: string, id: string): Promise<GroupRow> {
+  const group = isUuid(id) ? await findGroupInEnvironment(sql, environmentId, id) : undefined;
+  if (!group) throw new NotFoundError('DirectoryGroup', id);
+  return group;
 }

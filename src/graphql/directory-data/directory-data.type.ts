@@ -1,7 +1,9 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
-import type { DirectoryGroup } from '../../provisioning/group.entity.js';
-import { UserState, type DirectoryUser } from '../../provisioning/user.entity.js';
+import { parseTimestamp } from '../../db/sql.js';
+import type { GroupRow } from '../../provisioning/group.sql.js';
+import { UserState } from '../../provisioning/user.entity.js';
+import type { UserRow } from '../../provisioning/user.sql.js';
 import { Connection } from '../connection.js';
 import { DateTimeScalar, JSONObjectScalar } from '../scalars.js';
 
@@ -95,10 +97,10 @@ export class DirectoryGroupFilter {
   search?: string | null;
 }
 
-export function toDirectoryUserNode(user: DirectoryUser): DirectoryUserNode {
+export function toDirectoryUserNode(user: UserRow): DirectoryUserNode {
   return {
     id: user.id,
-    directoryId: user.directory.id,
+    directoryId: user.directoryId,
     externalId: user.externalId,
     userName: user.userName,
     email: user.email,
@@ -109,20 +111,20 @@ export function toDirectoryUserNode(user: DirectoryUser): DirectoryUserNode {
     state: user.state,
     raw: user.raw,
     version: user.version,
-    createdAt: user.createdAt,
-    updatedAt: user.updatedAt,
+    createdAt: parseTimestamp(user.createdAt),
+    updatedAt: parseTimestamp(user.updatedAt),
   };
 }
 
-export function toDirectoryGroupNode(group: DirectoryGroup): DirectoryGroupNode {
+export function toDirectoryGroupNode(group: GroupRow): DirectoryGroupNode {
   return {
     id: group.id,
-    directoryId: group.directory.id,
+    directoryId: group.directoryId,
     externalId: group.externalId,
     displayName: group.displayName,
     raw: group.raw,
     version: group.version,
-    createdAt: group.createdAt,
-    updatedAt: group.updatedAt,
+    createdAt: parseTimestamp(group.createdAt),
+    updatedAt: parseTimestamp(group.updatedAt),
   };
 }
