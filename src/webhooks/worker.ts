@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Logger as GraphileLogger, run, runMigrations, type JobHelpers, type Runner, type Task } from 'graphile-worker';
 
 import type { Sql } from '../db/sql.js';
@@ -102,6 +103,8 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   let sweeper: NodeJS.Timeout | undefined;
   // stop() aborts the attempts in flight, so shutting down never waits for a slow endpoint.
   const stopping = new AbortController();
+  // Every attempt in flight listens on it (WEBHOOK_WORKERS endpoints × a claimed batch each): no leak.
+  setMaxListeners(0, stopping.signal);
 
   const failWithoutAttempt = (job: Sql, delivery: ClaimedDelivery, error: string) =>
     settleDelivery(job, delivery, unsentAttempt(error, now()), null, schedule, true);
