@@ -9,6 +9,8 @@ import { DirectoryUser } from './user.entity.js';
 @Entity({ tableName: 'directory_groups' })
 @Index({ properties: ['directory', 'displayNameLower'] })
 @Index({ properties: ['directory', 'externalId'] })
+// Pages of a directory in id order (SCIM startIndex, GraphQL cursors) walk this index instead of sorting.
+@Index({ properties: ['directory', 'id'] })
 export class DirectoryGroup extends BaseEntity<'version' | 'externalId'> {
   @ManyToOne({ entity: () => Directory, deleteRule: 'cascade' })
   directory!: Directory;

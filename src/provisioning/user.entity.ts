@@ -17,6 +17,8 @@ export enum UserState {
 @Unique({ properties: ['directory', 'userNameLower'] })
 @Index({ properties: ['directory', 'externalId'] })
 @Index({ properties: ['directory', 'email'] })
+// Pages of a directory in id order (SCIM startIndex, GraphQL cursors) walk this index instead of sorting.
+@Index({ properties: ['directory', 'id'] })
 export class DirectoryUser extends BaseEntity<
   'version' | 'externalId' | 'email' | 'emails' | 'firstName' | 'lastName' | 'displayName' | 'state'
 > {
