@@ -209,14 +209,14 @@ async function composeApp(
   );
 
   // Middleware order is the architecture: request id + log, error mapping, one EntityManager per request, routes.
+  // SCIM comes before the request context: it needs no identity map (plain SQL; its router forks an
+  // EntityManager only when it reads or writes a directory).
   koa.use(requestLog(logger));
   koa.use(errorMiddleware());
+  const scim = scimRouter({ orm, sql, publicUrl: config.publicUrl, logger, auth: scimAuth });
+  koa.use(scim.routes()).use(scim.allowedMethods());
   koa.use(requestContext(orm));
-  for (const router of [
-    healthRouter(orm),
-    scimRouter({ orm, sql, publicUrl: config.publicUrl, logger, auth: scimAuth }),
-    graphqlRouter,
-  ]) {
+  for (const router of [healthRouter(orm), graphqlRouter]) {
     koa.use(router.routes()).use(router.allowedMethods());
   }
   const handle = koa.callback();

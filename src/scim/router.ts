@@ -138,8 +138,8 @@ export function scimRouter({ orm, sql, publicUrl, logger, auth }: ScimRouterOpti
       const target = route(ctx.path);
       if (!target) throw new ScimError(404, 'no such SCIM endpoint');
       const token = parseBearer(ctx.get('authorization'));
-      const em = orm.em.fork();
-      const directory = token ? await auth.authenticate(em, target.target, token) : null;
+      const fork = () => orm.em.fork();
+      const directory = token ? await auth.authenticate(fork, target.target, token) : null;
       if (!directory) throw new ScimError(401, 'Missing or invalid bearer token for this directory.');
       if (directory.state === DirectoryState.INACTIVE) {
         throw new ScimError(
@@ -147,7 +147,7 @@ export function scimRouter({ orm, sql, publicUrl, logger, auth }: ScimRouterOpti
           'This directory is inactive: its owner has switched provisioning off. Ask them to turn it back on.',
         );
       }
-      await markDirectorySynced(em, directory);
+      await markDirectorySynced(fork, directory);
 
       const query = Object.fromEntries(
         Object.entries(ctx.query).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value]),

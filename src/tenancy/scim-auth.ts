@@ -47,7 +47,7 @@ export interface ScimAuthOptions {
  */
 export interface ScimAuth {
   /** The directory `token` opens at `target`, or `null` (unknown, malformed, wrong target alike). */
-  authenticate(em: EntityManager, target: ScimTarget, token: string): Promise<ScimDirectory | null>;
+  authenticate(fork: () => EntityManager, target: ScimTarget, token: string): Promise<ScimDirectory | null>;
   forget(change: ScimAuthChange): void;
   /** How many tokens are cached (tests and metrics). */
   readonly size: number;
@@ -81,12 +81,12 @@ export function createScimAuth({
     };
   }
 
-  async function directoryOf(em: EntityManager, hash: string): Promise<ScimDirectory | null> {
+  async function directoryOf(fork: () => EntityManager, hash: string): Promise<ScimDirectory | null> {
     const cached = cache.get(hash);
     if (cached && cached.expiresAt > now()) return cached.directory;
     cache.delete(hash);
     const started = generation;
-    const directory = await lookUp(em, hash);
+    const directory = await lookUp(fork(), hash);
     if (directory && heard && started === generation) {
       if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
       cache.set(hash, { directory, expiresAt: now() + ttlMs });
@@ -95,11 +95,11 @@ export function createScimAuth({
   }
 
   return {
-    async authenticate(em, target, token) {
+    async authenticate(fork, target, token) {
       if (!token.startsWith(SCIM_TOKEN_PREFIX)) return null;
       if ('directoryId' in target && !isUuid(target.directoryId)) return null;
       const hash = hashSecret(token);
-      const directory = await directoryOf(em, hash);
+      const directory = await directoryOf(fork, hash);
       if (!directory || !digestsEqual(directory.tokenHash, hash)) return null;
       if ('directoryId' in target) return directory.id === target.directoryId ? directory : null;
       const matches = directory.organizationDomain === target.organizationDomain.toLowerCase();
@@ -144,9 +144,13 @@ const SYNC_GRANULARITY_MS = 60_000;
  * Records IdP traffic: the first authenticated request activates a pending directory and records
  * `dsync.activated` in the same transaction (exactly once, however many first requests race).
  */
-export async function markDirectorySynced(em: EntityManager, directory: ScimDirectory, at = new Date()): Promise<void> {
+export async function markDirectorySynced(
+  fork: () => EntityManager,
+  directory: ScimDirectory,
+  at = new Date(),
+): Promise<void> {
   if (directory.state === DirectoryState.PENDING) {
-    const activated = await em.transactional(async (tx) => {
+    const activated = await fork().transactional(async (tx) => {
       const updated = await tx.nativeUpdate(
         Directory,
         { id: directory.id, state: DirectoryState.PENDING },
@@ -166,7 +170,7 @@ export async function markDirectorySynced(em: EntityManager, directory: ScimDire
   }
   const stale = !directory.lastSyncAt || at.getTime() - directory.lastSyncAt.getTime() > SYNC_GRANULARITY_MS;
   if (stale) {
-    await em.nativeUpdate(Directory, { id: directory.id }, { lastSyncAt: at });
+    await fork().nativeUpdate(Directory, { id: directory.id }, { lastSyncAt: at });
     directory.lastSyncAt = at;
   }
 }

@@ -179,19 +179,19 @@ describe('while the LISTEN connection is down', () => {
   it('the cache looks every token up and keeps nothing, until it listens again', async () => {
     const auth = createScimAuth();
     const dir = await createTestDirectory(first.url, first.sandboxKey);
-    const em = () => first.app.orm.em.fork();
+    const fork = () => first.app.orm.em.fork();
     const target = { directoryId: dir.directoryId };
-    expect(await auth.authenticate(em(), target, dir.token)).not.toBeNull();
+    expect(await auth.authenticate(fork, target, dir.token)).not.toBeNull();
     expect(auth.size).toBe(1);
     auth.forget({ kind: 'unheard' });
     expect(auth.size).toBe(0);
-    expect(await auth.authenticate(em(), target, dir.token)).not.toBeNull();
+    expect(await auth.authenticate(fork, target, dir.token)).not.toBeNull();
     expect(auth.size).toBe(0);
     auth.forget({ kind: 'everything' }); // a mutation's forget is no sign of listening again
-    expect(await auth.authenticate(em(), target, dir.token)).not.toBeNull();
+    expect(await auth.authenticate(fork, target, dir.token)).not.toBeNull();
     expect(auth.size).toBe(0);
     auth.forget({ kind: 'reconnected' });
-    expect(await auth.authenticate(em(), target, dir.token)).not.toBeNull();
+    expect(await auth.authenticate(fork, target, dir.token)).not.toBeNull();
     expect(auth.size).toBe(1);
   });
 
