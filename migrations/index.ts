@@ -11,6 +11,7 @@ import { Migration20261130220000 } from './Migration20261130220000.js';
 import { Migration20261130231000 } from './Migration20261130231000.js';
 import { Migration20261130234500 } from './Migration20261130234500.js';
 import { Migration20261201000710 } from './Migration20261201000710.js';
+import { Migration20261201002000 } from './Migration20261201002000.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124021749', class: Migration20261124021749 },
@@ -24,4 +25,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130231000', class: Migration20261130231000 },
   { name: 'Migration20261130234500', class: Migration20261130234500 },
   { name: 'Migration20261201000710', class: Migration20261201000710 },
+  { name: 'Migration20261201002000', class: Migration20261201002000 },
 ];

@@ -136,9 +136,19 @@ async function composeApp(
   started.push(() => webhookWorker.stop());
   await webhookWorker.start();
   // Every process publishes events (numbers them, creates their deliveries); one at a time numbers.
-  const sequencer = createSequencer({ databaseUrl, logger, statementTimeoutMs: config.databaseStatementTimeoutMs });
+  const sequencer = createSequencer({
+    databaseUrl,
+    logger,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    pollIntervalMs: config.eventsPollIntervalMs,
+  });
   started.push(() => sequencer.close());
   await sequencer.start();
+  // Writers wake this process's sequencer after their commit (no NOTIFY: PostgreSQL serializes notifying
+  // commits, see docs/events.md); events committed elsewhere are found by its poll.
+  const stopWaking = sql.onCommit(() => sequencer.wake());
+  started.push(async () => stopWaking());
+  orm.em.getEventManager().registerSubscriber({ afterTransactionCommit: () => sequencer.wake() });
 
   const koa = new Koa<RequestState>({ proxy: true });
   // Koa composes its middleware when callback() is called, so the handler is attached after koa.use below.

@@ -35,6 +35,8 @@ export interface Config {
   readonly eventRetentionDays: number;
   /** Live events queued per subscription before a slow subscriber is disconnected (close code 4290). */
   readonly subscriptionBufferLimit: number;
+  /** How often the sequencer looks for events without being woken (events of other processes). */
+  readonly eventsPollIntervalMs: number;
   /** Browser origins (`https://app.example.com`) allowed to call /graphql from another origin; empty = none. */
   readonly corsOrigins: readonly string[];
   /** AES-256 key for secrets at rest; `undefined` = the key file in `dataDir` (created on first start). */
@@ -124,6 +126,7 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3_650).default(30),
   SUBSCRIPTION_BUFFER_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  EVENTS_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   CORS_ORIGINS: z
     .string()
     .transform((text, ctx) =>
@@ -204,6 +207,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     subscriptionBufferLimit: e.SUBSCRIPTION_BUFFER_LIMIT,
+    eventsPollIntervalMs: e.EVENTS_POLL_INTERVAL_MS,
     corsOrigins: Object.freeze(e.CORS_ORIGINS ?? []),
     encryptionKey: e.ENCRYPTION_KEY,
     previousEncryptionKeys: e.ENCRYPTION_KEY_PREVIOUS ?? [],

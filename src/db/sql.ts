@@ -18,6 +18,8 @@ export interface Sql {
 export interface Database extends Sql {
   /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /** Calls `listener` after each transaction of {@link transaction} commits; returns its removal. */
+  onCommit(listener: () => void): () => void;
 }
 
 interface KnexClient {
@@ -40,6 +42,7 @@ export function sqlDatabase(orm: MikroORM): Database {
   const knex = orm.em.getConnection().getKnex();
   const client = knex.client as unknown as KnexClient;
   const logger = orm.config.getLogger();
+  const commitListeners = new Set<() => void>();
 
   const on = (connection: pg.PoolClient): Sql => ({
     async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
@@ -76,8 +79,13 @@ export function sqlDatabase(orm: MikroORM): Database {
           throw error;
         }
         await tx.run('commit');
+        for (const listener of commitListeners) listener();
         return result;
       }),
+    onCommit(listener) {
+      commitListeners.add(listener);
+      return () => commitListeners.delete(listener);
+    },
   };
 }
 

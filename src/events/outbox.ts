@@ -10,7 +10,11 @@
 /** The channel the sequencer notifies once it published events; the payload is the last position it assigned. */
 export const EVENTS_CHANNEL = 'dsync_events';
 
-/** The channel a transaction that inserted events notifies at commit (empty payload): events wait for numbering. */
+/**
+ * Wakes every sequencer when notified (empty payload): for tools that insert events by SQL. dsync's own
+ * writers do not notify (a notifying commit holds PostgreSQL's notification-queue lock through its flush);
+ * they wake their process's sequencer directly, and the others poll.
+ */
 export const EVENTS_PENDING_CHANNEL = 'dsync_events_pending';
 
 /** `pg_try_advisory_xact_lock` key held by the one sequencer numbering at a time (across processes). */
@@ -81,32 +85,11 @@ const uuidV7: DatabaseFunction = {
 `,
 };
 
-/**
- * Wakes the sequencers: once per inserting statement, delivered at commit (PostgreSQL drops duplicate
- * notifications of one transaction), never for a rolled-back insert.
- */
-const announcePending: DatabaseFunction = {
-  name: 'events_announce_pending',
-  args: '',
-  returns: 'trigger',
-  language: 'plpgsql',
-  volatility: 'volatile',
-  body: `
-begin
-  perform pg_notify('${EVENTS_PENDING_CHANNEL}', '');
-  return null;
-end
-`,
-};
-
 /** Every function the outbox relies on, as the newest migration installs it. */
-export const OUTBOX_FUNCTIONS: readonly DatabaseFunction[] = [uuidV7, announcePending];
+export const OUTBOX_FUNCTIONS: readonly DatabaseFunction[] = [uuidV7];
 
 /** Every trigger on `events`, as `pg_get_triggerdef` prints it. */
-export const OUTBOX_TRIGGERS: Readonly<Record<string, string>> = {
-  events_announce_pending:
-    'CREATE TRIGGER events_announce_pending AFTER INSERT ON public.events FOR EACH STATEMENT EXECUTE FUNCTION events_announce_pending()',
-};
+export const OUTBOX_TRIGGERS: Readonly<Record<string, string>> = {};
 
 /** `create or replace function …` for a new migration (paste its output into the migration file). */
 export function createFunctionSql(fn: DatabaseFunction): string {

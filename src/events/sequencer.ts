@@ -118,6 +118,8 @@ export interface SequencerOptions {
 export interface Sequencer {
   /** Connects, LISTENs on {@link EVENTS_PENDING_CHANNEL} and publishes whatever is pending. */
   start(): Promise<void>;
+  /** Runs a round soon: call it after a transaction that inserted events commits (cheap when idle). */
+  wake(): void;
   /** Stops the timers, waits for the round in flight and disconnects. */
   close(): Promise<void>;
 }
@@ -220,6 +222,7 @@ export function createSequencer(options: SequencerOptions): Sequencer {
   };
 
   return {
+    wake,
     async start() {
       client = await connect();
       pollTimer = setInterval(wake, pollIntervalMs);

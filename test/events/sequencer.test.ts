@@ -6,6 +6,7 @@ import { newId } from '../../src/lib/ids.js';
 import { graphql } from '../fixtures/graphql.js';
 import { databaseEventsPublished } from '../fixtures/published.js';
 import { startReceiver, type Receiver } from '../fixtures/receiver.js';
+import { createTestDirectory, scimUserBody } from '../fixtures/scim.js';
 import { waitUntil } from '../fixtures/wait.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 import { createTestDatabase } from '../setup/db.js';
@@ -215,6 +216,42 @@ describe('events written while no process runs', () => {
       await client.end();
       await app.close();
       await database.drop();
+    }
+  });
+});
+
+describe('a process publishes its own writes at once', () => {
+  it('wakes its sequencer after a plain-SQL commit and after an ORM commit, long before its poll', async () => {
+    // A poll of a minute: only the wake-up after the writer's commit can publish within the deadline.
+    const app = await startTestApp({ EVENTS_POLL_INTERVAL_MS: '60000' });
+    const client = new pg.Client({ connectionString: app.database.url });
+    await client.connect();
+    const published = (type: string) =>
+      waitUntil(
+        async () =>
+          (
+            await client.query<{ n: string }>(
+              'select count(*) as n from events where type = $1 and position is not null',
+              [type],
+            )
+          ).rows[0]?.n === '1',
+        { what: `the ${type} event to be published before the sequencer's poll`, timeoutMs: 10_000 },
+      );
+    try {
+      const dir = await createTestDirectory(app.url, app.sandboxKey);
+      expect((await dir.scim.post('/Users', scimUserBody())).status).toBe(201);
+      await published('dsync.user.created');
+      const res = await graphql(
+        app.url,
+        app.sandboxKey,
+        'mutation($id: ID!) { updateDirectory(id: $id, input: { state: INACTIVE }) { directory { id } } }',
+        { id: dir.directoryId },
+      );
+      expect(res.errors).toBeUndefined();
+      await published('dsync.deactivated');
+    } finally {
+      await client.end();
+      await app.close();
     }
   });
 });
