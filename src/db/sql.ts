@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 
@@ -27,6 +28,17 @@ interface KnexClient {
   releaseConnection(connection: pg.PoolClient): Promise<void>;
 }
 
+/** Most distinct statement texts prepared by name (per process; each pooled connection prepares those it runs). */
+const MAX_PREPARED = 200;
+
+/**
+ * The name a statement text is prepared under: derived from the text, so that every {@link Database} on one
+ * pool (and every process) names a text alike and never gives one name to two texts.
+ */
+function statementName(text: string): string {
+  return `dsync_${createHash('sha256').update(text).digest('base64url').slice(0, 32)}`;
+}
+
 /** `$1, $2, …, $count` after `offset` parameters, for `in (…)` lists and multi-row `values`. */
 export function placeholders(count: number, offset = 0): string {
   return Array.from({ length: count }, (_, i) => `$${offset + i + 1}`).join(', ');
@@ -43,15 +55,25 @@ export function sqlDatabase(orm: MikroORM): Database {
   const client = knex.client as unknown as KnexClient;
   const logger = orm.config.getLogger();
   const commitListeners = new Set<() => void>();
+  // Named (prepared) statements: PostgreSQL parses and plans a text once per connection instead of on every
+  // call (+39 % `userName eq` lookups in the side-by-side benchmark). Filters make texts vary with what an
+  // IdP sends, so only the first MAX_PREPARED distinct texts get a name; later ones run unnamed, as before.
+  const names = new Map<string, string>();
+  const nameOf = (text: string, params: readonly unknown[]): { name?: string } => {
+    if (params.length === 0) return {};
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_PREPARED) names.set(text, (name = statementName(text)));
+    return name === undefined ? {} : { name };
+  };
 
   const on = (connection: pg.PoolClient): Sql => ({
     async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
       logger.logQuery({ query: text, level: 'info' }); // the statement, never its values
-      return (await connection.query({ text, values: params as unknown[] })).rows as Row[];
+      return (await connection.query({ text, values: params as unknown[], ...nameOf(text, params) })).rows as Row[];
     },
     async run(text: string, params: readonly unknown[] = []): Promise<number> {
       logger.logQuery({ query: text, level: 'info' });
-      return (await connection.query({ text, values: params as unknown[] })).rowCount ?? 0;
+      return (await connection.query({ text, values: params as unknown[], ...nameOf(text, params) })).rowCount ?? 0;
     },
   });
 
