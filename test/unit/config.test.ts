@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       wsMaxSubscriptionsPerSocket: 20,
       shutdownTimeoutMs: 10000,
       eventRetentionDays: 30,
+      eventsPollIntervalMs: 1_000,
       subscriptionBufferLimit: 1000,
       corsOrigins: [],
       encryptionKey: undefined,

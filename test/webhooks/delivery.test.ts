@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 
 import { allEvents } from '../fixtures/events.js';
 import { errorCodes, graphql } from '../fixtures/graphql.js';
+import { databaseEventsPublished } from '../fixtures/published.js';
 import { startReceiver, type Receiver } from '../fixtures/receiver.js';
 import { createTestDirectory, scimGroupBody, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
 import { waitUntil } from '../fixtures/wait.js';
@@ -208,6 +209,8 @@ describe('webhook delivery', () => {
       );
     await setEnabled(false);
     await dir.scim.post('/Groups', scimGroupBody());
+    // Endpoints are matched when an event is published (docs/webhooks.md): published while disabled.
+    await databaseEventsPublished(t.database.url);
     await setEnabled(true);
     const group = (await dir.scim.post('/Groups', scimGroupBody())).body;
     const [delivery] = await deliveriesUntil(
