@@ -31,6 +31,7 @@ import type { Logger } from './lib/logger.js';
 import { scimRouter } from './scim/router.js';
 import { bootstrapEnvironments, type BootstrapKey } from './tenancy/environment.service.js';
 import { createScimAuth } from './tenancy/scim-auth.js';
+import { createScimRateLimiter } from './tenancy/scim-rate-limit.js';
 import { resealWebhookSecrets } from './webhooks/webhook.service.js';
 import { createWebhookWorker } from './webhooks/worker.js';
 
@@ -145,6 +146,11 @@ async function composeApp(
   const production = config.nodeEnv === 'production';
   const relay = createEventRelay({ databaseUrl, sql, logger });
   const scimAuth = createScimAuth();
+  const scimRateLimit = createScimRateLimiter({
+    sql,
+    ratePerSecond: config.scimRateLimit,
+    burst: config.scimRateBurst,
+  });
   relay.onScimAuthChanged((change) => scimAuth.forget(change));
   started.push(() => relay.close());
   await relay.start();
@@ -213,7 +219,7 @@ async function composeApp(
   koa.use(requestContext(orm));
   for (const router of [
     healthRouter(orm),
-    scimRouter({ orm, publicUrl: config.publicUrl, logger, auth: scimAuth }),
+    scimRouter({ orm, publicUrl: config.publicUrl, logger, auth: scimAuth, rateLimit: scimRateLimit }),
     graphqlRouter,
   ]) {
     koa.use(router.routes()).use(router.allowedMethods());
