@@ -24,6 +24,7 @@ import { createGraphqlWs } from './graphql/ws.js';
 import { cors } from './http/cors.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { healthRouter } from './http/health.js';
+import { createMetrics, listenOn, metricsRouter, metricsServer, type Metrics } from './http/metrics.js';
 import { requestLog, type RequestState } from './http/request-log.js';
 import { SecretBox } from './lib/encryption.js';
 import { errorMessage } from './lib/error-message.js';
@@ -32,6 +33,7 @@ import { scimRouter } from './scim/router.js';
 import { bootstrapEnvironments, type BootstrapKey } from './tenancy/environment.service.js';
 import { createScimAuth } from './tenancy/scim-auth.js';
 import { createScimRateLimiter } from './tenancy/scim-rate-limit.js';
+import { DeliveryStatus } from './webhooks/webhook.entity.js';
 import { resealWebhookSecrets } from './webhooks/webhook.service.js';
 import { createWebhookWorker } from './webhooks/worker.js';
 
@@ -64,6 +66,8 @@ export interface App {
     announce?: (keys: readonly BootstrapKey[]) => Promise<void>,
     options?: { withKeys?: boolean },
   ): Promise<readonly BootstrapKey[]>;
+  /** Where `GET /metrics` is served on a port of its own (METRICS_PORT), once listening; else `undefined`. */
+  readonly metricsUrl: string | undefined;
   /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:8080`. */
   listen(port: number, host?: string): Promise<string>;
   /** Graceful stop: refuse new connections, finish in-flight requests, close sockets, then the database pool. */
@@ -112,6 +116,7 @@ async function composeApp(
 ): Promise<App> {
   const fork = () => orm.em.fork();
   const sql = sqlDatabase(orm);
+  const metrics = config.metrics.enabled ? createMetrics(() => poolStats(orm)) : undefined;
   const box = new SecretBox(encryptionKey, config.previousEncryptionKeys);
   const policy = { allowPrivateNetworks: config.webhooks.allowPrivateNetworks, allowHttp: config.webhooks.allowHttp };
   const resealed = await resealWebhookSecrets(fork(), box).catch((error: unknown) => {
@@ -132,6 +137,7 @@ async function composeApp(
     timeoutMs: config.webhooks.timeoutMs,
     staleLockMs: config.webhooks.staleLockMs,
     pollIntervalMs: config.webhooks.pollIntervalMs,
+    ...(metrics ? { onAttempt: (status: DeliveryStatus) => metrics.webhookAttempt(attemptOutcome(status)) } : {}),
   });
   started.push(() => webhookWorker.stop());
   await webhookWorker.start();
@@ -153,11 +159,17 @@ async function composeApp(
   });
   relay.onScimAuthChanged((change) => scimAuth.forget(change));
   started.push(() => relay.close());
+  if (metrics) relay.subscribe((event) => metrics.eventRelayed(event.type));
   await relay.start();
   const retention = createRetentionJob({ sql, logger, retentionDays: config.eventRetentionDays });
   started.push(() => retention.stop());
   retention.start();
-  const events = { relay, sql, retentionDays: config.eventRetentionDays, bufferLimit: config.subscriptionBufferLimit };
+  const events = {
+    relay: metrics ? countingSubscriptions(relay, metrics) : relay,
+    sql,
+    retentionDays: config.eventRetentionDays,
+    bufferLimit: config.subscriptionBufferLimit,
+  };
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
   const shared = { events, webhooks, publicUrl: config.publicUrl };
   const schema = await buildAppSchema();
@@ -217,8 +229,11 @@ async function composeApp(
   koa.use(requestLog(logger));
   koa.use(errorMiddleware());
   koa.use(requestContext(orm));
+  if (metrics) koa.use(metrics.scimMiddleware);
+  const metricsOnMainPort = metrics && config.metrics.port === undefined ? [metricsRouter(metrics.registry)] : [];
   for (const router of [
     healthRouter(orm),
+    ...metricsOnMainPort,
     scimRouter({ orm, publicUrl: config.publicUrl, logger, auth: scimAuth, rateLimit: scimRateLimit }),
     graphqlRouter,
   ]) {
@@ -226,6 +241,16 @@ async function composeApp(
   }
   const handle = koa.callback();
   httpServer.on('request', (request, response) => void handle(request, response));
+
+  let metricsUrl: string | undefined;
+  const listenForMetrics = async (host: string | undefined) => {
+    if (!metrics || config.metrics.port === undefined) return;
+    const server = metricsServer(metrics.registry);
+    metricsUrl = await listenOn(server, config.metrics.port, host).catch((error: unknown) => {
+      throw new Error(`cannot listen on port ${config.metrics.port} (METRICS_PORT): ${errorMessage(error)}`);
+    });
+    started.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  };
 
   let bootstrapKeys: readonly BootstrapKey[] = [];
   return {
@@ -236,12 +261,16 @@ async function composeApp(
     get bootstrapKeys() {
       return bootstrapKeys;
     },
+    get metricsUrl() {
+      return metricsUrl;
+    },
     bootstrap: async (announce = async () => undefined, options = {}) => {
       bootstrapKeys = await bootstrapEnvironments(orm.em.fork(), announce, options);
       return bootstrapKeys;
     },
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
+    listen: async (port, host) => {
+      await listenForMetrics(host);
+      return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           httpServer.off('error', reject);
@@ -250,7 +279,41 @@ async function composeApp(
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           resolve(`http://${shownHost}:${address.port}`);
         });
-      }),
+      });
+    },
     close: () => stopInReverse(started),
   };
+}
+
+/** The webhook outcome a metric counts, from a delivery's status after an attempt. */
+function attemptOutcome(status: DeliveryStatus): 'succeeded' | 'retrying' | 'failed' {
+  if (status === DeliveryStatus.SUCCEEDED) return 'succeeded';
+  return status === DeliveryStatus.FAILED ? 'failed' : 'retrying';
+}
+
+/** The relay as GraphQL subscriptions see it: each subscriber counted in the open-subscriptions gauge. */
+function countingSubscriptions(relay: EventRelay, metrics: Metrics): EventRelay {
+  return Object.assign(Object.create(relay) as EventRelay, {
+    subscribe(sink: Parameters<EventRelay['subscribe']>[0]) {
+      const unsubscribe = relay.subscribe(sink);
+      metrics.subscriptionsOpen.inc();
+      let open = true;
+      return () => {
+        if (open) metrics.subscriptionsOpen.dec();
+        open = false;
+        unsubscribe();
+      };
+    },
+  });
+}
+
+interface TarnPool {
+  numUsed(): number;
+  numPendingAcquires(): number;
+}
+
+/** The ORM pool's connections in use and requests waiting (knex's tarn pool; zero before it exists). */
+function poolStats(orm: MikroORM): { used: number; waiting: number } {
+  const pool = (orm.em.getConnection().getKnex().client as { pool?: TarnPool }).pool;
+  return { used: pool?.numUsed() ?? 0, waiting: pool?.numPendingAcquires() ?? 0 };
 }

@@ -45,6 +45,12 @@ export interface Config {
   readonly scimRateLimit: number;
   /** The bucket's size: requests a directory may send at once after a quiet spell. */
   readonly scimRateBurst: number;
+  readonly metrics: {
+    /** Serve `GET /metrics` (Prometheus text format). */
+    readonly enabled: boolean;
+    /** Serve it on this port of its own (and not on `port`); `undefined` = on the main port. */
+    readonly port: number | undefined;
+  };
   readonly webhooks: {
     /** Concurrent deliveries in this process; 0 = this process only enqueues. */
     readonly workers: number;
@@ -156,6 +162,8 @@ const EnvSchema = z.object({
     .optional(),
   SCIM_RATE_LIMIT: z.coerce.number().min(0).max(1_000_000).default(DEFAULT_SCIM_RATE_LIMIT),
   SCIM_RATE_BURST: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  METRICS_ENABLED: booleanString.default(true),
+  METRICS_PORT: port.optional(),
   WEBHOOK_WORKERS: z.coerce.number().int().min(0).max(1_000).default(10),
   WEBHOOK_RETRY_DELAYS: z
     .string()
@@ -222,6 +230,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     scimRateLimit: e.SCIM_RATE_LIMIT,
     // Two seconds' worth by default: a first sync's parallel burst passes untouched.
     scimRateBurst: e.SCIM_RATE_BURST ?? Math.max(1, Math.ceil(2 * e.SCIM_RATE_LIMIT)),
+    metrics: Object.freeze({ enabled: e.METRICS_ENABLED, port: e.METRICS_PORT }),
     webhooks: Object.freeze({
       workers: e.WEBHOOK_WORKERS,
       retryDelaysMs: e.WEBHOOK_RETRY_DELAYS ?? parseDurationList(DEFAULT_RETRY_DELAYS),
