@@ -38,8 +38,12 @@ function parseExposition(text: string): Sample[] {
       if (!label) throw new Error(`malformed label ${JSON.stringify(pair)} in ${JSON.stringify(line)}`);
       labels[label[1]!] = label[2]!;
     }
-    const value = Number(match[3]);
-    if (Number.isNaN(value) && match[3] !== 'NaN') throw new Error(`malformed value in ${JSON.stringify(line)}`);
+    // Values are Go floats: Prometheus also reads NaN and ±Inf in any case (prom-client writes `Nan`).
+    const special = /^(?:nan|[+-]?inf)$/i.test(match[3]!);
+    const value = special ? Number.NaN : Number(match[3]);
+    if (!special && (match[3] === '' || Number.isNaN(value))) {
+      throw new Error(`malformed value in ${JSON.stringify(line)}`);
+    }
     const family = match[1]!.replace(/_(bucket|sum|count)$/, '');
     if (!typed.has(match[1]!) && !typed.has(family)) throw new Error(`sample without # TYPE: ${line}`);
     samples.push({ name: match[1]!, labels, value });
