@@ -8,15 +8,11 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261201000500 extends Migration {
 
   override async up(): Promise<void> {
-    this.addSql(`create unlogged table "scim_rate_buckets" (
-  "directory_id" uuid not null primary key references "directories" ("id") on delete cascade,
-  "tokens" double precision not null,
-  "granted" integer not null,
-  "updated_at" timestamptz not null
-);`);
+    this.addSql(`create unlogged table "scim_rate_buckets" ("directory_id" uuid not null, "tokens" double precision not null, "granted" int not null, "updated_at" timestamptz not null, constraint "scim_rate_buckets_pkey" primary key ("directory_id"));`);
+    this.addSql(`alter table "scim_rate_buckets" add constraint "scim_rate_buckets_directory_id_foreign" foreign key ("directory_id") references "directories" ("id") on update cascade on delete cascade;`);
   }
 
   override async down(): Promise<void> {
-    this.addSql('drop table if exists "scim_rate_buckets";');
+    this.addSql('drop table if exists "scim_rate_buckets" cascade;');
   }
 }

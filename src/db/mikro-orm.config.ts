@@ -44,8 +44,6 @@ export function createOrmConfig(settings: OrmSettings, overrides: Partial<Option
       log: { warn: ignore, error: ignore, deprecate: ignore, debug: ignore },
       ...(settings.statementTimeoutMs ? { connection: { statement_timeout: settings.statementTimeoutMs } } : {}),
     },
-    // Tables without an entity, written in plain SQL: the schema diff must not drop them.
-    schemaGenerator: { skipTables: ['scim_rate_buckets'] },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: migrationsDir,

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       corsOrigins: [],
       scimRateLimit: 100,
       scimRateBurst: 200,
+      metrics: { enabled: true, port: undefined },
       encryptionKey: undefined,
       previousEncryptionKeys: [],
       webhooks: {
