@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
+import { graphql } from '../fixtures/graphql.js';
+import { startReceiver } from '../fixtures/receiver.js';
 import { createTestDirectory, scimUserBody } from '../fixtures/scim.js';
 import { waitUntil } from '../fixtures/wait.js';
+import { subscribe, wsClient } from '../fixtures/ws.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 // GET /metrics through the real server: Prometheus text format, SCIM counters that move with real requests.
@@ -106,6 +109,39 @@ describe('GET /metrics', () => {
         value((await scrape(t.url)).samples, 'dsync_events_relayed_total', { type: 'dsync.user.created' }) >= 1,
       { what: 'dsync_events_relayed_total{type="dsync.user.created"} to count the created user' },
     );
+  });
+
+  it('counts open subscriptions and webhook attempts by outcome', async () => {
+    const metric = async (name: string, labels: Record<string, string> = {}) =>
+      value((await scrape(t.url)).samples, name, labels);
+    const client = wsClient(t.url, `Bearer ${t.sandboxKey}`);
+    const subscription = subscribe(client, 'subscription { provisioningEvents { id } }');
+    await waitUntil(async () => (await metric('dsync_graphql_subscriptions_open')) === 1, {
+      what: 'dsync_graphql_subscriptions_open to reach 1',
+    });
+    subscription.unsubscribe();
+    await waitUntil(async () => (await metric('dsync_graphql_subscriptions_open')) === 0, {
+      what: 'dsync_graphql_subscriptions_open back to 0 after unsubscribing',
+    });
+    await client.dispose();
+
+    const receiver = await startReceiver();
+    try {
+      const created = await graphql(
+        t.url,
+        t.sandboxKey,
+        'mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } } }',
+        { input: { url: receiver.url } },
+      );
+      expect(created.errors).toBeUndefined();
+      const { scim } = await createTestDirectory(t.url, t.sandboxKey);
+      expect((await scim.post('/Users', scimUserBody())).status).toBe(201);
+      await waitUntil(async () => (await metric('dsync_webhook_attempts_total', { outcome: 'succeeded' })) >= 1, {
+        what: 'dsync_webhook_attempts_total{outcome="succeeded"} after a delivered event',
+      });
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('is served on METRICS_PORT alone when that is set', async () => {
