@@ -30,10 +30,12 @@ interface Local {
   /** The shared bucket was empty: refuse locally until then (epoch ms). */
   deniedUntil: number;
   lease: Promise<void> | undefined;
+  /** Requests of this process waiting for a lease. */
+  waiting: number;
 }
 
 /** Rounds after which a request that keeps losing freshly leased tokens to its neighbours gives up. */
-const MAX_LEASES_PER_REQUEST = 5;
+const MAX_LEASES_PER_REQUEST = 20;
 
 /** Creates the limiter; `ratePerSecond` 0 means no limit (`undefined`). */
 export function createScimRateLimiter(options: ScimRateLimitOptions): ScimRateLimiter | undefined {
@@ -53,7 +55,9 @@ on conflict (directory_id) do update set
 returning granted, tokens`;
 
   async function lease(directoryId: string, local: Local): Promise<void> {
-    const [row] = await sql.query<{ granted: number; tokens: number }>(leaseSql, [directoryId, burst, leaseSize, rate]);
+    // Enough for every request already waiting (they spend it at once), so that only `leaseSize` is ever held.
+    const want = Math.min(burst, Math.max(leaseSize, local.waiting));
+    const [row] = await sql.query<{ granted: number; tokens: number }>(leaseSql, [directoryId, burst, want, rate]);
     const granted = row?.granted ?? 0;
     local.tokens += granted;
     if (granted === 0) local.deniedUntil = now() + (Math.max(0, 1 - (row?.tokens ?? 0)) / rate) * 1_000;
@@ -62,22 +66,27 @@ returning granted, tokens`;
   const secondsUntil = (until: number) => Math.max(1, Math.ceil((until - now()) / 1_000));
 
   async function takeLeased(directoryId: string, local: Local): Promise<undefined | number> {
-    for (let round = 0; round < MAX_LEASES_PER_REQUEST; round++) {
-      local.lease ??= lease(directoryId, local).finally(() => (local.lease = undefined));
-      await local.lease;
-      if (local.tokens >= 1) {
-        local.tokens -= 1;
-        return undefined;
+    local.waiting += 1;
+    try {
+      for (let round = 0; round < MAX_LEASES_PER_REQUEST; round++) {
+        local.lease ??= lease(directoryId, local).finally(() => (local.lease = undefined));
+        await local.lease;
+        if (local.tokens >= 1) {
+          local.tokens -= 1;
+          return undefined;
+        }
+        if (local.deniedUntil > now()) return secondsUntil(local.deniedUntil);
       }
-      if (local.deniedUntil > now()) return secondsUntil(local.deniedUntil);
+      return 1;
+    } finally {
+      local.waiting -= 1;
     }
-    return 1;
   }
 
   return {
     take(directoryId) {
       let local = locals.get(directoryId);
-      if (!local) locals.set(directoryId, (local = { tokens: 0, deniedUntil: 0, lease: undefined }));
+      if (!local) locals.set(directoryId, (local = { tokens: 0, deniedUntil: 0, lease: undefined, waiting: 0 }));
       if (local.tokens >= 1) {
         local.tokens -= 1;
         return undefined;

@@ -75,10 +75,9 @@ describe('SCIM rate limit per directory', () => {
     const fast = await startTestApp({ SCIM_RATE_LIMIT: '4', SCIM_RATE_BURST: '2' }, database);
     apps.push(fast);
     const { scim } = await createTestDirectory(fast.url, first.sandboxKey);
-    await waitUntil(async () => (await scim.get('/Users?count=1')).status === 429, {
-      what: 'a 429 from a directory sending faster than 4 requests per second',
-      intervalMs: 0,
-    });
+    // Ten at once: more than the burst of 2 plus what refills while they are answered.
+    const volley = await Promise.all(Array.from({ length: 10 }, () => scim.get('/Users?count=1')));
+    expect(statuses(volley)).toContain(429);
     await waitUntil(async () => (await scim.get('/Users?count=1')).status === 200, {
       what: 'a 200 again once the bucket refilled',
       intervalMs: 100,
