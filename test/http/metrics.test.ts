@@ -69,14 +69,22 @@ function value(samples: readonly Sample[], name: string, labels: Record<string, 
 }
 
 let t: TestApp;
-const apps: TestApp[] = [];
 beforeAll(async () => {
   t = await startTestApp({ SCIM_RATE_LIMIT: '0.001', SCIM_RATE_BURST: '4' });
-  apps.push(t);
 });
 afterAll(async () => {
-  for (const app of apps.reverse()) await app.close();
+  await t.close();
 });
+
+/** Runs `test` against one more app (no webhook workers: fewer connections), closed after. */
+async function withApp(env: Record<string, string>, test: (app: TestApp) => Promise<void>): Promise<void> {
+  const app = await startTestApp({ WEBHOOK_WORKERS: '0', ...env }, t.database);
+  try {
+    await test(app);
+  } finally {
+    await app.close();
+  }
+}
 
 describe('GET /metrics', () => {
   it('counts SCIM requests by method, resource and status class, rate-limited ones and relayed events', async () => {
@@ -145,21 +153,19 @@ describe('GET /metrics', () => {
   });
 
   it('is served on METRICS_PORT alone when that is set', async () => {
-    const separate = await startTestApp({ METRICS_PORT: '0' });
-    apps.push(separate);
-    expect(separate.app.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(separate.app.metricsUrl).not.toBe(separate.url);
-    const { samples } = await scrape(separate.app.metricsUrl!);
-    expect(
-      samples.some((s) => s.name === 'dsync_scim_requests_total' || s.name === 'process_cpu_user_seconds_total'),
-    ).toBe(true);
-    expect((await fetch(`${separate.url}/metrics`)).status).toBe(404);
-    expect((await fetch(`${separate.app.metricsUrl!}/graphql`)).status).toBe(404);
+    await withApp({ METRICS_PORT: '0' }, async (separate) => {
+      expect(separate.app.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(separate.app.metricsUrl).not.toBe(separate.url);
+      const { samples } = await scrape(separate.app.metricsUrl!);
+      expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
+      expect((await fetch(`${separate.url}/metrics`)).status).toBe(404);
+      expect((await fetch(`${separate.app.metricsUrl!}/graphql`)).status).toBe(404);
+    });
   });
 
   it('is not served with METRICS_ENABLED=false', async () => {
-    const off = await startTestApp({ METRICS_ENABLED: 'false' });
-    apps.push(off);
-    expect((await fetch(`${off.url}/metrics`)).status).toBe(404);
+    await withApp({ METRICS_ENABLED: 'false' }, async (off) => {
+      expect((await fetch(`${off.url}/metrics`)).status).toBe(404);
+    });
   });
 });

@@ -9,22 +9,33 @@ import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 // (one token per 1,000 s) that a test's duration cannot add tokens: what a directory may send is its burst.
 
 const BURST = 10;
-const SLOW = { SCIM_RATE_LIMIT: '0.001', SCIM_RATE_BURST: String(BURST) };
+// No webhook workers: fewer connections (several test files share one PostgreSQL server).
+const QUIET = { WEBHOOK_WORKERS: '0' };
+const SLOW = { ...QUIET, SCIM_RATE_LIMIT: '0.001', SCIM_RATE_BURST: String(BURST) };
 
 let database: TestDatabase;
-const apps: TestApp[] = [];
 let first: TestApp;
 let second: TestApp;
 beforeAll(async () => {
   database = await createTestDatabase();
   first = await startTestApp(SLOW, database);
   second = await startTestApp(SLOW, database);
-  apps.push(first, second);
 });
 afterAll(async () => {
-  for (const app of apps) await app.close();
+  await first.close();
+  await second.close();
   await database.drop();
 });
+
+/** Runs `test` against one more app on the same database, closed after. */
+async function withApp(env: Record<string, string>, test: (app: TestApp) => Promise<void>): Promise<void> {
+  const app = await startTestApp({ ...QUIET, ...env }, database);
+  try {
+    await test(app);
+  } finally {
+    await app.close();
+  }
+}
 
 const statuses = (results: readonly ScimResult[]) => results.map((r) => r.status);
 const accepted = (results: readonly ScimResult[]) => results.filter((r) => r.status === 200).length;
@@ -72,23 +83,23 @@ describe('SCIM rate limit per directory', () => {
   });
 
   it('lets requests through again once tokens have refilled', async () => {
-    const fast = await startTestApp({ SCIM_RATE_LIMIT: '4', SCIM_RATE_BURST: '2' }, database);
-    apps.push(fast);
-    const { scim } = await createTestDirectory(fast.url, first.sandboxKey);
-    // Ten at once: more than the burst of 2 plus what refills while they are answered.
-    const volley = await Promise.all(Array.from({ length: 10 }, () => scim.get('/Users?count=1')));
-    expect(statuses(volley)).toContain(429);
-    await waitUntil(async () => (await scim.get('/Users?count=1')).status === 200, {
-      what: 'a 200 again once the bucket refilled',
-      intervalMs: 100,
+    await withApp({ SCIM_RATE_LIMIT: '4', SCIM_RATE_BURST: '2' }, async (fast) => {
+      const { scim } = await createTestDirectory(fast.url, first.sandboxKey);
+      // Ten at once: more than the burst of 2 plus what refills while they are answered.
+      const volley = await Promise.all(Array.from({ length: 10 }, () => scim.get('/Users?count=1')));
+      expect(statuses(volley)).toContain(429);
+      await waitUntil(async () => (await scim.get('/Users?count=1')).status === 200, {
+        what: 'a 200 again once the bucket refilled',
+        intervalMs: 100,
+      });
     });
   });
 
   it('is off with SCIM_RATE_LIMIT=0, whatever the burst', async () => {
-    const off = await startTestApp({ SCIM_RATE_LIMIT: '0', SCIM_RATE_BURST: '2' }, database);
-    apps.push(off);
-    const { scim } = await createTestDirectory(off.url, first.sandboxKey);
-    const results = await Promise.all(Array.from({ length: 30 }, () => scim.get('/Users?count=1')));
-    expect(statuses(results)).toEqual(Array(30).fill(200));
+    await withApp({ SCIM_RATE_LIMIT: '0', SCIM_RATE_BURST: '2' }, async (off) => {
+      const { scim } = await createTestDirectory(off.url, first.sandboxKey);
+      const results = await Promise.all(Array.from({ length: 30 }, () => scim.get('/Users?count=1')));
+      expect(statuses(results)).toEqual(Array(30).fill(200));
+    });
   });
 });
