@@ -99,7 +99,14 @@ function scimClient(scimBase, token) {
  */
 export async function startScimBench({ logQuery } = {}) {
   const database = await openBenchDatabase('bench');
-  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' });
+  // The SCIM rate limit is on, as in production, but far above what the load generator sends (it measures
+  // what the limiter costs, not how it refuses): SCIM_RATE_LIMIT / SCIM_RATE_BURST override (0 = off).
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    SCIM_RATE_LIMIT: process.env.SCIM_RATE_LIMIT ?? '1000000',
+    SCIM_RATE_BURST: process.env.SCIM_RATE_BURST ?? '200',
+  });
   const app = await createApp({
     config,
     logger: createLogger('silent'),

@@ -10,6 +10,7 @@ import { Migration20261130203000 } from './Migration20261130203000.js';
 import { Migration20261130220000 } from './Migration20261130220000.js';
 import { Migration20261130231000 } from './Migration20261130231000.js';
 import { Migration20261130234500 } from './Migration20261130234500.js';
+import { Migration20261201000500 } from './Migration20261201000500.js';
 import { Migration20261201000710 } from './Migration20261201000710.js';
 import { Migration20261201002000 } from './Migration20261201002000.js';
 
@@ -24,6 +25,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130220000', class: Migration20261130220000 },
   { name: 'Migration20261130231000', class: Migration20261130231000 },
   { name: 'Migration20261130234500', class: Migration20261130234500 },
+  { name: 'Migration20261201000500', class: Migration20261201000500 },
   { name: 'Migration20261201000710', class: Migration20261201000710 },
   { name: 'Migration20261201002000', class: Migration20261201002000 },
 ];

@@ -24,6 +24,7 @@ import { createGraphqlWs } from './graphql/ws.js';
 import { cors } from './http/cors.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { healthRouter } from './http/health.js';
+import { createMetrics, listenOn, metricsRouter, metricsServer, type Metrics } from './http/metrics.js';
 import { requestLog, type RequestState } from './http/request-log.js';
 import { SecretBox } from './lib/encryption.js';
 import { errorMessage } from './lib/error-message.js';
@@ -31,6 +32,8 @@ import type { Logger } from './lib/logger.js';
 import { scimRouter } from './scim/router.js';
 import { bootstrapEnvironments, type BootstrapKey } from './tenancy/environment.service.js';
 import { createScimAuth } from './tenancy/scim-auth.js';
+import { createScimRateLimiter } from './tenancy/scim-rate-limit.js';
+import { DeliveryStatus } from './webhooks/webhook.entity.js';
 import { resealWebhookSecrets } from './webhooks/webhook.service.js';
 import { createWebhookWorker } from './webhooks/worker.js';
 
@@ -63,6 +66,8 @@ export interface App {
     announce?: (keys: readonly BootstrapKey[]) => Promise<void>,
     options?: { withKeys?: boolean },
   ): Promise<readonly BootstrapKey[]>;
+  /** Where `GET /metrics` is served on a port of its own (METRICS_PORT), once listening; else `undefined`. */
+  readonly metricsUrl: string | undefined;
   /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:8080`. */
   listen(port: number, host?: string): Promise<string>;
   /** Graceful stop: refuse new connections, finish in-flight requests, close sockets, then the database pool. */
@@ -112,6 +117,7 @@ async function composeApp(
   const fork = () => orm.em.fork();
   // Plain SQL on the ORM's pool: the provisioning aggregate (SCIM writes and reads, GraphQL directory data).
   const sql = sqlDatabase(orm);
+  const metrics = config.metrics.enabled ? createMetrics(() => poolStats(orm)) : undefined;
   const box = new SecretBox(encryptionKey, config.previousEncryptionKeys);
   const policy = { allowPrivateNetworks: config.webhooks.allowPrivateNetworks, allowHttp: config.webhooks.allowHttp };
   const resealed = await resealWebhookSecrets(fork(), box).catch((error: unknown) => {
@@ -132,6 +138,7 @@ async function composeApp(
     timeoutMs: config.webhooks.timeoutMs,
     staleLockMs: config.webhooks.staleLockMs,
     pollIntervalMs: config.webhooks.pollIntervalMs,
+    ...(metrics ? { onAttempt: (status: DeliveryStatus) => metrics.webhookAttempt(attemptOutcome(status)) } : {}),
   });
   started.push(() => webhookWorker.stop());
   await webhookWorker.start();
@@ -156,13 +163,24 @@ async function composeApp(
   const production = config.nodeEnv === 'production';
   const relay = createEventRelay({ databaseUrl, sql, logger });
   const scimAuth = createScimAuth();
+  const scimRateLimit = createScimRateLimiter({
+    sql,
+    ratePerSecond: config.scimRateLimit,
+    burst: config.scimRateBurst,
+  });
   relay.onScimAuthChanged((change) => scimAuth.forget(change));
   started.push(() => relay.close());
+  if (metrics) relay.subscribe((event) => metrics.eventRelayed(event.type));
   await relay.start();
   const retention = createRetentionJob({ sql, logger, retentionDays: config.eventRetentionDays });
   started.push(() => retention.stop());
   retention.start();
-  const events = { relay, sql, retentionDays: config.eventRetentionDays, bufferLimit: config.subscriptionBufferLimit };
+  const events = {
+    relay: metrics ? countingSubscriptions(relay, metrics) : relay,
+    sql,
+    retentionDays: config.eventRetentionDays,
+    bufferLimit: config.subscriptionBufferLimit,
+  };
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
   const shared = { events, webhooks, sql, publicUrl: config.publicUrl };
   const schema = await buildAppSchema();
@@ -223,14 +241,26 @@ async function composeApp(
   // EntityManager only when it reads or writes a directory).
   koa.use(requestLog(logger));
   koa.use(errorMiddleware());
-  const scim = scimRouter({ orm, sql, publicUrl: config.publicUrl, logger, auth: scimAuth });
+  if (metrics) koa.use(metrics.scimMiddleware);
+  const scim = scimRouter({ orm, sql, publicUrl: config.publicUrl, logger, auth: scimAuth, rateLimit: scimRateLimit });
   koa.use(scim.routes()).use(scim.allowedMethods());
   koa.use(requestContext(orm));
-  for (const router of [healthRouter(orm), graphqlRouter]) {
+  const metricsOnMainPort = metrics && config.metrics.port === undefined ? [metricsRouter(metrics.registry)] : [];
+  for (const router of [healthRouter(orm), ...metricsOnMainPort, graphqlRouter]) {
     koa.use(router.routes()).use(router.allowedMethods());
   }
   const handle = koa.callback();
   httpServer.on('request', (request, response) => void handle(request, response));
+
+  let metricsUrl: string | undefined;
+  const listenForMetrics = async (host: string | undefined) => {
+    if (!metrics || config.metrics.port === undefined) return;
+    const server = metricsServer(metrics.registry);
+    metricsUrl = await listenOn(server, config.metrics.port, host).catch((error: unknown) => {
+      throw new Error(`cannot listen on port ${config.metrics.port} (METRICS_PORT): ${errorMessage(error)}`);
+    });
+    started.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  };
 
   let bootstrapKeys: readonly BootstrapKey[] = [];
   return {
@@ -241,12 +271,16 @@ async function composeApp(
     get bootstrapKeys() {
       return bootstrapKeys;
     },
+    get metricsUrl() {
+      return metricsUrl;
+    },
     bootstrap: async (announce = async () => undefined, options = {}) => {
       bootstrapKeys = await bootstrapEnvironments(orm.em.fork(), announce, options);
       return bootstrapKeys;
     },
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
+    listen: async (port, host) => {
+      await listenForMetrics(host);
+      return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           httpServer.off('error', reject);
@@ -255,7 +289,41 @@ async function composeApp(
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           resolve(`http://${shownHost}:${address.port}`);
         });
-      }),
+      });
+    },
     close: () => stopInReverse(started),
   };
+}
+
+/** The webhook outcome a metric counts, from a delivery's status after an attempt. */
+function attemptOutcome(status: DeliveryStatus): 'succeeded' | 'retrying' | 'failed' {
+  if (status === DeliveryStatus.SUCCEEDED) return 'succeeded';
+  return status === DeliveryStatus.FAILED ? 'failed' : 'retrying';
+}
+
+/** The relay as GraphQL subscriptions see it: each subscriber counted in the open-subscriptions gauge. */
+function countingSubscriptions(relay: EventRelay, metrics: Metrics): EventRelay {
+  return Object.assign(Object.create(relay) as EventRelay, {
+    subscribe(sink: Parameters<EventRelay['subscribe']>[0]) {
+      const unsubscribe = relay.subscribe(sink);
+      metrics.subscriptionsOpen.inc();
+      let open = true;
+      return () => {
+        if (open) metrics.subscriptionsOpen.dec();
+        open = false;
+        unsubscribe();
+      };
+    },
+  });
+}
+
+interface TarnPool {
+  numUsed(): number;
+  numPendingAcquires(): number;
+}
+
+/** The ORM pool's connections in use and requests waiting (knex's tarn pool; zero before it exists). */
+function poolStats(orm: MikroORM): { used: number; waiting: number } {
+  const pool = (orm.em.getConnection().getKnex().client as { pool?: TarnPool }).pool;
+  return { used: pool?.numUsed() ?? 0, waiting: pool?.numPendingAcquires() ?? 0 };
 }

@@ -43,6 +43,16 @@ export interface Config {
   readonly encryptionKey: Buffer | undefined;
   /** Older keys, for reading secrets sealed before a rotation (they are re-sealed at start). */
   readonly previousEncryptionKeys: readonly Buffer[];
+  /** SCIM requests per second per directory, shared by all processes (a token bucket); 0 = no limit. */
+  readonly scimRateLimit: number;
+  /** The bucket's size: requests a directory may send at once after a quiet spell. */
+  readonly scimRateBurst: number;
+  readonly metrics: {
+    /** Serve `GET /metrics` (Prometheus text format). */
+    readonly enabled: boolean;
+    /** Serve it on this port of its own (and not on `port`); `undefined` = on the main port. */
+    readonly port: number | undefined;
+  };
   readonly webhooks: {
     /** Concurrent deliveries in this process; 0 = this process only enqueues. */
     readonly workers: number;
@@ -98,6 +108,12 @@ const encryptionKey = z.string().transform((text, ctx) => parseKey(text, ctx));
 /** Default retry schedule: about 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h, 24 h. */
 const DEFAULT_RETRY_DELAYS = '5s,30s,2m,10m,30m,1h,3h,6h,12h,24h';
 
+/**
+ * Requests per second per directory. Entra ID and Okta send at most tens per second per tenant, so 100 never
+ * slows a well-behaved IdP; it stops a runaway client from taking the whole server.
+ */
+const DEFAULT_SCIM_RATE_LIMIT = 100;
+
 const EnvSchema = z.object({
   PORT: port.default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -147,6 +163,10 @@ const EnvSchema = z.object({
         .map((part) => parseKey(part, ctx)),
     )
     .optional(),
+  SCIM_RATE_LIMIT: z.coerce.number().min(0).max(1_000_000).default(DEFAULT_SCIM_RATE_LIMIT),
+  SCIM_RATE_BURST: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  METRICS_ENABLED: booleanString.default(true),
+  METRICS_PORT: port.optional(),
   WEBHOOK_WORKERS: z.coerce.number().int().min(0).max(1_000).default(10),
   WEBHOOK_RETRY_DELAYS: z
     .string()
@@ -211,6 +231,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     corsOrigins: Object.freeze(e.CORS_ORIGINS ?? []),
     encryptionKey: e.ENCRYPTION_KEY,
     previousEncryptionKeys: e.ENCRYPTION_KEY_PREVIOUS ?? [],
+    scimRateLimit: e.SCIM_RATE_LIMIT,
+    // Two seconds' worth by default: a first sync's parallel burst passes untouched.
+    scimRateBurst: e.SCIM_RATE_BURST ?? Math.max(1, Math.ceil(2 * e.SCIM_RATE_LIMIT)),
+    metrics: Object.freeze({ enabled: e.METRICS_ENABLED, port: e.METRICS_PORT }),
     webhooks: Object.freeze({
       workers: e.WEBHOOK_WORKERS,
       retryDelaysMs: e.WEBHOOK_RETRY_DELAYS ?? parseDurationList(DEFAULT_RETRY_DELAYS),

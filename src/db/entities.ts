@@ -6,6 +6,7 @@ import { ApiKey } from '../tenancy/api-key.entity.js';
 import { Directory } from '../tenancy/directory.entity.js';
 import { Environment } from '../tenancy/environment.entity.js';
 import { Organization } from '../tenancy/organization.entity.js';
+import { ScimRateBucket } from '../tenancy/scim-rate-bucket.entity.js';
 import { WebhookDelivery, WebhookEndpoint } from '../webhooks/webhook.entity.js';
 
 /**
@@ -24,4 +25,5 @@ export const entities = [
   DirectoryEventCounter,
   WebhookEndpoint,
   WebhookDelivery,
+  ScimRateBucket,
 ];

@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import { parseBearer } from '../lib/secrets.js';
 import { DirectoryState } from '../tenancy/directory.entity.js';
 import { markDirectorySynced, scopeOf, type ScimAuth, type ScimTarget } from '../tenancy/scim-auth.js';
+import type { ScimRateLimiter } from '../tenancy/scim-rate-limit.js';
 import { handleDiscovery } from './discovery.handler.js';
 import { ScimError, toScimError, toScimErrorBody, type ScimType } from './errors.js';
 import { handleGroups } from './groups.handler.js';
@@ -27,6 +28,8 @@ export interface ScimRouterOptions {
   readonly logger: Logger;
   /** Token authentication (cached; see tenancy/scim-auth.ts). */
   readonly auth: ScimAuth;
+  /** Per-directory request rate limit; absent = none (SCIM_RATE_LIMIT=0). */
+  readonly rateLimit?: ScimRateLimiter | undefined;
 }
 
 interface Route {
@@ -124,7 +127,7 @@ async function dispatch(resource: string | undefined, req: ScimRequest): Promise
  * The SCIM 2.0 facade (RFC 7644) at `/scim/v2/{directoryId}` and `/org/{domain}/scim/v2`: authenticate the
  * directory's bearer token, parse the body, hand a `ScimRequest` to a handler, map the result or error.
  */
-export function scimRouter({ orm, sql, publicUrl, logger, auth }: ScimRouterOptions): Router {
+export function scimRouter({ orm, sql, publicUrl, logger, auth, rateLimit }: ScimRouterOptions): Router {
   const router = new Router();
   const parseBody = bodyParser({
     enableTypes: ['json'],
@@ -146,6 +149,13 @@ export function scimRouter({ orm, sql, publicUrl, logger, auth }: ScimRouterOpti
           403,
           'This directory is inactive: its owner has switched provisioning off. Ask them to turn it back on.',
         );
+      }
+      // Rate limit: after authentication, so that nobody without the token can spend a directory's budget.
+      const retryAfter = rateLimit ? await rateLimit.take(directory.id) : undefined;
+      if (retryAfter !== undefined) {
+        respondWithError(ctx, new ScimError(429, `Too many requests for this directory; retry in ${retryAfter} s.`));
+        ctx.set('Retry-After', String(retryAfter));
+        return;
       }
       await markDirectorySynced(fork, directory);
 

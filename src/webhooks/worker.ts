@@ -11,6 +11,7 @@ import { createAttempts } from './attempt.js';
 import { claimDueDeliveries, queueNextRun, type ClaimedDelivery } from './claim.js';
 import { releaseDelivery, settleDelivery, unsentAttempt } from './settle.js';
 import type { UrlPolicy } from './url-guard.js';
+import type { DeliveryStatus } from './webhook.entity.js';
 
 export interface WebhookWorkerOptions {
   readonly databaseUrl: string;
@@ -30,6 +31,8 @@ export interface WebhookWorkerOptions {
   readonly staleLockMs: number;
   readonly pollIntervalMs?: number;
   readonly now?: () => Date;
+  /** Told the new status of a delivery after each attempt this process made (metrics). */
+  readonly onAttempt?: (status: DeliveryStatus) => void;
 }
 
 export interface WebhookWorker {
@@ -106,8 +109,9 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   // Every attempt in flight listens on it (WEBHOOK_WORKERS endpoints × a claimed batch each): no leak.
   setMaxListeners(0, stopping.signal);
 
-  const failWithoutAttempt = (job: Sql, delivery: ClaimedDelivery, error: string) =>
-    settleDelivery(job, delivery, unsentAttempt(error, now()), null, schedule, true);
+  const failWithoutAttempt = async (job: Sql, delivery: ClaimedDelivery, error: string): Promise<void> => {
+    await settleDelivery(job, delivery, unsentAttempt(error, now()), null, schedule, true);
+  };
 
   /** One delivery: attempt it (unless its endpoint is disabled or its event purged) and settle the outcome. */
   const deliver = async (job: Sql, delivery: ClaimedDelivery, event: DirectoryEvent | undefined): Promise<void> => {
@@ -118,7 +122,8 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     if (!event) return failWithoutAttempt(job, delivery, 'the event is no longer retained (EVENT_RETENTION_DAYS)');
     const result = await attempts.attempt(delivery, event, stopping.signal);
     if (result.aborted) return releaseDelivery(job, delivery);
-    return settleDelivery(job, delivery, result.attempt, result.retryAfterMs, schedule);
+    const status = await settleDelivery(job, delivery, result.attempt, result.retryAfterMs, schedule);
+    options.onAttempt?.(status);
   };
 
   const deliverOrRecordFailure = async (job: Sql, delivery: ClaimedDelivery, event: DirectoryEvent | undefined) => {

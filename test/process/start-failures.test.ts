@@ -56,6 +56,20 @@ describe('node dist/src/main.js on DATABASE_URL: failed starts and concurrent st
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  it.each([
+    ['SCIM_RATE_LIMIT', '-5'],
+    ['SCIM_RATE_BURST', '0'],
+    ['METRICS_PORT', 'metrics'],
+  ])(
+    'a bad %s (%j): exit code 1 and one line naming it',
+    async (variable, value) => {
+      const run = startProcess({ ...(await baseEnv(freshDatabaseUrl())), [variable]: value });
+      expect(await exitCode(run)).toBe(1);
+      expect(lines(run.stderr)).toEqual([expect.stringMatching(new RegExp(`^Invalid configuration: ${variable} `))]);
+    },
+    PROCESS_TIMEOUT,
+  );
+
   it(
     'an unreachable DATABASE_URL: exit code 1 and one line naming the server (not the password)',
     async () => {

@@ -45,7 +45,15 @@ export async function startTestApp(
   database?: TestDatabase,
 ): Promise<TestApp & { rawLogs: string[] }> {
   const db = database ?? (await createTestDatabase());
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', PUBLIC_URL: 'https://dsync.test', ...env });
+  // No SCIM rate limit unless a test asks for one: many tests send hundreds of requests to one directory
+  // at once, and query budgets count statements (test/scim/rate-limit.test.ts covers the limit).
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    PUBLIC_URL: 'https://dsync.test',
+    SCIM_RATE_LIMIT: '0',
+    ...env,
+  });
   const logs: Record<string, unknown>[] = [];
   const rawLogs: string[] = [];
   const queries: string[] = [];

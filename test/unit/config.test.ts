@@ -26,6 +26,9 @@ describe('loadConfig', () => {
       eventsPollIntervalMs: 1_000,
       subscriptionBufferLimit: 1000,
       corsOrigins: [],
+      scimRateLimit: 100,
+      scimRateBurst: 200,
+      metrics: { enabled: true, port: undefined },
       encryptionKey: undefined,
       previousEncryptionKeys: [],
       webhooks: {
@@ -90,6 +93,15 @@ describe('loadConfig', () => {
       databasePoolSize: 25,
     });
     expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '0' }).databaseStatementTimeoutMs).toBe(0);
+  });
+
+  it('reads the SCIM rate limit: burst two seconds of the rate unless set, 0 = off', () => {
+    expect(loadConfig({ SCIM_RATE_LIMIT: '10' })).toMatchObject({ scimRateLimit: 10, scimRateBurst: 20 });
+    expect(loadConfig({ SCIM_RATE_LIMIT: '0.5', SCIM_RATE_BURST: '3' })).toMatchObject({
+      scimRateLimit: 0.5,
+      scimRateBurst: 3,
+    });
+    expect(loadConfig({ SCIM_RATE_LIMIT: '0' }).scimRateLimit).toBe(0);
   });
 
   it('reads CORS_ORIGINS as a list of origins', () => {
@@ -166,6 +178,10 @@ describe('loadConfig', () => {
     ['WEBHOOK_POLL_INTERVAL_MS', '10'],
     ['WEBHOOK_TIMEOUT_MS', '1.5'],
     ['LOG_FORMAT', 'yaml'],
+    ['SCIM_RATE_LIMIT', '-1'],
+    ['SCIM_RATE_LIMIT', 'fast'],
+    ['SCIM_RATE_BURST', '0'],
+    ['SCIM_RATE_BURST', '1.5'],
   ])('fails with one line naming %s when it is %j', (variable, value) => {
     const load = () => loadConfig({ [variable]: value });
     expect(load).toThrow(ConfigError);
