@@ -19,7 +19,12 @@ export interface Sql {
 export interface Database extends Sql {
   /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
-  /** Calls `listener` after each transaction of {@link transaction} commits; returns its removal. */
+  /**
+   * Runs one statement on its own — PostgreSQL commits it, all of it or nothing — and tells the commit
+   * listeners: a write of a row and its event in one statement costs one round trip instead of four.
+   */
+  write<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Calls `listener` after each {@link transaction} or {@link write} commits; returns its removal. */
   onCommit(listener: () => void): () => void;
 }
 
@@ -89,6 +94,11 @@ export function sqlDatabase(orm: MikroORM): Database {
   return {
     query: (text, params) => withConnection((connection) => on(connection).query(text, params)),
     run: (text, params) => withConnection((connection) => on(connection).run(text, params)),
+    async write<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
+      const rows = await withConnection((connection) => on(connection).query<Row>(text, params));
+      for (const listener of commitListeners) listener();
+      return rows;
+    },
     transaction: (work) =>
       withConnection(async (connection) => {
         const tx = on(connection);

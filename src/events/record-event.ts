@@ -15,19 +15,32 @@ const INSERT_COLUMNS = 'id, environment_id, organization_id, directory_id, type,
 const PER_ROW = 7;
 
 /**
+ * The `insert into events …` of `events` (no `returning`), its parameters numbered from `$offset + 1`: for
+ * {@link insertEvents}, and for a write that inserts its row and its event in one statement (a CTE).
+ */
+export function eventsInsert(
+  scope: EventScope,
+  events: readonly NewEvent[],
+  offset = 0,
+): { text: string; params: unknown[] } {
+  const now = new Date();
+  const params: unknown[] = [];
+  const rows = events.map((event, i) => {
+    params.push(newId(), scope.environmentId, scope.organizationId, scope.directoryId, event.type, event.data, now);
+    const at = offset + i * PER_ROW;
+    return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7})`;
+  });
+  return { text: `insert into events (${INSERT_COLUMNS}) values ${rows.join(', ')}`, params };
+}
+
+/**
  * Inserts a transaction's events with one statement, in the given order (the order among one transaction's
  * events). Call it inside the transaction of the change they describe.
  */
 export async function insertEvents(tx: Sql, scope: EventScope, events: readonly NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const now = new Date();
-  const params: unknown[] = [];
-  const rows = events.map((event, i) => {
-    params.push(newId(), scope.environmentId, scope.organizationId, scope.directoryId, event.type, event.data, now);
-    const at = i * PER_ROW;
-    return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7})`;
-  });
-  await tx.run(`insert into events (${INSERT_COLUMNS}) values ${rows.join(', ')}`, params);
+  const { text, params } = eventsInsert(scope, events);
+  await tx.run(text, params);
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   findUser,
   findUserRow,
   groupsColumn,
-  insertUser,
+  insertUserWithEvents,
   lockUser,
   updateUserRow,
   userColumns,
@@ -96,11 +96,10 @@ export async function createUser(
   const id = newId();
   const after = userSnapshot({ id, ...normalized, raw, version: 1 }, scope, []);
   try {
-    return await db.transaction(async (tx) => {
-      const user = await insertUser(tx, id, scope.directoryId, normalized, raw);
-      await insertEvents(tx, scope, [{ type: 'dsync.user.created', data: { before: null, after, changed: [] } }]);
-      return { ...user, groups: [] };
-    });
+    const user = await insertUserWithEvents(db, id, scope.directoryId, normalized, raw, scope, [
+      { type: 'dsync.user.created', data: { before: null, after, changed: [] } },
+    ]);
+    return { ...user, groups: [] };
   } catch (error) {
     return conflict(error);
   }

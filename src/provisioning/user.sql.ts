@@ -1,4 +1,6 @@
-import type { Sql } from '../db/sql.js';
+import type { Database, Sql } from '../db/sql.js';
+import type { EventScope } from '../events/event-types.js';
+import { eventsInsert, type NewEvent } from '../events/record-event.js';
 import type { NormalizedUser } from './normalize.js';
 import type { UserState } from './user.entity.js';
 
@@ -113,15 +115,25 @@ function normalizedParams(user: NormalizedUser, raw: Record<string, unknown>): u
   ];
 }
 
-/** Inserts a user (version 1) and returns its row. */
-export async function insertUser(
-  sql: Sql,
+/**
+ * Inserts a user (version 1) and the events describing it in one statement (one commit, one round trip):
+ * both or neither. A taken userName fails the statement with a unique violation.
+ */
+export async function insertUserWithEvents(
+  db: Database,
   id: string,
   directoryId: string,
   user: NormalizedUser,
   raw: Record<string, unknown>,
+  scope: EventScope,
+  events: readonly NewEvent[],
 ): Promise<UserRow> {
-  const [row] = await sql.query<UserRow>(INSERT, [id, directoryId, ...normalizedParams(user, raw), new Date()]);
+  const params = [id, directoryId, ...normalizedParams(user, raw), new Date()];
+  const insertEvents = eventsInsert(scope, events, params.length);
+  const [row] = await db.write<UserRow>(`with u as (${INSERT}), e as (${insertEvents.text}) select * from u`, [
+    ...params,
+    ...insertEvents.params,
+  ]);
   return row as UserRow;
 }
 
