@@ -11,7 +11,7 @@ export type NewEvent = {
 }[keyof EventDataMap];
 
 /** Columns given on insert; the rest (position, sequence, committed_at, …) belong to the outbox. */
-const INSERT_COLUMNS = 'id, environment_id, organization_id, directory_id, type, data, created_at';
+export const EVENT_COLUMNS = 'id, environment_id, organization_id, directory_id, type, data, created_at';
 const PER_ROW = 7;
 
 /**
@@ -30,7 +30,7 @@ export function eventsInsert(
     const at = offset + i * PER_ROW;
     return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7})`;
   });
-  return { text: `insert into events (${INSERT_COLUMNS}) values ${rows.join(', ')}`, params };
+  return { text: `insert into events (${EVENT_COLUMNS}) values ${rows.join(', ')}`, params };
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   insertUserWithEvents,
   lockUser,
   updateUserRow,
+  updateUserRowWithEvent,
   userColumns,
   type UserRow,
   type UserWithGroups,
@@ -122,14 +123,17 @@ export async function updateUser(
       const raw = change(user);
       // Equal content in another key order is no change.
       if (isDeepStrictEqual(raw, user.raw)) return user;
-      const updated = await updateUserRow(tx, user.id, normalizeUser(raw), raw);
-      // Groups as the update read them: after any membership change the lock waited for.
-      const before = userSnapshot(user, scope, updated.groups);
-      const after = userSnapshot(updated, scope, updated.groups);
+      const normalized = normalizeUser(raw);
+      // Groups are the same before and after (and never in `changed`): the update fills them in as it reads
+      // them, after any membership change the lock waited for.
+      const before = userSnapshot(user, scope, []);
+      const after = userSnapshot({ ...user, ...normalized, raw, version: user.version + 1 }, scope, []);
       const changed = userChanges(before, after);
-      if (changed.length > 0)
-        await insertEvents(tx, scope, [{ type: 'dsync.user.updated', data: { before, after, changed } }]);
-      return updated;
+      if (changed.length === 0) return updateUserRow(tx, user.id, normalized, raw);
+      return updateUserRowWithEvent(tx, user.id, normalized, raw, scope, {
+        type: 'dsync.user.updated',
+        data: { before, after, changed },
+      });
     });
   } catch (error) {
     return conflict(error);

@@ -1,6 +1,6 @@
 import type { Database, Sql } from '../db/sql.js';
 import type { EventScope } from '../events/event-types.js';
-import { eventsInsert, type NewEvent } from '../events/record-event.js';
+import { EVENT_COLUMNS, eventsInsert, type NewEvent } from '../events/record-event.js';
 import type { NormalizedUser } from './normalize.js';
 import type { UserState } from './user.entity.js';
 
@@ -43,11 +43,16 @@ export function userColumns(alias: string): string {
     ${alias}.created_at as "createdAt", ${alias}.updated_at as "updatedAt"`;
 }
 
+/** The groups of the user whose id is `userId` (an SQL expression) as one JSON array, by display name. */
+function groupsOf(userId: string): string {
+  return `select coalesce(json_agg(json_build_object('id', g.id, 'displayName', g.display_name)
+      order by g.display_name_lower, g.id), '[]') as groups from group_members gm join directory_groups g on g.id = gm.group_id
+      where gm.user_id = ${userId}`;
+}
+
 /** The `groups` column of a {@link UserWithGroups}: a correlated subquery, one JSON array per user. */
 export function groupsColumn(alias: string): string {
-  return `(select coalesce(json_agg(json_build_object('id', g.id, 'displayName', g.display_name)
-      order by g.display_name_lower, g.id), '[]') from group_members gm join directory_groups g on g.id = gm.group_id
-      where gm.user_id = ${alias}.id) as groups`;
+  return `(${groupsOf(`${alias}.id`)}) as groups`;
 }
 
 const USER = userColumns('u');
@@ -56,10 +61,12 @@ const WITH_GROUPS = `${USER}, ${groupsColumn('u')}`;
 const INSERT = `insert into directory_users as u (id, directory_id, external_id, user_name, user_name_lower, email, emails,
     first_name, last_name, display_name, state, raw, version, created_at, updated_at)
   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13) returning ${USER}`;
-const UPDATE = `update directory_users as u set external_id = $2, user_name = $3, user_name_lower = $4, email = $5,
+const UPDATE_SET = `update directory_users as u set external_id = $2, user_name = $3, user_name_lower = $4, email = $5,
     emails = $6, first_name = $7, last_name = $8, display_name = $9, state = $10, raw = $11,
     version = u.version + 1, updated_at = $12
-  where u.id = $1 returning ${WITH_GROUPS}`;
+  where u.id = $1`;
+const UPDATE = `${UPDATE_SET} returning ${WITH_GROUPS}`;
+const UPDATE_ROW = `${UPDATE_SET} returning ${USER}`;
 const FIND = `select ${WITH_GROUPS} from directory_users u where u.id = $1 and u.directory_id = $2`;
 const FIND_ROW = `select ${USER} from directory_users u where u.id = $1 and u.directory_id = $2`;
 const LOCK = `select ${WITH_GROUPS} from directory_users u where u.id = $1 and u.directory_id = $2 for update of u`;
@@ -135,6 +142,31 @@ export async function insertUserWithEvents(
     ...insertEvents.params,
   ]);
   return row as UserRow;
+}
+
+/**
+ * {@link updateUserRow} and the user's `dsync.user.updated` event in one statement. The event's snapshots
+ * get the user's groups as this statement reads them (so after any membership change the row lock waited
+ * for): `data` is sent with empty `before.groups` and `after.groups`, which the statement fills in.
+ */
+export async function updateUserRowWithEvent(
+  tx: Sql,
+  id: string,
+  user: NormalizedUser,
+  raw: Record<string, unknown>,
+  scope: EventScope,
+  event: NewEvent,
+): Promise<UserWithGroups> {
+  const params = [id, ...normalizedParams(user, raw), new Date()];
+  const insert = eventsInsert(scope, [event], params.length);
+  const at = params.length;
+  const text = `with gs as (${groupsOf('$1')}), u as (${UPDATE_ROW}),
+    e as (insert into events (${EVENT_COLUMNS}) select $${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5},
+      jsonb_set(jsonb_set($${at + 6}::jsonb, '{before,groups}', gs.groups::jsonb), '{after,groups}', gs.groups::jsonb),
+      $${at + 7} from gs)
+    select u.*, gs.groups from u, gs`;
+  const [row] = await tx.query<UserWithGroups>(text, [...params, ...insert.params]);
+  return row as UserWithGroups;
 }
 
 /**
