@@ -6,6 +6,7 @@ import { ScimError, type ScimType } from './errors.js';
 import { parseScimFilter } from './filter.js';
 import { checkValueKey, resolvePath, subAttribute, type ResourceKind } from './paths.js';
 import { memberIds, type ScimResource } from './resources.js';
+import { ENTERPRISE_USER_SCHEMA } from './schema-definitions.js';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -188,6 +189,17 @@ export function applyToResource(
   }
 }
 
+const MANAGER_PATH = `${ENTERPRISE_USER_SCHEMA}:manager`.toLowerCase();
+
+/**
+ * Entra ID sends a user's manager as a bare id on the attribute's own path (`add`/`replace`
+ * `urn:…:User:manager` with `"value": "<id>"`), but the attribute is complex (RFC 7643 §4.3): as
+ * `{ "value": "<id>" }` it replaces the one stored instead of failing to merge a string into an object.
+ */
+function managerAsComplex(kind: ResourceKind, path: string, value: unknown): unknown {
+  return kind === 'User' && typeof value === 'string' && path.toLowerCase() === MANAGER_PATH ? { value } : value;
+}
+
 function toLibraryOp(kind: ResourceKind, operation: PatchOperation): ScimPatchOperation {
   const path = canonicalPath(kind, operation.path ?? '');
   checkWritable(kind, path);
@@ -201,7 +213,7 @@ function toLibraryOp(kind: ResourceKind, operation: PatchOperation): ScimPatchOp
     );
   }
   // Values are walked as well (merged into the resource): prototype-less like the resource itself.
-  const value = withoutPrototypes(operation.value);
+  const value = withoutPrototypes(managerAsComplex(kind, path, operation.value));
   if (operation.op === 'remove') {
     return value === undefined ? { op: 'remove', path } : { op: 'remove', path, value };
   }
