@@ -5,7 +5,7 @@ import { Directory } from '../tenancy/directory.entity.js';
 import { GroupMember } from './group-member.entity.js';
 import { DirectoryUser } from './user.entity.js';
 
-/** A group provisioned by a directory's IdP. displayName is not unique: SCIM does not require it. */
+/** A group provisioned by a directory's IdP. displayName is unique per directory, case-insensitively (checked by the group service). */
 @Entity({ tableName: 'directory_groups' })
 @Index({ properties: ['directory', 'displayNameLower'] })
 @Index({ properties: ['directory', 'externalId'] })

@@ -4,13 +4,14 @@ import type { Database, Sql } from '../db/sql.js';
 import { changedFields, changedPaths } from '../events/changes.js';
 import type { EventScope, GroupSnapshot } from '../events/event-types.js';
 import { insertEvents, type NewEvent } from '../events/record-event.js';
-import { InvalidInputError, NotFoundError } from '../lib/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../lib/errors.js';
 import { isUuid, newId } from '../lib/ids.js';
 import { column, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
 import {
   bumpGroups,
   deleteGroupRow,
+  displayNameTaken,
   findGroup,
   groupColumns,
   insertGroup,
@@ -194,6 +195,20 @@ export async function withMembers(sql: Sql, groups: readonly GroupRow[]): Promis
  * Creates a group with its initial members (Okta sends them in the POST body) in one transaction:
  * `dsync.group.created`, then one `dsync.group.user_added` per member.
  */
+/**
+ * A group's displayName is unique in its directory, case-insensitively, as Entra ID and the Microsoft SCIM
+ * validator expect (409 uniqueness); another group's rename frees its old name at once.
+ */
+async function claimDisplayName(
+  tx: Sql,
+  directoryId: string,
+  displayNameLower: string,
+  groupId: string | null,
+): Promise<void> {
+  if (await displayNameTaken(tx, directoryId, displayNameLower, groupId))
+    throw new ConflictError('a group with this displayName already exists in the directory');
+}
+
 export async function createGroup(
   db: Database,
   scope: EventScope,
@@ -202,6 +217,7 @@ export async function createGroup(
 ): Promise<GroupRow> {
   const normalized = normalizeGroup(raw);
   return db.transaction(async (tx) => {
+    await claimDisplayName(tx, scope.directoryId, normalized.displayNameLower, null);
     const group = await insertGroup(tx, newId(), scope.directoryId, normalized, raw);
     const delta: MembershipDelta = new Map();
     note(delta, await addMembers(tx, scope.directoryId, group.id, memberIds), 'added');
@@ -229,6 +245,8 @@ export async function updateGroup(db: Database, scope: EventScope, id: string, c
     let raw = change.raw?.(group);
     if (raw !== undefined && isDeepStrictEqual(raw, group.raw)) raw = undefined;
     const normalized = raw === undefined ? undefined : normalizeGroup(raw);
+    if (normalized && normalized.displayNameLower !== group.displayName.toLowerCase())
+      await claimDisplayName(tx, scope.directoryId, normalized.displayNameLower, group.id);
     const delta = await applyMemberChanges(tx, scope.directoryId, group.id, change.members);
     if (normalized === undefined && delta.size === 0) return group;
     const updated =

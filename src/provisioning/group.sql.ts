@@ -41,6 +41,9 @@ const BUMP = `with bumped as (
   select id, "directoryId", "externalId", "displayName", raw, version, "createdAt", "updatedAt" from bumped
   order by display_name_lower, id`;
 const DELETE = 'delete from directory_groups where id = $1';
+const LOCK_NAME = `select pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0))`;
+const NAME_TAKEN = `select exists (select 1 from directory_groups where directory_id = $1 and display_name_lower = $2
+    and ($3::uuid is null or id <> $3)) as taken`;
 const IN_ENVIRONMENT = `select ${GROUP} from directory_groups g join directories d on d.id = g.directory_id
     join organizations o on o.id = d.organization_id where g.id = $1 and o.environment_id = $2`;
 
@@ -143,4 +146,21 @@ export async function findGroupInEnvironment(
   id: string,
 ): Promise<GroupRow | undefined> {
   return (await sql.query<GroupRow>(IN_ENVIRONMENT, [id, environmentId]))[0];
+}
+
+/**
+ * Whether another group of the directory has this display name (lower-cased), asked under a transaction-level
+ * advisory lock on (directory, name): transactions creating or renaming to one name take turns, so two
+ * concurrent creates cannot both find it free, and a rename frees its old name when it commits. Two
+ * statements: the check must read after the lock was granted (a statement's snapshot predates its waits).
+ */
+export async function displayNameTaken(
+  tx: Sql,
+  directoryId: string,
+  displayNameLower: string,
+  exceptId: string | null,
+): Promise<boolean> {
+  await tx.query(LOCK_NAME, [directoryId, displayNameLower]);
+  const [row] = await tx.query<{ taken: boolean }>(NAME_TAKEN, [directoryId, displayNameLower, exceptId]);
+  return row?.taken === true;
 }

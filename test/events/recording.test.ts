@@ -178,7 +178,8 @@ describe('deleting a user while groups change', () => {
         ...groups.map((g) =>
           s.dir.scim.patch(
             `/Groups/${g}`,
-            scimPatch({ op: 'replace', path: 'displayName', value: `renamed ${round}` }),
+            // Group names are unique in a directory: each group gets its own.
+            scimPatch({ op: 'replace', path: 'displayName', value: `renamed ${round} ${g}` }),
           ),
         ),
       ]);

@@ -171,3 +171,49 @@ describe('DELETE', () => {
     expect(await memberIds(group.id)).toEqual([b]);
   });
 });
+
+describe('group displayName is unique in a directory (Entra ID, Microsoft SCIM validator)', () => {
+  const name = () => `Team ${Math.random().toString(36).slice(2, 10)}`;
+
+  it('refuses a second group with the same name in any case: 409 uniqueness, nothing stored', async () => {
+    const taken = name();
+    expect((await ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: taken }))).status).toBe(201);
+    const res = await ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: taken.toUpperCase() }));
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ schemas: [ERROR], status: '409', scimType: 'uniqueness' });
+    const found = await ctx.dir.scim.get(filterPath('Groups', `displayName eq "${taken}"`));
+    expect(found.body.totalResults).toBe(1);
+  });
+
+  it('frees a renamed group’s old name at once, and refuses a rename into a taken name', async () => {
+    const [first, second] = [name(), name()];
+    const a = (await ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: first }))).body;
+    const b = (await ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: second }))).body;
+    const renamed = `${first} (old)`;
+    const rename = (id: string, displayName: string) =>
+      ctx.dir.scim.patch(`/Groups/${id}`, scimPatch({ op: 'replace', path: 'displayName', value: displayName }));
+    expect((await rename(a.id, renamed)).status).toBe(204);
+    expect((await ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: first }))).status).toBe(201);
+    const clash = await rename(b.id, renamed.toLowerCase());
+    expect(clash.status).toBe(409);
+    expect(clash.body.scimType).toBe('uniqueness');
+    expect((await ctx.dir.scim.get(`/Groups/${b.id}`)).body.displayName).toBe(second);
+    // Its own name in another case is no clash.
+    expect((await rename(b.id, second.toUpperCase())).status).toBe(204);
+  });
+
+  it('lets exactly one of many concurrent creates of one name through', async () => {
+    const contested = name();
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, () => ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: contested }))),
+    ).then((results) => results.map((r) => r.status).sort());
+    expect(statuses).toEqual([201, ...Array(9).fill(409)]);
+  });
+
+  it('allows the same name in another directory', async () => {
+    const shared = name();
+    const other = await createTestDirectory(ctx.t.url, ctx.t.sandboxKey);
+    expect((await ctx.dir.scim.post('/Groups', scimGroupBody({ displayName: shared }))).status).toBe(201);
+    expect((await other.scim.post('/Groups', scimGroupBody({ displayName: shared }))).status).toBe(201);
+  });
+});
