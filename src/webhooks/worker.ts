@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Logger as GraphileLogger, run, runMigrations, type JobHelpers, type Runner, type Task } from 'graphile-worker';
+import pg from 'pg';
 
 import type { Sql } from '../db/sql.js';
 import { readEventsByIds } from '../events/event-log.js';
@@ -103,6 +104,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   const schedule = { retryDelaysMs, now };
   const attempts = createAttempts({ box, policy, timeoutMs, perEndpoint });
   let runner: Runner | undefined;
+  let pool: pg.Pool | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   // stop() aborts the attempts in flight, so shutting down never waits for a slow endpoint.
   const stopping = new AbortController();
@@ -169,8 +171,14 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         await runMigrations(common);
         return;
       }
+      // Our own pool, ended (and awaited) in stop(): graphile-worker does not wait for the pool it creates,
+      // and a connection of it that ended late raised an unhandled error when the database went away.
+      pool = new pg.Pool({ connectionString: databaseUrl, max: concurrency + 2 });
+      pool.on('error', (error) => logger.warn({ err: error }, 'webhook worker database connection failed'));
       runner = await run({
-        ...common,
+        logger: common.logger,
+        noHandleSignals: true,
+        pgPool: pool,
         concurrency,
         pollInterval: pollIntervalMs,
         taskList: { [DELIVER_TASK]: deliverForEndpoint },
@@ -191,6 +199,8 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       stopping.abort();
       await runner?.stop();
       runner = undefined;
+      await pool?.end();
+      pool = undefined;
       attempts.close();
     },
   };
