@@ -1,10 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 
+import { foundOrThrow } from '../db/find.js';
 import type { Database, Sql } from '../db/sql.js';
 import { changedFields, changedPaths } from '../events/changes.js';
 import type { EventScope, GroupSnapshot } from '../events/event-types.js';
 import { insertEvents, type NewEvent } from '../events/record-event.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../lib/errors.js';
+import { ConflictError, InvalidInputError } from '../lib/errors.js';
 import { isUuid, newId } from '../lib/ids.js';
 import { column, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
@@ -170,16 +171,12 @@ async function membershipEvents(
 }
 
 async function lockGroupOrFail(tx: Sql, directoryId: string, id: string): Promise<GroupRow> {
-  const group = isUuid(id) ? await lockGroup(tx, directoryId, id) : undefined;
-  if (!group) throw new NotFoundError('Group', id);
-  return group;
+  return foundOrThrow('Group', id, () => lockGroup(tx, directoryId, id));
 }
 
 /** A group of the directory; a NotFoundError when there is none. */
 export async function findGroupOrFail(sql: Sql, directoryId: string, id: string): Promise<GroupRow> {
-  const group = isUuid(id) ? await findGroup(sql, directoryId, id) : undefined;
-  if (!group) throw new NotFoundError('Group', id);
-  return group;
+  return foundOrThrow('Group', id, () => findGroup(sql, directoryId, id));
 }
 
 /** The groups with their members (one query for all of them). */

@@ -1,10 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 
+import { foundOrThrow } from '../db/find.js';
 import { isUniqueViolation, type Database, type Sql } from '../db/sql.js';
 import { changedFields, changedPaths } from '../events/changes.js';
 import type { EventScope, UserSnapshot } from '../events/event-types.js';
 import { insertEvents, type NewEvent } from '../events/record-event.js';
-import { ConflictError, NotFoundError } from '../lib/errors.js';
+import { ConflictError } from '../lib/errors.js';
 import { isUuid, newId } from '../lib/ids.js';
 import { column, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
@@ -64,22 +65,16 @@ function conflict(error: unknown): never {
 
 /** A user of the directory with its groups; a NotFoundError when there is none. */
 export async function findUserOrFail(sql: Sql, directoryId: string, id: string): Promise<UserWithGroups> {
-  const user = isUuid(id) ? await findUser(sql, directoryId, id) : undefined;
-  if (!user) throw new NotFoundError('User', id);
-  return user;
+  return foundOrThrow('User', id, () => findUser(sql, directoryId, id));
 }
 
 /** A user of the directory without its groups (when they are projected away); a NotFoundError when there is none. */
 export async function findUserRowOrFail(sql: Sql, directoryId: string, id: string): Promise<UserRow> {
-  const user = isUuid(id) ? await findUserRow(sql, directoryId, id) : undefined;
-  if (!user) throw new NotFoundError('User', id);
-  return user;
+  return foundOrThrow('User', id, () => findUserRow(sql, directoryId, id));
 }
 
 async function lockUserOrFail(tx: Sql, directoryId: string, id: string): Promise<UserWithGroups> {
-  const user = isUuid(id) ? await lockUser(tx, directoryId, id) : undefined;
-  if (!user) throw new NotFoundError('User', id);
-  return user;
+  return foundOrThrow('User', id, () => lockUser(tx, directoryId, id));
 }
 
 /** What changed between two snapshots: normalized fields, then every changed SCIM attribute path. */

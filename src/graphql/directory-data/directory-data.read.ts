@@ -1,9 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 
+import { foundOrThrow } from '../../db/find.js';
 import { checkCursor, keysetPage, pageSize, type Page, type PageArgs } from '../../db/pagination.js';
 import { escapeLike, type Sql } from '../../db/sql.js';
-import { NotFoundError } from '../../lib/errors.js';
-import { isUuid } from '../../lib/ids.js';
 import { findGroupInEnvironment, groupPage, type GroupRow } from '../../provisioning/group.sql.js';
 import type { UserState } from '../../provisioning/user.entity.js';
 import { findUserInEnvironment, userPage, type UserRow } from '../../provisioning/user.sql.js';
@@ -79,13 +78,9 @@ export async function listDirectoryGroups(
 }
 
 export async function findDirectoryUserOrFail(sql: Sql, environmentId: string, id: string): Promise<UserRow> {
-  const user = isUuid(id) ? await findUserInEnvironment(sql, environmentId, id) : undefined;
-  if (!user) throw new NotFoundError('DirectoryUser', id);
-  return user;
+  return foundOrThrow('DirectoryUser', id, () => findUserInEnvironment(sql, environmentId, id));
 }
 
 export async function findDirectoryGroupOrFail(sql: Sql, environmentId: string, id: string): Promise<GroupRow> {
-  const group = isUuid(id) ? await findGroupInEnvironment(sql, environmentId, id) : undefined;
-  if (!group) throw new NotFoundError('DirectoryGroup', id);
-  return group;
+  return foundOrThrow('DirectoryGroup', id, () => findGroupInEnvironment(sql, environmentId, id));
 }
