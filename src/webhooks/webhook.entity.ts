@@ -63,6 +63,11 @@ export interface DeliveryAttempt {
 @Entity({ tableName: 'webhook_deliveries' })
 @Index({ properties: ['webhook', 'eventId'] })
 @Index({ properties: ['webhook', 'status', 'nextAttemptAt'] })
+@Index({
+  name: 'webhook_deliveries_pending_created_at_index',
+  expression:
+    'create index "webhook_deliveries_pending_created_at_index" on "webhook_deliveries" ("created_at") where "status" = \'pending\'',
+})
 export class WebhookDelivery extends BaseEntity<
   'status' | 'attempts' | 'attemptCount' | 'nextAttemptAt' | 'leaseUntil'
 > {
