@@ -29,11 +29,13 @@ interface EventRow {
   organization_id: string;
   directory_id: string;
   data: Record<string, unknown>;
+  committed_at: string;
 }
 
 /** The columns of {@link EventRow}, for a table aliased `e`. */
 const COLUMNS =
-  'e.id, e.position, e.sequence, e.type, e.created_at, e.environment_id, e.organization_id, e.directory_id, e.data';
+  'e.id, e.position, e.sequence, e.type, e.created_at, e.environment_id, e.organization_id, e.directory_id, e.data, ' +
+  'e.committed_at';
 
 function toDirectoryEvent(row: EventRow): DirectoryEvent {
   return {
@@ -46,6 +48,7 @@ function toDirectoryEvent(row: EventRow): DirectoryEvent {
     organizationId: row.organization_id,
     directoryId: row.directory_id,
     data: row.data,
+    committedAt: new Date(row.committed_at),
   };
 }
 

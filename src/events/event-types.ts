@@ -107,10 +107,15 @@ export interface DirectoryEvent {
   readonly organizationId: string;
   readonly directoryId: string;
   readonly data: Record<string, unknown>;
+  /** When the sequencer published it (the metrics' lag clock). Not part of the public payload. */
+  readonly committedAt: Date;
 }
 
-/** The event as the API and webhooks show it: every field but the internal commit position. */
-export function toPublicEvent(event: DirectoryEvent): Omit<DirectoryEvent, 'position'> {
-  const { position: _position, ...rest } = event;
+/** The event as the API and webhooks show it. */
+export type PublicEvent = Omit<DirectoryEvent, 'position' | 'committedAt'>;
+
+/** The event as the API and webhooks show it: every field but the internal commit position and time. */
+export function toPublicEvent(event: DirectoryEvent): PublicEvent {
+  const { position: _position, committedAt: _committedAt, ...rest } = event;
   return rest;
 }

@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 
-import type { DirectoryEvent, DirectoryEventType } from '../../events/event-types.js';
+import type { DirectoryEventType, PublicEvent } from '../../events/event-types.js';
 import { Connection } from '../connection.js';
 import { DateTimeScalar, JSONObjectScalar } from '../scalars.js';
 
@@ -8,7 +8,7 @@ import { DateTimeScalar, JSONObjectScalar } from '../scalars.js';
 @ObjectType('Event', {
   description: 'One provisioning change, with a before/after snapshot. The webhook body has the same shape.',
 })
-export class EventNode implements Omit<DirectoryEvent, 'position'> {
+export class EventNode implements PublicEvent {
   @Field(() => ID, { description: 'Time-sortable (UUIDv7); the cursor for `after`.' })
   id!: string;
 
