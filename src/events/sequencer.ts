@@ -15,7 +15,9 @@ import {
  * What one numbering round did: `busy` when another process held the numbering lock; otherwise how many
  * events it published, and whether committed events are still waiting behind an older open transaction.
  */
-type RoundResult = { readonly busy: true } | { readonly busy: false; numbered: number; heldBack: boolean };
+type RoundResult =
+  | { readonly busy: true }
+  | { readonly busy: false; numbered: number; heldBack: boolean; byType: Readonly<Record<string, number>> };
 
 /**
  * Opens the numbering transaction and tries its lock, in one round trip. The horizon: every transaction
@@ -32,7 +34,8 @@ const BEGIN_LOCK_AND_HORIZON = `begin; select pg_try_advisory_xact_lock(${SEQUEN
  *   endpoint (its job key coalesces). Delivery ids (UUIDv7, listed and sent in id order) are generated for
  *   the batch and handed out sorted in event order: ids of one millisecond would otherwise sort at random;
  * - one notification on {@link EVENTS_CHANNEL} with the last position, when anything was numbered.
- * `held` tells whether committed events above the horizon wait for an older transaction to end.
+ * `held` tells whether committed events above the horizon wait for an older transaction to end; `by_type`
+ * counts the events it numbered per type (metrics).
  */
 const PUBLISH = `
 with pending as (
@@ -76,6 +79,7 @@ with pending as (
   select count(*)::int as numbered, max(position) as last from numbered
 )
 select s.numbered, (select count(*) from queued) as queued,
+       (select coalesce(json_object_agg(type, n), '{}') from (select type, count(*)::int as n from numbered group by type) t) as by_type,
        case when s.numbered > 0 then pg_notify('${EVENTS_CHANNEL}', s.last::text) end as notified,
        exists (select 1 from events where position is null and xid >= $1::xid8 and xid < pg_snapshot_xmax(pg_current_snapshot())) as held
   from summary s`;
@@ -93,9 +97,19 @@ async function numberPendingEvents(client: pg.ClientBase, batchSize: number): Pr
       await client.query('rollback');
       return { busy: true };
     }
-    const [round] = (await client.query<{ numbered: number; held: boolean }>(PUBLISH, [lock.horizon, batchSize])).rows;
+    const [round] = (
+      await client.query<{ numbered: number; held: boolean; by_type: Record<string, number> }>(PUBLISH, [
+        lock.horizon,
+        batchSize,
+      ])
+    ).rows;
     await client.query('commit');
-    return { busy: false, numbered: round?.numbered ?? 0, heldBack: round?.held === true };
+    return {
+      busy: false,
+      numbered: round?.numbered ?? 0,
+      heldBack: round?.held === true,
+      byType: round?.by_type ?? {},
+    };
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
     throw error;
@@ -113,6 +127,11 @@ export interface SequencerOptions {
   readonly retryDelayMs?: number;
   readonly maxRetryDelayMs?: number;
   readonly statementTimeoutMs?: number;
+  /**
+   * Told, after each numbering transaction commits, how many events of each type it published. An event is
+   * numbered once (its position is set under the numbering lock), so across processes each is told once.
+   */
+  readonly onPublished?: (countsByType: Readonly<Record<string, number>>) => void;
 }
 
 export interface Sequencer {
@@ -193,6 +212,7 @@ export function createSequencer(options: SequencerOptions): Sequencer {
       const size = roundSize;
       const round = await numberPendingEvents(client, size);
       if (!round.busy) roundSize = Math.min(batchSize, size * 2);
+      if (!round.busy && round.numbered > 0) options.onPublished?.(round.byType);
       if (!round.busy && round.numbered > 0) nextRetryMs = retryDelayMs;
       if (!round.busy && round.numbered === size && !closed) continue;
       if (round.busy || round.heldBack) scheduleRetry();
