@@ -13,6 +13,8 @@ export interface EventStreamOptions {
   readonly bufferLimit: number;
   /** Called once when the buffer overflows; the stream then ends (the client resumes with `after`). */
   readonly onOverflow: () => void;
+  /** Told of each live (relayed, not caught-up) event as the stream hands it to its consumer (metrics). */
+  readonly onLiveEvent?: (event: DirectoryEvent) => void;
   readonly pageSize?: number;
 }
 
@@ -41,6 +43,8 @@ export class EventStream implements AsyncIterableIterator<DirectoryEvent> {
   private cursor: number;
   private mode: 'catch-up' | 'live';
   private dirty = false;
+  /** The first event queued live: it and every later one were relayed, all before it were read from the table. */
+  private firstLive = Number.POSITIVE_INFINITY;
   private ended = false;
   private wake: (() => void) | undefined;
   private readonly unsubscribe: () => void;
@@ -65,6 +69,7 @@ export class EventStream implements AsyncIterableIterator<DirectoryEvent> {
       this.options.onOverflow();
       return;
     }
+    this.firstLive = Math.min(this.firstLive, event.position);
     this.enqueue(event);
     this.signal();
   }
@@ -110,7 +115,11 @@ export class EventStream implements AsyncIterableIterator<DirectoryEvent> {
   async next(): Promise<IteratorResult<DirectoryEvent>> {
     for (;;) {
       if (this.ended) return { value: undefined, done: true };
-      if (this.head < this.queue.length) return { value: this.take(), done: false };
+      if (this.head < this.queue.length) {
+        const event = this.take();
+        if (event.position >= this.firstLive) this.options.onLiveEvent?.(event);
+        return { value: event, done: false };
+      }
       if (this.mode === 'catch-up') {
         try {
           await this.readPage();

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 import type { Database, Sql } from '../db/sql.js';
+import type { DirectoryEvent } from '../events/event-types.js';
 import type { EventRelay } from '../events/notify.js';
 import type { SecretBox } from '../lib/encryption.js';
 import type { Viewer } from '../tenancy/types.js';
@@ -15,6 +16,8 @@ export interface EventsRuntime {
   readonly retentionDays: number;
   /** Live events held per subscription before a slow subscriber is disconnected. */
   readonly bufferLimit: number;
+  /** Told of each live event a subscription hands to its socket (metrics). */
+  readonly onLiveEvent?: (event: DirectoryEvent) => void;
 }
 
 /** What webhook mutations need: the secret box and the URL policy. */

@@ -109,7 +109,7 @@ export class EventResolver {
       };
       await checkScope(context, filter);
       const after = await resumePosition(context, args);
-      const { relay, sql, bufferLimit } = context.events;
+      const { relay, sql, bufferLimit, onLiveEvent } = context.events;
       return new EventStream({
         relay,
         filter,
@@ -117,6 +117,7 @@ export class EventResolver {
         bufferLimit,
         readAfter: (f, position, limit) => readEventsAfter(sql, f, position, limit),
         onOverflow: () => context.connection?.closeSlow(),
+        ...(onLiveEvent ? { onLiveEvent } : {}),
       });
     },
   })
