@@ -8,6 +8,7 @@ export interface ClaimedDelivery {
   /** The claimed lease, as PostgreSQL printed it (microseconds kept): settle only with our own lease. */
   readonly lease_until: string;
   readonly event_id: string | null;
+  readonly webhook_id: string;
   readonly url: string;
   readonly secret_sealed: string;
   readonly enabled: boolean;
@@ -34,7 +35,7 @@ export function claimDueDeliveries(
                         order by next_attempt_at, id limit $3::int for update skip locked)
        returning d.id, d.attempt_count, d.lease_until::text as lease_until, d.event_id, d.webhook_id
      )
-     select c.id, c.attempt_count, c.lease_until, c.event_id, w.url, w.secret_sealed, w.enabled, w.disabled_reason
+     select c.id, c.attempt_count, c.lease_until, c.event_id, c.webhook_id, w.url, w.secret_sealed, w.enabled, w.disabled_reason
        from claimed c join webhooks w on w.id = c.webhook_id
       order by c.id`,
     [webhookId, leaseSeconds, limit],

@@ -12,6 +12,12 @@ export interface RetrySchedule {
   readonly now: () => Date;
 }
 
+/** A delivery after an attempt: its new status, and when it is tried again (`null`: done or failed for good). */
+export interface Settled {
+  readonly status: DeliveryStatus;
+  readonly nextAttemptAt: Date | null;
+}
+
 /** An attempt that never reached the endpoint. */
 export function unsentAttempt(error: string, now: Date): DeliveryAttempt {
   return {
@@ -28,7 +34,7 @@ export function unsentAttempt(error: string, now: Date): DeliveryAttempt {
  * Records an attempt and decides what follows, in one statement: done, failed for good (`final`, or 410 Gone,
  * which also disables the endpoint, or no retries left), or pending again with `next_attempt_at` from the
  * retry delays (or Retry-After). The endpoint's job picks it up when it comes due. Only with our own lease:
- * a delivery whose lease ran out (and was claimed again) is left alone. Resolves with the delivery's new status.
+ * a delivery whose lease ran out (and was claimed again) is left alone. Resolves with what follows.
  */
 export async function settleDelivery(
   sql: Sql,
@@ -37,7 +43,7 @@ export async function settleDelivery(
   retryAfterMs: number | null,
   schedule: RetrySchedule,
   final = false,
-): Promise<DeliveryStatus> {
+): Promise<Settled> {
   const attemptCount = delivery.attempt_count + 1;
   const gone = attempt.statusCode === 410;
   let status: DeliveryStatus;
@@ -70,7 +76,7 @@ export async function settleDelivery(
       delivery.lease_until,
     ],
   );
-  return status;
+  return { status, nextAttemptAt };
 }
 
 /** An attempt cut short by the worker's stop is not recorded: the delivery is released as it was, due at once. */

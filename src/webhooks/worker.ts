@@ -10,9 +10,9 @@ import type { SecretBox } from '../lib/encryption.js';
 import type { Logger } from '../lib/logger.js';
 import { createAttempts } from './attempt.js';
 import { claimDueDeliveries, queueNextRun, type ClaimedDelivery } from './claim.js';
-import { releaseDelivery, settleDelivery, unsentAttempt } from './settle.js';
+import { releaseDelivery, settleDelivery, unsentAttempt, type Settled } from './settle.js';
 import type { UrlPolicy } from './url-guard.js';
-import type { DeliveryStatus } from './webhook.entity.js';
+import { DeliveryStatus, type DeliveryAttempt } from './webhook.entity.js';
 
 export interface WebhookWorkerOptions {
   readonly databaseUrl: string;
@@ -32,8 +32,8 @@ export interface WebhookWorkerOptions {
   readonly staleLockMs: number;
   readonly pollIntervalMs?: number;
   readonly now?: () => Date;
-  /** Told the new status of a delivery after each attempt this process made (metrics). */
-  readonly onAttempt?: (status: DeliveryStatus) => void;
+  /** Told the new status of a delivery, and its event, after each attempt this process made (metrics). */
+  readonly onAttempt?: (status: DeliveryStatus, event: DirectoryEvent) => void;
 }
 
 export interface WebhookWorker {
@@ -111,8 +111,27 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   // Every attempt in flight listens on it (WEBHOOK_WORKERS endpoints × a claimed batch each): no leak.
   setMaxListeners(0, stopping.signal);
 
+  /**
+   * One warn line per failed attempt: the endpoint, the HTTP status or error, and the next attempt time or
+   * that it gave up. Never the URL (its query may hold a token), the response body or the secret.
+   */
+  const logFailure = (delivery: ClaimedDelivery, attempt: DeliveryAttempt, settled: Settled) => {
+    logger.warn(
+      {
+        webhookId: delivery.webhook_id,
+        deliveryId: delivery.id,
+        attempt: delivery.attempt_count + 1,
+        ...(attempt.statusCode !== null ? { statusCode: attempt.statusCode } : {}),
+        ...(attempt.error !== null ? { error: attempt.error } : {}),
+        ...(settled.nextAttemptAt ? { nextAttemptAt: settled.nextAttemptAt.toISOString() } : { gaveUp: true }),
+      },
+      settled.nextAttemptAt ? 'webhook attempt failed; retrying' : 'webhook attempt failed; gave up',
+    );
+  };
+
   const failWithoutAttempt = async (job: Sql, delivery: ClaimedDelivery, error: string): Promise<void> => {
-    await settleDelivery(job, delivery, unsentAttempt(error, now()), null, schedule, true);
+    const attempt = unsentAttempt(error, now());
+    logFailure(delivery, attempt, await settleDelivery(job, delivery, attempt, null, schedule, true));
   };
 
   /** One delivery: attempt it (unless its endpoint is disabled or its event purged) and settle the outcome. */
@@ -124,8 +143,9 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     if (!event) return failWithoutAttempt(job, delivery, 'the event is no longer retained (EVENT_RETENTION_DAYS)');
     const result = await attempts.attempt(delivery, event, stopping.signal);
     if (result.aborted) return releaseDelivery(job, delivery);
-    const status = await settleDelivery(job, delivery, result.attempt, result.retryAfterMs, schedule);
-    options.onAttempt?.(status);
+    const settled = await settleDelivery(job, delivery, result.attempt, result.retryAfterMs, schedule);
+    if (!result.attempt.success) logFailure(delivery, result.attempt, settled);
+    options.onAttempt?.(settled.status, event);
   };
 
   const deliverOrRecordFailure = async (job: Sql, delivery: ClaimedDelivery, event: DirectoryEvent | undefined) => {
