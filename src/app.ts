@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { initOrm, type MikroORM } from './db/orm.js';
 import { requestContext } from './db/request-context.js';
 import { sqlDatabase } from './db/sql.js';
+import type { DirectoryEvent } from './events/event-types.js';
 import { createEventRelay, type EventRelay } from './events/notify.js';
 import { createRetentionJob } from './events/retention.js';
 import { createSequencer } from './events/sequencer.js';
@@ -33,6 +34,7 @@ import { scimRouter } from './scim/router.js';
 import { bootstrapEnvironments, type BootstrapKey } from './tenancy/environment.service.js';
 import { createScimAuth } from './tenancy/scim-auth.js';
 import { createScimRateLimiter } from './tenancy/scim-rate-limit.js';
+import { oldestPendingDeliverySeconds } from './webhooks/backlog.js';
 import { DeliveryStatus } from './webhooks/webhook.entity.js';
 import { resealWebhookSecrets } from './webhooks/webhook.service.js';
 import { createWebhookWorker } from './webhooks/worker.js';
@@ -117,7 +119,13 @@ async function composeApp(
   const fork = () => orm.em.fork();
   // Plain SQL on the ORM's pool: the provisioning aggregate (SCIM writes and reads, GraphQL directory data).
   const sql = sqlDatabase(orm);
-  const metrics = config.metrics.enabled ? createMetrics(() => poolStats(orm)) : undefined;
+  const metrics = config.metrics.enabled
+    ? createMetrics({
+        poolStats: () => poolStats(orm),
+        oldestPendingDeliverySeconds: () => oldestPendingDeliverySeconds(sql),
+        onSourceFailed: (error) => logger.warn({ err: error }, 'a metric could not be read from the database'),
+      })
+    : undefined;
   const box = new SecretBox(encryptionKey, config.previousEncryptionKeys);
   const policy = { allowPrivateNetworks: config.webhooks.allowPrivateNetworks, allowHttp: config.webhooks.allowHttp };
   const resealed = await resealWebhookSecrets(fork(), box).catch((error: unknown) => {
@@ -138,7 +146,9 @@ async function composeApp(
     timeoutMs: config.webhooks.timeoutMs,
     staleLockMs: config.webhooks.staleLockMs,
     pollIntervalMs: config.webhooks.pollIntervalMs,
-    ...(metrics ? { onAttempt: (status: DeliveryStatus) => metrics.webhookAttempt(attemptOutcome(status)) } : {}),
+    ...(metrics
+      ? { onAttempt: (status: DeliveryStatus, event: DirectoryEvent) => countAttempt(metrics, status, event) }
+      : {}),
   });
   started.push(() => webhookWorker.stop());
   await webhookWorker.start();
@@ -148,6 +158,9 @@ async function composeApp(
     logger,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
     pollIntervalMs: config.eventsPollIntervalMs,
+    ...(metrics
+      ? { onPublished: (countsByType: Readonly<Record<string, number>>) => metrics.eventsPublished(countsByType) }
+      : {}),
   });
   started.push(() => sequencer.close());
   await sequencer.start();
@@ -180,6 +193,7 @@ async function composeApp(
     sql,
     retentionDays: config.eventRetentionDays,
     bufferLimit: config.subscriptionBufferLimit,
+    ...(metrics ? { onLiveEvent: (event: DirectoryEvent) => metrics.eventToSubscriber(event.committedAt) } : {}),
   };
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
   const shared = { events, webhooks, sql, publicUrl: config.publicUrl };
@@ -295,10 +309,12 @@ async function composeApp(
   };
 }
 
-/** The webhook outcome a metric counts, from a delivery's status after an attempt. */
-function attemptOutcome(status: DeliveryStatus): 'succeeded' | 'retrying' | 'failed' {
-  if (status === DeliveryStatus.SUCCEEDED) return 'succeeded';
-  return status === DeliveryStatus.FAILED ? 'failed' : 'retrying';
+/** Counts a webhook attempt by its delivery's status after it, and times a successful one from publication. */
+function countAttempt(metrics: Metrics, status: DeliveryStatus, event: DirectoryEvent): void {
+  if (status === DeliveryStatus.SUCCEEDED) {
+    metrics.webhookAttempt('succeeded');
+    metrics.webhookDelivered(event.committedAt);
+  } else metrics.webhookAttempt(status === DeliveryStatus.FAILED ? 'failed' : 'retrying');
 }
 
 /** The relay as GraphQL subscriptions see it: each subscriber counted in the open-subscriptions gauge. */

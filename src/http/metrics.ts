@@ -10,6 +10,15 @@ export interface PoolStats {
   readonly waiting: number;
 }
 
+/** What the metrics read at scrape time, besides the process itself. */
+export interface MetricSources {
+  readonly poolStats: () => PoolStats;
+  /** Seconds since the oldest pending webhook delivery was created; `null` when none is pending. */
+  readonly oldestPendingDeliverySeconds: () => Promise<number | null>;
+  /** Told why a source failed (the scrape still answers, without that value). */
+  readonly onSourceFailed: (error: unknown) => void;
+}
+
 /**
  * This process's Prometheus metrics. Labels are bounded sets (methods, resource kinds, status classes, event
  * types, outcomes): never a directory, user or path, whose values are unbounded.
@@ -20,8 +29,14 @@ export interface Metrics {
   readonly scimMiddleware: Middleware;
   /** One event relayed to this process, by type. */
   eventRelayed(type: string): void;
+  /** Events this process's sequencer published in one committed round, counted by type. */
+  eventsPublished(countsByType: Readonly<Record<string, number>>): void;
+  /** A live event, published at `committedAt`, handed to a subscriber's socket now. */
+  eventToSubscriber(committedAt: Date): void;
   /** One webhook attempt settled: `succeeded`, `retrying` or `failed`. */
   webhookAttempt(outcome: 'succeeded' | 'retrying' | 'failed'): void;
+  /** An event, published at `committedAt`, delivered to a webhook endpoint now (a 2xx answer). */
+  webhookDelivered(committedAt: Date): void;
   readonly subscriptionsOpen: Gauge;
 }
 
@@ -39,7 +54,7 @@ export function scimResourceOf(path: string): string | undefined {
 }
 
 /** Creates the metrics of one app (its own registry, so that several apps in one process stay apart). */
-export function createMetrics(poolStats: () => PoolStats): Metrics {
+export function createMetrics({ poolStats, oldestPendingDeliverySeconds, onSourceFailed }: MetricSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const labelNames = ['method', 'resource', 'status'] as const;
@@ -65,6 +80,47 @@ export function createMetrics(poolStats: () => PoolStats): Metrics {
     help: 'Committed events this process received from the event relay, by type',
     labelNames: ['type'] as const,
     registers: [registry],
+  });
+  const recorded = new Counter({
+    name: 'dsync_events_recorded_total',
+    help:
+      'Events published (numbered) by this process, by type. Any process may publish an event written by any ' +
+      'process, and each event is published exactly once: the sum over all processes counts every recorded event once',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
+  const lagBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+  const subscriberLag = new Histogram({
+    name: 'dsync_event_subscriber_lag_seconds',
+    help:
+      "Time from an event's publication (events.committed_at: numbered by the sequencer after its transaction " +
+      'committed) to its hand-over to a GraphQL subscription socket in this process; live events only, not catch-up',
+    buckets: lagBuckets,
+    registers: [registry],
+  });
+  const webhookLag = new Histogram({
+    name: 'dsync_webhook_delivery_lag_seconds',
+    help:
+      "Time from an event's publication (events.committed_at) to its successful webhook delivery by this process, " +
+      'retries included',
+    buckets: lagBuckets,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'dsync_webhook_oldest_pending_seconds',
+    help:
+      'Age of the oldest webhook delivery still pending (all endpoints, database-wide); 0 when none is pending, ' +
+      'NaN when the database did not answer',
+    registers: [registry],
+    async collect() {
+      try {
+        this.set((await withTimeout(oldestPendingDeliverySeconds(), SOURCE_TIMEOUT_MS)) ?? 0);
+      } catch (error) {
+        // The scrape still answers (pool, process and counters); the gauge says "unknown" rather than stale.
+        this.set(Number.NaN);
+        onSourceFailed(error);
+      }
+    },
   });
   const webhooks = new Counter({
     name: 'dsync_webhook_attempts_total',
@@ -119,9 +175,35 @@ export function createMetrics(poolStats: () => PoolStats): Metrics {
     registry,
     scimMiddleware,
     eventRelayed: (type) => events.inc({ type }),
+    eventsPublished: (countsByType) => {
+      for (const [type, count] of Object.entries(countsByType)) recorded.inc({ type }, count);
+    },
+    eventToSubscriber: (committedAt) => subscriberLag.observe(secondsSince(committedAt)),
     webhookAttempt: (outcome) => webhooks.inc({ outcome }),
+    webhookDelivered: (committedAt) => webhookLag.observe(secondsSince(committedAt)),
     subscriptionsOpen,
   };
+}
+
+/** A scrape waits this long for the database at most (a pool waiting for a connection would hang it). */
+const SOURCE_TIMEOUT_MS = 2_000;
+
+/** `promise`, or a rejection after `ms`. */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Seconds from `then` to now; never negative (the database's clock may be a little ahead of this host's). */
+function secondsSince(then: Date): number {
+  return Math.max(0, (Date.now() - then.getTime()) / 1000);
 }
 
 /** `GET /metrics` in the Prometheus text format. */

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import WebSocket from 'ws';
 
+import { connectedClient, subscribeEvents } from '../fixtures/events.js';
 import { graphql } from '../fixtures/graphql.js';
 import { startReceiver } from '../fixtures/receiver.js';
 import { createTestDirectory, scimUserBody } from '../fixtures/scim.js';
@@ -168,4 +170,149 @@ describe('GET /metrics', () => {
       expect((await fetch(`${off.url}/metrics`)).status).toBe(404);
     });
   });
+
+  it('counts each recorded event once across two processes, by type', async () => {
+    await withApp({}, async (other) => {
+      const type = { type: 'dsync.user.created' };
+      const before = value((await scrape(t.url)).samples, 'dsync_events_recorded_total', type);
+      const relayedBefore = value((await scrape(t.url)).samples, 'dsync_events_relayed_total', type);
+      const { scim } = await createTestDirectory(t.url, t.sandboxKey);
+      const users = 3;
+      for (let i = 0; i < users; i += 1) expect((await scim.post('/Users', scimUserBody())).status).toBe(201);
+      // Once both processes have relayed every event, every one of them was published (and counted) already.
+      await waitUntil(
+        async () =>
+          value((await scrape(t.url)).samples, 'dsync_events_relayed_total', type) - relayedBefore >= users &&
+          value((await scrape(other.url)).samples, 'dsync_events_relayed_total', type) >= users,
+        { what: `both processes to relay the ${users} dsync.user.created events` },
+      );
+      const recorded =
+        value((await scrape(t.url)).samples, 'dsync_events_recorded_total', type) -
+        before +
+        value((await scrape(other.url)).samples, 'dsync_events_recorded_total', type);
+      expect(recorded).toBe(users);
+    });
+  });
+
+  it('times live events from publication to a subscriber, not caught-up ones', async () => {
+    const lagCount = async () => value((await scrape(t.url)).samples, 'dsync_event_subscriber_lag_seconds_count');
+    const { scim, directoryId } = await createTestDirectory(t.url, t.sandboxKey);
+    expect((await scim.post('/Users', scimUserBody())).status).toBe(201);
+    const client = await connectedClient(t.url, t.sandboxKey);
+    try {
+      const before = await lagCount();
+      // Caught up from the table (after sequence 0): handed out, but not timed.
+      const types = ['dsync.user.created'];
+      const replay = subscribeEvents(client, { directoryId, types, afterSequence: 0 });
+      const live = subscribeEvents(client, { directoryId, types });
+      await replay.take(1);
+      await waitUntil(async () => (await metric('dsync_graphql_subscriptions_open')) === 2, {
+        what: 'both subscriptions to be open',
+      });
+      expect(await lagCount()).toBe(before);
+      expect((await scim.post('/Users', scimUserBody())).status).toBe(201);
+      await live.take(1);
+      await replay.take(2);
+      // The live subscription times it; the resumed one too once it has switched to live (it may not have yet).
+      const after = await waitUntil(async () => (await lagCount()) >= before + 1 && lagCount(), {
+        what: 'dsync_event_subscriber_lag_seconds_count to count the live event',
+      });
+      expect(after).toBeLessThanOrEqual(before + 2);
+      replay.unsubscribe();
+      live.unsubscribe();
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('counts a subscription closed by a dropped connection out of the open gauge', async () => {
+    const socket = new WebSocket(`${t.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    const messages: { type: string }[] = [];
+    socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString('utf8')) as { type: string }));
+    await waitUntil(() => socket.readyState === WebSocket.OPEN, { what: 'the WebSocket to open' });
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${t.sandboxKey}` } }));
+    await waitUntil(() => messages.some((m) => m.type === 'connection_ack'), { what: 'connection_ack' });
+    socket.send(
+      JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { provisioningEvents { id } }' } }),
+    );
+    await waitUntil(async () => (await metric('dsync_graphql_subscriptions_open')) === 1, {
+      what: 'dsync_graphql_subscriptions_open to reach 1',
+    });
+    socket.terminate(); // no close frame: the TCP connection just ends
+    await waitUntil(async () => (await metric('dsync_graphql_subscriptions_open')) === 0, {
+      what: 'dsync_graphql_subscriptions_open back to 0 after the connection dropped',
+    });
+  });
+
+  it('times delivered webhooks, ages the oldest pending delivery, and logs one warn line per failed attempt', async () => {
+    const receiver = await startReceiver();
+    try {
+      // The production environment: endpoints of the sandbox (earlier tests) get none of these events.
+      const created = await graphql<{ createWebhook: { webhook: { id: string } } }>(
+        t.url,
+        t.productionKey,
+        'mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } } }',
+        { input: { url: `${receiver.url}?token=query-secret`, eventTypes: ['dsync.user.created'] } },
+      );
+      expect(created.errors).toBeUndefined();
+      const webhookId = created.data!.createWebhook.webhook.id;
+      const { scim } = await createTestDirectory(t.url, t.productionKey);
+      const before = await scrape(t.url);
+      const lagBefore = value(before.samples, 'dsync_webhook_delivery_lag_seconds_count');
+      const succeededBefore = value(before.samples, 'dsync_webhook_attempts_total', { outcome: 'succeeded' });
+      expect((await scim.post('/Users', scimUserBody())).status).toBe(201);
+      await receiver.until((all) => all.length === 1, { what: 'the webhook of the created user' });
+      await waitUntil(
+        async () => {
+          const { samples } = await scrape(t.url);
+          return (
+            value(samples, 'dsync_webhook_attempts_total', { outcome: 'succeeded' }) === succeededBefore + 1 &&
+            value(samples, 'dsync_webhook_delivery_lag_seconds_count') === lagBefore + 1
+          );
+        },
+        { what: 'one succeeded attempt and one dsync_webhook_delivery_lag_seconds observation' },
+      );
+
+      receiver.respond = () => ({ status: 503, body: 'response-body-secret' });
+      expect((await scim.post('/Users', scimUserBody())).status).toBe(201);
+      await receiver.until((all) => all.length === 2, { what: 'the failing attempt' });
+      await waitUntil(async () => (await metric('dsync_webhook_oldest_pending_seconds')) > 0, {
+        what: 'dsync_webhook_oldest_pending_seconds above 0 while the delivery waits for its retry',
+      });
+      const failures = await waitUntil(
+        () => {
+          const lines = t.logs.filter((line) => line.webhookId === webhookId && line.level === 40 /* warn */);
+          return lines.length > 0 && lines;
+        },
+        { what: 'a warn log line for the failed webhook attempt' },
+      );
+      expect(failures).toHaveLength(1);
+      const [failure] = failures;
+      expect(failure).toMatchObject({ statusCode: 503, attempt: 1 });
+      expect(new Date(failure!.nextAttemptAt as string).getTime()).toBeGreaterThan(Date.now());
+      const raw = JSON.stringify(failure);
+      expect(raw).not.toContain('response-body-secret');
+      expect(raw).not.toContain('query-secret');
+      expect(raw).not.toContain(receiver.secret || 'no secret');
+      // Only that one line for that attempt.
+      expect(t.logs.filter((line) => JSON.stringify(line).includes(webhookId))).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('still answers a scrape when the database cannot be read', async () => {
+    await withApp({}, async (broken) => {
+      expect(value((await scrape(broken.url)).samples, 'dsync_webhook_oldest_pending_seconds')).not.toBeNaN();
+      await broken.app.orm.close(true);
+      const { samples } = await scrape(broken.url);
+      expect(value(samples, 'dsync_webhook_oldest_pending_seconds')).toBeNaN();
+      expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
+      expect(broken.logs.some((line) => line.msg === 'a metric could not be read from the database')).toBe(true);
+    });
+  });
 });
+
+async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+  return value((await scrape(t.url)).samples, name, labels);
+}
