@@ -147,7 +147,7 @@ async function composeApp(
     staleLockMs: config.webhooks.staleLockMs,
     pollIntervalMs: config.webhooks.pollIntervalMs,
     ...(metrics
-      ? { onAttempt: (status: DeliveryStatus, event: DirectoryEvent) => countAttempt(metrics, status, event) }
+      ? { onAttempt: (status: DeliveryStatus, dueSince: Date) => countAttempt(metrics, status, dueSince) }
       : {}),
   });
   started.push(() => webhookWorker.stop());
@@ -309,11 +309,11 @@ async function composeApp(
   };
 }
 
-/** Counts a webhook attempt by its delivery's status after it, and times a successful one from publication. */
-function countAttempt(metrics: Metrics, status: DeliveryStatus, event: DirectoryEvent): void {
+/** Counts a webhook attempt by its delivery's status after it, and times a successful one from when it was due. */
+function countAttempt(metrics: Metrics, status: DeliveryStatus, dueSince: Date): void {
   if (status === DeliveryStatus.SUCCEEDED) {
     metrics.webhookAttempt('succeeded');
-    metrics.webhookDelivered(event.committedAt);
+    metrics.webhookDelivered(dueSince);
   } else metrics.webhookAttempt(status === DeliveryStatus.FAILED ? 'failed' : 'retrying');
 }
 

@@ -35,8 +35,8 @@ export interface Metrics {
   eventToSubscriber(committedAt: Date): void;
   /** One webhook attempt settled: `succeeded`, `retrying` or `failed`. */
   webhookAttempt(outcome: 'succeeded' | 'retrying' | 'failed'): void;
-  /** An event, published at `committedAt`, delivered to a webhook endpoint now (a 2xx answer). */
-  webhookDelivered(committedAt: Date): void;
+  /** A delivery due since `dueSince` (its event's publication, or a redeliver/replay) succeeded now. */
+  webhookDelivered(dueSince: Date): void;
   readonly subscriptionsOpen: Gauge;
 }
 
@@ -102,7 +102,7 @@ export function createMetrics({ poolStats, oldestPendingDeliverySeconds, onSourc
     name: 'dsync_webhook_delivery_lag_seconds',
     help:
       "Time from an event's publication (events.committed_at) to its successful webhook delivery by this process, " +
-      'retries included',
+      'retries included; for a redelivery or replay, from its request',
     buckets: lagBuckets,
     registers: [registry],
   });
@@ -180,7 +180,7 @@ export function createMetrics({ poolStats, oldestPendingDeliverySeconds, onSourc
     },
     eventToSubscriber: (committedAt) => subscriberLag.observe(secondsSince(committedAt)),
     webhookAttempt: (outcome) => webhooks.inc({ outcome }),
-    webhookDelivered: (committedAt) => webhookLag.observe(secondsSince(committedAt)),
+    webhookDelivered: (dueSince) => webhookLag.observe(secondsSince(dueSince)),
     subscriptionsOpen,
   };
 }

@@ -9,6 +9,8 @@ export interface ClaimedDelivery {
   readonly lease_until: string;
   readonly event_id: string | null;
   readonly webhook_id: string;
+  /** When the delivery was created (epoch ms): by the sequencer as it published the event, or by a redeliver/replay. */
+  readonly created_ms: number;
   readonly url: string;
   readonly secret_sealed: string;
   readonly enabled: boolean;
@@ -33,9 +35,10 @@ export function claimDueDeliveries(
                         where webhook_id = $1::uuid and status = 'pending' and next_attempt_at <= now()
                           and (lease_until is null or lease_until < now())
                         order by next_attempt_at, id limit $3::int for update skip locked)
-       returning d.id, d.attempt_count, d.lease_until::text as lease_until, d.event_id, d.webhook_id
+       returning d.id, d.attempt_count, d.lease_until::text as lease_until, d.event_id, d.webhook_id,
+                 (extract(epoch from d.created_at) * 1000)::float8 as created_ms
      )
-     select c.id, c.attempt_count, c.lease_until, c.event_id, c.webhook_id, w.url, w.secret_sealed, w.enabled, w.disabled_reason
+     select c.id, c.attempt_count, c.lease_until, c.event_id, c.webhook_id, c.created_ms, w.url, w.secret_sealed, w.enabled, w.disabled_reason
        from claimed c join webhooks w on w.id = c.webhook_id
       order by c.id`,
     [webhookId, leaseSeconds, limit],

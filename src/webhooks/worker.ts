@@ -32,8 +32,11 @@ export interface WebhookWorkerOptions {
   readonly staleLockMs: number;
   readonly pollIntervalMs?: number;
   readonly now?: () => Date;
-  /** Told the new status of a delivery, and its event, after each attempt this process made (metrics). */
-  readonly onAttempt?: (status: DeliveryStatus, event: DirectoryEvent) => void;
+  /**
+   * Told the new status of a delivery after each attempt this process made, and since when it was due: its
+   * event's publication, or the later redeliver/replay that created it (metrics).
+   */
+  readonly onAttempt?: (status: DeliveryStatus, dueSince: Date) => void;
 }
 
 export interface WebhookWorker {
@@ -145,7 +148,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     if (result.aborted) return releaseDelivery(job, delivery);
     const settled = await settleDelivery(job, delivery, result.attempt, result.retryAfterMs, schedule);
     if (!result.attempt.success) logFailure(delivery, result.attempt, settled);
-    options.onAttempt?.(settled.status, event);
+    options.onAttempt?.(settled.status, new Date(Math.max(event.committedAt.getTime(), delivery.created_ms)));
   };
 
   const deliverOrRecordFailure = async (job: Sql, delivery: ClaimedDelivery, event: DirectoryEvent | undefined) => {
