@@ -106,7 +106,12 @@ function expandNoPath(kind: ResourceKind, operation: PatchOperation, id: string)
     if (key === 'id' && value === id) continue; // Okta repeats the id in group renames
     if (key === 'schemas') continue;
     const resolved = resolvePath(kind, key);
-    const extensionObject = /^urn:/i.test(key) && resolved.segments.length === 1 && isObject(value);
+    if (resolved.wholeSchema && resolved.segments.length === 0 && isObject(value)) {
+      // The core schema URN around core attributes (RFC 7644 §3.10): the same as sending them unqualified.
+      expanded.push(...expandNoPath(kind, { ...operation, value }, id));
+      continue;
+    }
+    const extensionObject = resolved.wholeSchema === true && isObject(value);
     const complex = resolved.attribute?.type === 'complex' && !resolved.attribute.multiValued && isObject(value);
     if (extensionObject || complex) {
       const separator = extensionObject ? ':' : '.';
