@@ -159,6 +159,15 @@ describe('qualified names in filters, sortBy, attributes and PATCH paths', () =>
     expect(ids(res.body).sort()).toEqual([...wanted].sort());
   });
 
+  it('the core URN qualifies the common attributes too: meta is complex, as unqualified', async () => {
+    for (const sortBy of ['meta', `${USER_SCHEMA}:meta`]) {
+      const res = await ctx.dir.scim.get(`/Users?sortBy=${encodeURIComponent(sortBy)}`);
+      expect([sortBy, res.status, res.body.scimType]).toEqual([sortBy, 400, 'invalidValue']);
+    }
+    const created = await ctx.dir.scim.get(filterPath('Users', `${USER_SCHEMA}:meta.created gt "yesterday"`));
+    expect(created.body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
+  });
+
   it('filters groups by a qualified displayName', async () => {
     const res = await ctx.dir.scim.get(filterPath('Groups', `${GROUP_SCHEMA}:displayName eq "${group.displayName}"`));
     expect(ids(res.body)).toEqual([group.id]);
