@@ -54,6 +54,7 @@ describe('POST /Users/.search and /Groups/.search answer what the equivalent GET
     ['both attribute lists', 'Users', { attributes: ['emails', 'userName'], excludedAttributes: ['emails.type'] }],
     ['count 0', 'Users', { filter: 'displayName sw "S "', count: 0 }],
     ['a value filter', 'Users', { filter: 'emails[value co "search-1"]' }],
+    ['meta.resourceType', 'Users', { filter: 'meta.resourceType eq "User" and title ne "Boss"' }],
     ['groups: filter and sort', 'Groups', { filter: 'displayName sw "s "', sortBy: 'displayName' }],
     ['groups: without members, paged', 'Groups', { excludedAttributes: ['members'], startIndex: 2, count: 5 }],
     ['groups: by member', 'Groups', { filter: `members[value eq "{member}"]`, attributes: ['displayName'] }],
@@ -132,6 +133,16 @@ describe('POST /.search at the root: users, then groups', () => {
     );
     const groups = await search({ filter: `members[value eq "${userIds[0]}"]` });
     expect(groups.body.Resources.map((r: { id: string }) => r.id).sort()).toEqual([...groupIds].sort());
+  });
+
+  it('meta.resourceType picks one kind', async () => {
+    const res = await search({ filter: 'meta.resourceType eq "Group"', sortBy: 'displayName' });
+    expect(res.body.totalResults).toBe(2);
+    expect(res.body.Resources.map((r: { id: string }) => r.id)).toEqual([groupIds[1], groupIds[0]]);
+    const users = await search({ filter: 'meta.resourceType eq "User" and displayName sw "S B"' });
+    expect(users.body.Resources.map((r: { id: string }) => r.id)).toEqual([userIds[2]]);
+    const none = await search({ filter: 'meta.resourceType eq "user"' });
+    expect(none.body.totalResults).toBe(0);
   });
 
   it('refuses a sortBy that is invalid for one of the kinds', async () => {
