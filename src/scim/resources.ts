@@ -22,10 +22,10 @@ function weakEtag(version: number): string {
 
 /**
  * Lifts core attributes sent inside the core schema's URN (`{"urn:…:core:2.0:User": {"userName": …}}`,
- * RFC 7644 §3.10) to the top level, where they are stored. An attribute both inside and outside the URN
- * (names compare case-insensitively) is ambiguous: 400 invalidValue.
+ * RFC 7644 §3.10) to the top level, where they are stored: for bodies and no-path PATCH values. An attribute
+ * both inside and outside the URN (names compare case-insensitively) is ambiguous: 400 invalidValue.
  */
-function unqualifyCore(kind: ResourceKind, body: ScimResource): ScimResource {
+export function unqualifyCore(kind: ResourceKind, body: ScimResource): ScimResource {
   const qualifiedKeys = Object.keys(body).filter((key) => isCoreSchemaUrn(kind, key));
   if (qualifiedKeys.length === 0) return body;
   const result: ScimResource = Object.fromEntries(Object.entries(body).filter(([key]) => !qualifiedKeys.includes(key)));
@@ -38,7 +38,7 @@ function unqualifyCore(kind: ResourceKind, body: ScimResource): ScimResource {
         throw new ScimError(400, `${key} is given both inside and outside ${urn}`, 'invalidValue');
       }
       seen.add(key.toLowerCase());
-      result[key] = value;
+      Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
     }
   }
   return result;

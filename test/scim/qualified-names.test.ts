@@ -231,6 +231,24 @@ describe('qualified names in filters, sortBy, attributes and PATCH paths', () =>
     expect(await storedRaw('directory_groups', group.id)).not.toHaveProperty([GROUP_SCHEMA]);
   });
 
+  it('adds members with a no-path value inside the Group URN', async () => {
+    const res = await ctx.dir.scim.patch(
+      `/Groups/${group.id}`,
+      scimPatch({ op: 'add', value: { [GROUP_SCHEMA]: { members: [{ value: ada.id }, { value: bob.id }] } } }),
+    );
+    expect(res.status).toBe(204);
+    const read = await ctx.dir.scim.get(`/Groups/${group.id}`);
+    expect(read.body.members.map((m: { value: string }) => m.value).sort()).toEqual([ada.id, bob.id].sort());
+  });
+
+  it('refuses a no-path PATCH value with a name inside and outside the URN: 400 invalidValue', async () => {
+    const res = await ctx.dir.scim.patch(
+      `/Users/${bob.id}`,
+      scimPatch({ op: 'replace', value: { title: 'A', [USER_SCHEMA]: { title: 'B' } } }),
+    );
+    expect(res.body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+  });
+
   it('patches a user with a no-path value inside the User URN', async () => {
     const res = await ctx.dir.scim.patch(
       `/Users/${bob.id}`,
