@@ -235,4 +235,9 @@ export function column(kind: ColumnKind, name: string): Column {
   return { kind, sql: (alias) => `${alias}.${name}` };
 }
 
+/** What every row of a table is (`meta.resourceType`): a fixed SQL literal, never request text. */
+export function resourceTypeColumn(resourceType: 'User' | 'Group'): Column {
+  return { kind: 'text', sql: () => `'${resourceType}'::text` };
+}
+
 export type { Column, Relation };

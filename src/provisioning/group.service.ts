@@ -7,7 +7,7 @@ import type { EventScope, GroupSnapshot } from '../events/event-types.js';
 import { insertEvents, type NewEvent } from '../events/record-event.js';
 import { ConflictError, InvalidInputError } from '../lib/errors.js';
 import { isUuid, newId } from '../lib/ids.js';
-import { column, type FilterSchema } from './filter-sql.js';
+import { column, resourceTypeColumn, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
 import {
   bumpGroups,
@@ -46,6 +46,7 @@ export const groupFilterSchema: FilterSchema = {
     displayname: column('lowerText', 'display_name_lower'),
     'meta.created': column('timestamp', 'created_at'),
     'meta.lastmodified': column('timestamp', 'updated_at'),
+    'meta.resourcetype': resourceTypeColumn('Group'),
   },
   relations: {
     members: {

@@ -7,7 +7,7 @@ import type { EventScope, UserSnapshot } from '../events/event-types.js';
 import { insertEvents, type NewEvent } from '../events/record-event.js';
 import { ConflictError } from '../lib/errors.js';
 import { isUuid, newId } from '../lib/ids.js';
-import { column, type FilterSchema } from './filter-sql.js';
+import { column, resourceTypeColumn, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
 import { bumpGroups, lockGroups } from './group.sql.js';
 import { LIST_ALIAS, listInDirectory, type ListResult } from './list.js';
@@ -42,6 +42,7 @@ export const userFilterSchema: FilterSchema = {
     'name.familyname': column('text', 'last_name'),
     'meta.created': column('timestamp', 'created_at'),
     'meta.lastmodified': column('timestamp', 'updated_at'),
+    'meta.resourcetype': resourceTypeColumn('User'),
   },
   arrayColumns: { emails: column('lowerText', 'emails') },
   relations: {

@@ -18,7 +18,7 @@ import { toGroupInput, toScimGroup } from './resources.js';
 type Group = GroupRow | GroupWithMembers;
 
 /** RFC 7643 §4.2: members are returned by default; `excludedAttributes=members` skips loading them. */
-const groups: ResourceReader<Group> = {
+export const groups: ResourceReader<Group> = {
   kind: 'Group',
   related: 'members',
   find: async (sql, directoryId, id, withRelated) => {

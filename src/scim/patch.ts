@@ -5,7 +5,7 @@ import type { MemberChange } from '../provisioning/group.service.js';
 import { ScimError, type ScimType } from './errors.js';
 import { parseScimFilter } from './filter.js';
 import { checkValueKey, resolvePath, subAttribute, type ResourceKind } from './paths.js';
-import { memberIds, type ScimResource } from './resources.js';
+import { memberIds, unqualifyCore, type ScimResource } from './resources.js';
 import { ENTERPRISE_USER_SCHEMA } from './schema-definitions.js';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -102,11 +102,11 @@ function expandNoPath(kind: ResourceKind, operation: PatchOperation, id: string)
   if (!isObject(operation.value))
     throw new ScimError(400, `a ${operation.op} without path needs an object value`, 'invalidValue');
   const expanded: PatchOperation[] = [];
-  for (const [key, value] of Object.entries(operation.value)) {
+  for (const [key, value] of Object.entries(unqualifyCore(kind, operation.value))) {
     if (key === 'id' && value === id) continue; // Okta repeats the id in group renames
     if (key === 'schemas') continue;
     const resolved = resolvePath(kind, key);
-    const extensionObject = /^urn:/i.test(key) && resolved.segments.length === 1 && isObject(value);
+    const extensionObject = resolved.wholeSchema === true && isObject(value);
     const complex = resolved.attribute?.type === 'complex' && !resolved.attribute.multiValued && isObject(value);
     if (extensionObject || complex) {
       const separator = extensionObject ? ':' : '.';
@@ -238,9 +238,10 @@ export function splitGroupPatch(operations: readonly PatchOperation[]): GroupPat
   for (const operation of operations) {
     const path = operation.path;
     if (path === undefined) {
-      if (isObject(operation.value) && Object.keys(operation.value).some((k) => k.toLowerCase() === 'members')) {
+      const whole = isObject(operation.value) ? unqualifyCore('Group', operation.value) : operation.value;
+      if (isObject(whole) && Object.keys(whole).some((k) => k.toLowerCase() === 'members')) {
         const { members: value, ...rest } = Object.fromEntries(
-          Object.entries(operation.value).map(([k, v]) => [k.toLowerCase() === 'members' ? 'members' : k, v]),
+          Object.entries(whole).map(([k, v]) => [k.toLowerCase() === 'members' ? 'members' : k, v]),
         );
         members.push({ op: operation.op === 'add' ? 'add' : 'replace', userIds: memberIds(value) });
         if (Object.keys(rest).length > 0) attributes.push({ ...operation, value: rest });

@@ -18,6 +18,8 @@ export interface ResolvedPath {
   readonly attribute: AttributeDefinition | undefined;
   /** Set when the path goes through a multi-valued complex attribute (`emails.value`). */
   readonly multiValued?: { readonly attribute: string; readonly subPath: readonly string[] };
+  /** Set when the path is a known schema URN alone (`urn:…:core:2.0:User`, `urn:…:enterprise:2.0:User`). */
+  readonly wholeSchema?: true;
 }
 
 const coreSchema: Record<ResourceKind, SchemaDefinition> = { User: userSchema, Group: groupSchema };
@@ -90,6 +92,11 @@ export function schemaIds(kind: ResourceKind): string[] {
   return [coreSchema[kind].id, ...extensions[kind].map((schema) => schema.id)];
 }
 
+/** Whether `name` is the core schema URN of this kind (RFC 7643 §8.7.1: URNs compare case-insensitively). */
+export function isCoreSchemaUrn(kind: ResourceKind, name: string): boolean {
+  return name.toLowerCase() === coreSchema[kind].id.toLowerCase();
+}
+
 /** Splits `urn:…:User:name.givenName` into the schema URN and the attribute path. */
 function splitUrn(kind: ResourceKind, path: string): { schema: SchemaDefinition | string | undefined; rest: string } {
   if (!/^urn:/i.test(path)) return { schema: undefined, rest: path };
@@ -116,9 +123,13 @@ export function resolvePath(kind: ResourceKind, path: string): ResolvedPath {
   const [first, ...subs] = names;
   const extension = schema !== undefined && schema !== coreSchema[kind];
   const prefix = extension ? [typeof schema === 'string' ? schema : schema.id] : [];
-  if (first === undefined) return { segments: prefix, attribute: undefined };
+  if (first === undefined)
+    return { segments: prefix, attribute: undefined, ...(typeof schema === 'object' ? { wholeSchema: true } : {}) };
+  // The core URN qualifies the core attributes and the common ones (RFC 7643 §3.1): the same as no URN.
   const pool =
-    typeof schema === 'object' ? schema.attributes : [...coreSchema[kind].attributes, metaAttribute, schemasAttribute];
+    typeof schema === 'object' && extension
+      ? schema.attributes
+      : [...coreSchema[kind].attributes, metaAttribute, schemasAttribute];
   const top = typeof schema === 'string' ? undefined : find(pool, first);
   if (!top) {
     for (const name of names) checkAttributeName(name);

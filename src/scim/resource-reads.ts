@@ -1,7 +1,7 @@
 import type { Sql } from '../db/sql.js';
 import type { ListQuery } from '../provisioning/filter.js';
 import type { ListResult } from '../provisioning/list.js';
-import { parseListParams } from './list-params.js';
+import { parseListParams, type ListParams } from './list-params.js';
 import type { ResourceKind } from './paths.js';
 import { includesAttribute, parseProjection, project } from './projection.js';
 import { LIST_RESPONSE_SCHEMA, type ScimRequest, type ScimResponse } from './request.js';
@@ -41,28 +41,49 @@ export async function readOne<T extends { id: string }>(
   return { status, body: project(resource, projection), headers: { ETag: meta.version } };
 }
 
-/** GET /{Resource} (RFC 7644 §3.4.2): filter, sort and count in SQL, related values of the page with it. */
-export async function readList<T extends { id: string }>(
+/** One page of one kind of resource, projected, and how many match in all. */
+export interface ResourcePage {
+  readonly resources: ScimResource[];
+  readonly total: number;
+}
+
+/** Filter, sort and count in SQL, related values of the page with it. */
+export async function readPage<T extends { id: string }>(
   reader: ResourceReader<T>,
   req: ScimRequest,
-): Promise<ScimResponse> {
-  const { query, startIndex, projection } = parseListParams(reader.kind, req.query);
+  { query, projection }: ListParams,
+): Promise<ResourcePage> {
   const { items, total } = await reader.list(
     req.sql,
     req.directoryId,
     query,
     includesAttribute(projection, reader.related),
   );
-  if (query.limit === 0)
+  return { resources: items.map((item) => project(reader.toScim(item, req.baseUrl), projection)), total };
+}
+
+/** A ListResponse (RFC 7644 §3.4.2); `count=0` answers the total alone, without `Resources`. */
+export function listResponse(page: ResourcePage, startIndex: number, count: number): ScimResponse {
+  const { resources, total } = page;
+  if (count === 0)
     return { status: 200, body: { schemas: [LIST_RESPONSE_SCHEMA], totalResults: total, itemsPerPage: 0, startIndex } };
   return {
     status: 200,
     body: {
       schemas: [LIST_RESPONSE_SCHEMA],
       totalResults: total,
-      itemsPerPage: items.length,
+      itemsPerPage: resources.length,
       startIndex,
-      Resources: items.map((item) => project(reader.toScim(item, req.baseUrl), projection)),
+      Resources: resources,
     },
   };
+}
+
+/** GET /{Resource} (RFC 7644 §3.4.2), and POST /{Resource}/.search with its body as the parameters. */
+export async function readList<T extends { id: string }>(
+  reader: ResourceReader<T>,
+  req: ScimRequest,
+): Promise<ScimResponse> {
+  const params = parseListParams(reader.kind, req.query);
+  return listResponse(await readPage(reader, req, params), params.startIndex, params.query.limit);
 }

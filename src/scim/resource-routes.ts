@@ -1,6 +1,7 @@
 import { isObject } from '../lib/is-object.js';
 import { ScimError } from './errors.js';
 import type { ScimRequest, ScimResponse } from './request.js';
+import { SEARCH_SEGMENT, searchParameters } from './search-request.js';
 
 /** The operations of one resource endpoint (RFC 7644 §3.2–3.6). */
 export interface ResourceRoutes {
@@ -12,9 +13,16 @@ export interface ResourceRoutes {
   remove(req: ScimRequest, id: string): Promise<void>;
 }
 
-/** Maps method and id to the operation; anything else is 405. DELETE answers 204. */
+/**
+ * Maps method and id to the operation; anything else is 405. DELETE answers 204. `POST /{Resource}/.search`
+ * is the list with its parameters in the body (ids are UUIDs, so `.search` names no resource).
+ */
 export async function routeResource(routes: ResourceRoutes, req: ScimRequest): Promise<ScimResponse> {
   const { id, method } = req;
+  if (id === SEARCH_SEGMENT) {
+    if (method !== 'POST') throw new ScimError(405, `${method} is not supported on .search; POST a SearchRequest`);
+    return routes.list({ ...req, id: undefined, query: searchParameters(req.body) });
+  }
   if (id === undefined && method === 'GET') return routes.list(req);
   if (id === undefined && method === 'POST') return routes.create(req);
   if (id !== undefined && method === 'GET') return routes.get(req, id);

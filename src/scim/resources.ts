@@ -5,7 +5,7 @@ import type { MemberRef } from '../provisioning/membership.sql.js';
 import { UserState } from '../provisioning/user.entity.js';
 import type { GroupRef, UserRow } from '../provisioning/user.sql.js';
 import { ScimError } from './errors.js';
-import { resolvePath, type ResolvedPath, type ResourceKind } from './paths.js';
+import { isCoreSchemaUrn, resolvePath, type ResolvedPath, type ResourceKind } from './paths.js';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from './schema-definitions.js';
 
 export type ScimResource = Record<string, unknown>;
@@ -21,12 +21,37 @@ function weakEtag(version: number): string {
 }
 
 /**
+ * Lifts core attributes sent inside the core schema's URN (`{"urn:…:core:2.0:User": {"userName": …}}`,
+ * RFC 7644 §3.10) to the top level, where they are stored: for bodies and no-path PATCH values. An attribute
+ * both inside and outside the URN (names compare case-insensitively) is ambiguous: 400 invalidValue.
+ */
+export function unqualifyCore(kind: ResourceKind, body: ScimResource): ScimResource {
+  const qualifiedKeys = Object.keys(body).filter((key) => isCoreSchemaUrn(kind, key));
+  if (qualifiedKeys.length === 0) return body;
+  const result: ScimResource = Object.fromEntries(Object.entries(body).filter(([key]) => !qualifiedKeys.includes(key)));
+  const seen = new Set(Object.keys(result).map((key) => key.toLowerCase()));
+  for (const urn of qualifiedKeys) {
+    const inner = body[urn];
+    if (!isObject(inner)) throw new ScimError(400, `${urn} must be an object of ${kind} attributes`, 'invalidValue');
+    for (const [key, value] of Object.entries(inner)) {
+      if (seen.has(key.toLowerCase()) || isCoreSchemaUrn(kind, key)) {
+        throw new ScimError(400, `${key} is given both inside and outside ${urn}`, 'invalidValue');
+      }
+      seen.add(key.toLowerCase());
+      Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return result;
+}
+
+/**
  * Rewrites known attribute names to their canonical spelling (names are case-insensitive, RFC 7643 §2.1),
- * so `raw` can be queried by path; unknown attributes are kept as sent.
+ * so `raw` can be queried by path; unknown attributes are kept as sent. Core attributes qualified by the
+ * core schema URN are stored unqualified.
  */
 function canonicalize(kind: ResourceKind, body: ScimResource): ScimResource {
   const result: ScimResource = {};
-  for (const [key, value] of Object.entries(body)) {
+  for (const [key, value] of Object.entries(unqualifyCore(kind, body))) {
     const resolved = attributeOfBody(kind, key);
     const name = key.toLowerCase().startsWith('urn:') ? key : (resolved.segments[0] ?? key);
     if (resolved.attribute?.subAttributes && !resolved.attribute.multiValued && isObject(value)) {

@@ -14,6 +14,7 @@ import { handleDiscovery } from './discovery.handler.js';
 import { ScimError, toScimError, toScimErrorBody, type ScimType } from './errors.js';
 import { handleGroups } from './groups.handler.js';
 import type { ScimRequest, ScimResponse } from './request.js';
+import { handleRootSearch } from './search.handler.js';
 import { handleUsers } from './users.handler.js';
 
 const SCIM_CONTENT_TYPE = 'application/scim+json';
@@ -119,6 +120,7 @@ async function dispatch(resource: string | undefined, req: ScimRequest): Promise
   if (resource === 'Users') return handleUsers(req);
   if (resource === 'Groups') return handleGroups(req);
   if (resource && DISCOVERY.has(resource)) return handleDiscovery(resource, req);
+  if (resource === '.search') return handleRootSearch(req);
   if (resource === 'Bulk') throw new ScimError(501, 'Bulk operations are not supported (see ServiceProviderConfig)');
   throw new ScimError(404, `no SCIM endpoint ${JSON.stringify(`/${resource ?? ''}`)}`);
 }

@@ -16,7 +16,8 @@ import { patchableUser, toScimUser, toUserRaw } from './resources.js';
 
 type User = UserRow | UserWithGroups;
 
-const users: ResourceReader<User> = {
+/** How users are read (with their groups unless projected away). */
+export const users: ResourceReader<User> = {
   kind: 'User',
   related: 'groups',
   find: (sql, directoryId, id, withGroups) =>
