@@ -10,6 +10,7 @@ import {
   type MemberChange,
 } from '../provisioning/group.service.js';
 import { applyToResource, parsePatchBody, splitGroupPatch } from './patch.js';
+import { expectedVersions } from './preconditions.js';
 import type { ScimRequest, ScimResponse } from './request.js';
 import { readList, readOne, type ResourceReader } from './resource-reads.js';
 import { assertSameId, routeResource } from './resource-routes.js';
@@ -41,14 +42,21 @@ async function create(req: ScimRequest): Promise<ScimResponse> {
   return { ...response, headers: { ...response.headers, Location: `${req.baseUrl}/Groups/${group.id}` } };
 }
 
-/** PUT replaces attributes and the whole member list (no `members` = no members, RFC 7644 §3.5.1). */
+/**
+ * PUT replaces attributes and the whole member list (no `members` = no members, RFC 7644 §3.5.1). PUT, PATCH
+ * and DELETE honour `If-Match` (412 when the group is at another version).
+ */
 async function replace(req: ScimRequest, id: string): Promise<ScimResponse> {
   assertSameId(req.body, id);
   const input = toGroupInput(req.body);
   const members: MemberChange[] = input.memberIds
     ? [{ op: 'replace', userIds: input.memberIds }]
     : [{ op: 'removeAll' }];
-  const group = await updateGroup(req.sql, req.scope, id, { raw: () => input.raw, members });
+  const group = await updateGroup(req.sql, req.scope, id, {
+    raw: () => input.raw,
+    members,
+    expected: expectedVersions(req),
+  });
   return readOne(groups, req, id, { loaded: group });
 }
 
@@ -57,6 +65,7 @@ async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
   const { members, attributes } = splitGroupPatch(parsePatchBody(req.body));
   await updateGroup(req.sql, req.scope, id, {
     members,
+    expected: expectedVersions(req),
     ...(attributes.length > 0
       ? {
           raw: (group) =>
@@ -76,7 +85,7 @@ export function handleGroups(req: ScimRequest): Promise<ScimResponse> {
       get: (r, id) => readOne(groups, r, id),
       replace,
       patch,
-      remove: (r, id) => deleteGroup(r.sql, r.scope, id),
+      remove: (r, id) => deleteGroup(r.sql, r.scope, id, expectedVersions(r)),
     },
     req,
   );

@@ -9,6 +9,7 @@ import {
   type UserWithGroups,
 } from '../provisioning/user.service.js';
 import { applyToResource, parsePatchBody } from './patch.js';
+import { expectedVersions } from './preconditions.js';
 import type { ScimRequest, ScimResponse } from './request.js';
 import { readList, readOne, type ResourceReader } from './resource-reads.js';
 import { assertSameId, routeResource } from './resource-routes.js';
@@ -35,18 +36,25 @@ async function create(req: ScimRequest): Promise<ScimResponse> {
   };
 }
 
-/** PUT replaces every attribute the IdP owns (RFC 7644 §3.5.1); a different `id` in the body is a mutability error. */
+/**
+ * PUT replaces every attribute the IdP owns (RFC 7644 §3.5.1); a different `id` in the body is a mutability
+ * error. PUT, PATCH and DELETE honour `If-Match` (412 when the user is at another version).
+ */
 async function replace(req: ScimRequest, id: string): Promise<ScimResponse> {
   assertSameId(req.body, id);
   const raw = toUserRaw(req.body);
-  const user = await updateUser(req.sql, req.scope, id, () => raw);
+  const user = await updateUser(req.sql, req.scope, id, () => raw, expectedVersions(req));
   return readOne(users, req, id, { loaded: user });
 }
 
 async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
   const operations = parsePatchBody(req.body);
-  const user = await updateUser(req.sql, req.scope, id, (current) =>
-    toUserRaw(applyToResource('User', patchableUser(current), operations, id)),
+  const user = await updateUser(
+    req.sql,
+    req.scope,
+    id,
+    (current) => toUserRaw(applyToResource('User', patchableUser(current), operations, id)),
+    expectedVersions(req),
   );
   return readOne(users, req, id, { loaded: user });
 }
@@ -59,7 +67,7 @@ export function handleUsers(req: ScimRequest): Promise<ScimResponse> {
       get: (r, id) => readOne(users, r, id),
       replace,
       patch,
-      remove: (r, id) => deleteUser(r.sql, r.scope, id),
+      remove: (r, id) => deleteUser(r.sql, r.scope, id, expectedVersions(r)),
     },
     req,
   );
