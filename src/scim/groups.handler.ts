@@ -12,7 +12,7 @@ import {
 import { applyToResource, parsePatchBody, splitGroupPatch } from './patch.js';
 import { expectedVersions } from './preconditions.js';
 import type { ScimRequest, ScimResponse } from './request.js';
-import { readList, readOne, type ResourceReader } from './resource-reads.js';
+import { getOne, readList, readOne, type ResourceReader } from './resource-reads.js';
 import { assertSameId, routeResource } from './resource-routes.js';
 import { toGroupInput, toScimGroup } from './resources.js';
 
@@ -82,7 +82,7 @@ export function handleGroups(req: ScimRequest): Promise<ScimResponse> {
     {
       list: (r) => readList(groups, r),
       create,
-      get: (r, id) => readOne(groups, r, id),
+      get: (r, id) => getOne(groups, r, id),
       replace,
       patch,
       remove: (r, id) => deleteGroup(r.sql, r.scope, id, expectedVersions(r)),

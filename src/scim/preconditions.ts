@@ -2,7 +2,7 @@ import type { ExpectedVersions } from '../provisioning/expected-version.js';
 import { ScimError } from './errors.js';
 import type { ScimRequest } from './request.js';
 
-/** `*`, or the opaque tags (without quotes; `W/` dropped) an `If-Match` value lists. */
+/** `*`, or the opaque tags (without quotes; `W/` dropped) an `If-Match` / `If-None-Match` value lists. */
 type EntityTags = '*' | readonly string[];
 
 /**
@@ -41,4 +41,15 @@ export function expectedVersions(req: ScimRequest): ExpectedVersions {
   const tags = parseEntityTags('If-Match', value);
   if (tags === '*') return undefined;
   return tags.filter((tag) => VERSION_TAG.test(tag)).map(Number);
+}
+
+/**
+ * Whether a GET's `If-None-Match` names the current version or is `*` (weak comparison, RFC 7232 §3.2):
+ * then the answer is 304. Undefined without the header; a malformed value is a 400.
+ */
+export function ifNoneMatch(req: ScimRequest): ((version: number) => boolean) | undefined {
+  const value = req.preconditions?.ifNoneMatch;
+  if (value === undefined) return undefined;
+  const tags = parseEntityTags('If-None-Match', value);
+  return (version) => tags === '*' || tags.includes(String(version));
 }

@@ -11,7 +11,7 @@ import {
 import { applyToResource, parsePatchBody } from './patch.js';
 import { expectedVersions } from './preconditions.js';
 import type { ScimRequest, ScimResponse } from './request.js';
-import { readList, readOne, type ResourceReader } from './resource-reads.js';
+import { getOne, readList, readOne, type ResourceReader } from './resource-reads.js';
 import { assertSameId, routeResource } from './resource-routes.js';
 import { patchableUser, toScimUser, toUserRaw } from './resources.js';
 
@@ -64,7 +64,7 @@ export function handleUsers(req: ScimRequest): Promise<ScimResponse> {
     {
       list: (r) => readList(users, r),
       create,
-      get: (r, id) => readOne(users, r, id),
+      get: (r, id) => getOne(users, r, id),
       replace,
       patch,
       remove: (r, id) => deleteUser(r.sql, r.scope, id, expectedVersions(r)),

@@ -6,8 +6,8 @@ import { ERROR, scimGroupBody, scimPatch, scimUserBody, type ScimResult } from '
 import { waitUntil } from '../fixtures/wait.js';
 import { useScimDirectory } from '../setup/scim.js';
 
-// SCIM versioning (RFC 7644 §3.14): If-Match on PUT/PATCH/DELETE (412 when stale, atomic with the write),
-// for users and groups.
+// SCIM versioning (RFC 7644 §3.14): If-Match on PUT/PATCH/DELETE (412 when stale, atomic with the write) and
+// If-None-Match on GET (304 when current), for users and groups.
 
 const ctx = useScimDirectory();
 
@@ -131,6 +131,48 @@ describe.each<Resource>(['Users', 'Groups'])('If-Match on /%s/{id}', (resource) 
       }
     }
     expect((await read(path)).version).toBe('W/"1"');
+  });
+});
+
+describe.each<Resource>(['Users', 'Groups'])('If-None-Match on GET /%s/{id}', (resource) => {
+  it('is 304 with the ETag and no body when it names the current version (or is *)', async () => {
+    const { path } = await create(resource);
+    expect((await ctx.dir.scim.patch(path, change(resource, uniqueValue()))).status).toBeLessThan(300);
+    for (const tag of ['W/"2"', '"2"', '*', 'W/"1", W/"2"']) {
+      const res = await send('GET', path, { 'if-none-match': tag });
+      expect([tag, res.status, res.body]).toEqual([tag, 304, undefined]);
+      expect(res.headers.get('etag')).toBe('W/"2"');
+    }
+  });
+
+  it('is 200 with the resource and its ETag when the version has changed', async () => {
+    const { path } = await create(resource);
+    const value = uniqueValue();
+    expect((await ctx.dir.scim.patch(path, change(resource, value))).status).toBeLessThan(300);
+    const res = await send('GET', path, { 'if-none-match': 'W/"1"' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('etag')).toBe('W/"2"');
+    expect(res.body).toEqual((await read(path)).body);
+    expect(res.body.meta.version).toBe('W/"2"');
+    expect(res.body[resource === 'Users' ? 'title' : 'displayName']).toBe(value);
+    // Related values are still loaded after the row alone was compared.
+    expect(res.body).toHaveProperty(resource === 'Users' ? 'groups' : 'members');
+  });
+
+  it('a malformed If-None-Match is 400 invalidSyntax; a missing resource is 404', async () => {
+    const { id, path } = await create(resource);
+    const res = await send('GET', path, { 'if-none-match': 'W/1' });
+    expect([res.status, res.body.scimType]).toEqual([400, 'invalidSyntax']);
+    expect(res.body.detail).toMatch(/If-None-Match/);
+    await ctx.dir.scim.delete(path);
+    expect((await send('GET', `/${resource}/${id}`, { 'if-none-match': '*' })).status).toBe(404);
+  });
+
+  it('is ignored on writes: a PATCH with a matching If-None-Match is applied', async () => {
+    const { path } = await create(resource);
+    const res = await send('PATCH', path, { 'if-none-match': 'W/"1"' }, change(resource, uniqueValue()));
+    expect(res.status).toBe(resource === 'Users' ? 200 : 204);
+    expect((await read(path)).version).toBe('W/"2"');
   });
 });
 
