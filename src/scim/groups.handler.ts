@@ -14,7 +14,7 @@ import { expectedVersions } from './preconditions.js';
 import type { ScimRequest, ScimResponse } from './request.js';
 import { getOne, readList, readOne, type ResourceReader } from './resource-reads.js';
 import { assertSameId, routeResource } from './resource-routes.js';
-import { toGroupInput, toScimGroup } from './resources.js';
+import { toGroupInput, toScimGroup, weakEtag } from './resources.js';
 
 type Group = GroupRow | GroupWithMembers;
 
@@ -60,10 +60,10 @@ async function replace(req: ScimRequest, id: string): Promise<ScimResponse> {
   return readOne(groups, req, id, { loaded: group });
 }
 
-/** PATCH answers 204: echoing a group with 100,000 members back to the IdP helps nobody. */
+/** PATCH answers 204 with the new ETag: echoing a group with 100,000 members back to the IdP helps nobody. */
 async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
   const { members, attributes } = splitGroupPatch(parsePatchBody(req.body));
-  await updateGroup(req.sql, req.scope, id, {
+  const group = await updateGroup(req.sql, req.scope, id, {
     members,
     expected: expectedVersions(req),
     ...(attributes.length > 0
@@ -74,7 +74,7 @@ async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
         }
       : {}),
   });
-  return { status: 204 };
+  return { status: 204, headers: { ETag: weakEtag(group.version) } };
 }
 
 export function handleGroups(req: ScimRequest): Promise<ScimResponse> {

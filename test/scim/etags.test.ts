@@ -71,6 +71,7 @@ describe.each<Resource>(['Users', 'Groups'])('If-Match on /%s/{id}', (resource) 
     const { path } = await create(resource);
     const patched = await send('PATCH', path, { 'if-match': 'W/"1"' }, change(resource, uniqueValue()));
     expect(patched.status).toBeLessThan(300);
+    expect(patched.headers.get('etag')).toBe('W/"2"');
     expect((await read(path)).version).toBe('W/"2"');
 
     const put = await send('PUT', path, { 'if-match': 'W/"2"' }, await putBody(path, uniqueValue()));
