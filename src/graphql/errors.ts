@@ -11,6 +11,7 @@ const CODES: Record<DomainErrorCode, string> = {
   forbidden: 'FORBIDDEN',
   unauthenticated: 'UNAUTHENTICATED',
   expired: 'CURSOR_EXPIRED',
+  precondition_failed: 'PRECONDITION_FAILED',
 };
 
 export function unauthenticated(message = 'A valid API key is required: Authorization: Bearer dsk_…'): GraphQLError {

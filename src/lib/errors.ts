@@ -1,5 +1,6 @@
 /** Domain failures; each adapter maps `code` to its own wire format in exactly one place. */
-export type DomainErrorCode = 'not_found' | 'conflict' | 'invalid_input' | 'forbidden' | 'unauthenticated' | 'expired';
+export type DomainErrorCode =
+  'not_found' | 'conflict' | 'invalid_input' | 'forbidden' | 'unauthenticated' | 'expired' | 'precondition_failed';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -44,6 +45,18 @@ export class UnauthenticatedError extends DomainError {
 export class ExpiredError extends DomainError {
   override readonly name = 'ExpiredError';
   readonly code = 'expired';
+}
+
+/** A write that names the versions it may apply to (an ETag precondition) found the resource at another one. */
+export class PreconditionFailedError extends DomainError {
+  override readonly name = 'PreconditionFailedError';
+  readonly code = 'precondition_failed';
+  constructor(resource: string, id: string, currentVersion: number) {
+    super(
+      `${resource} ${JSON.stringify(id)} has changed: it is at version ${currentVersion} now, ` +
+        'not at a version the request names; read it again and retry',
+    );
+  }
 }
 
 export function isDomainError(error: unknown): error is DomainError {

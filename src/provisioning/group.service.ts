@@ -7,6 +7,7 @@ import type { EventScope, GroupSnapshot } from '../events/event-types.js';
 import { insertEvents, type NewEvent } from '../events/record-event.js';
 import { ConflictError, InvalidInputError } from '../lib/errors.js';
 import { isUuid, newId } from '../lib/ids.js';
+import { checkVersion, type ExpectedVersions } from './expected-version.js';
 import { column, resourceTypeColumn, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
 import {
@@ -68,6 +69,8 @@ export interface GroupChange {
   /** New raw resource (displayName, externalId, extension attributes); undefined leaves it as is. */
   readonly raw?: (group: GroupRow) => Record<string, unknown>;
   readonly members: readonly MemberChange[];
+  /** The versions the change may apply to (If-Match); a group at another version is a PreconditionFailedError. */
+  readonly expected?: ExpectedVersions;
 }
 
 /** Net membership transitions of one write, in the order they happened; an add undone by a remove cancels out. */
@@ -171,8 +174,17 @@ async function membershipEvents(
   return events;
 }
 
-async function lockGroupOrFail(tx: Sql, directoryId: string, id: string): Promise<GroupRow> {
-  return foundOrThrow('Group', id, () => lockGroup(tx, directoryId, id));
+/**
+ * The group, locked for this transaction: NotFoundError when there is none, PreconditionFailedError when its
+ * version is not `expected`.
+ */
+async function lockGroupOrFail(
+  tx: Sql,
+  directoryId: string,
+  id: string,
+  expected: ExpectedVersions,
+): Promise<GroupRow> {
+  return checkVersion('Group', await foundOrThrow('Group', id, () => lockGroup(tx, directoryId, id)), expected);
 }
 
 /** A group of the directory; a NotFoundError when there is none. */
@@ -239,7 +251,7 @@ function groupChanges(before: GroupSnapshot, after: GroupSnapshot): string[] {
  */
 export async function updateGroup(db: Database, scope: EventScope, id: string, change: GroupChange): Promise<GroupRow> {
   return db.transaction(async (tx) => {
-    const group = await lockGroupOrFail(tx, scope.directoryId, id);
+    const group = await lockGroupOrFail(tx, scope.directoryId, id, change.expected);
     let raw = change.raw?.(group);
     if (raw !== undefined && isDeepStrictEqual(raw, group.raw)) raw = undefined;
     const normalized = raw === undefined ? undefined : normalizeGroup(raw);
@@ -262,10 +274,18 @@ export async function updateGroup(db: Database, scope: EventScope, id: string, c
   });
 }
 
-/** Deletes a group: one `dsync.group.user_removed` per member, then `dsync.group.deleted`, in one transaction. */
-export async function deleteGroup(db: Database, scope: EventScope, id: string): Promise<void> {
+/**
+ * Deletes a group: one `dsync.group.user_removed` per member, then `dsync.group.deleted`, in one transaction.
+ * With `expected` versions, a group at another version is a PreconditionFailedError and nothing is deleted.
+ */
+export async function deleteGroup(
+  db: Database,
+  scope: EventScope,
+  id: string,
+  expected?: ExpectedVersions,
+): Promise<void> {
   await db.transaction(async (tx) => {
-    const group = await lockGroupOrFail(tx, scope.directoryId, id);
+    const group = await lockGroupOrFail(tx, scope.directoryId, id, expected);
     const delta: MembershipDelta = new Map();
     note(delta, await removeMembers(tx, group.id, { keep: [] }), 'removed');
     await insertEvents(tx, scope, [

@@ -7,6 +7,7 @@ import type { EventScope, UserSnapshot } from '../events/event-types.js';
 import { insertEvents, type NewEvent } from '../events/record-event.js';
 import { ConflictError } from '../lib/errors.js';
 import { isUuid, newId } from '../lib/ids.js';
+import { checkVersion, type ExpectedVersions } from './expected-version.js';
 import { column, resourceTypeColumn, type FilterSchema } from './filter-sql.js';
 import type { ListQuery } from './filter.js';
 import { bumpGroups, lockGroups } from './group.sql.js';
@@ -74,8 +75,17 @@ export async function findUserRowOrFail(sql: Sql, directoryId: string, id: strin
   return foundOrThrow('User', id, () => findUserRow(sql, directoryId, id));
 }
 
-async function lockUserOrFail(tx: Sql, directoryId: string, id: string): Promise<UserWithGroups> {
-  return foundOrThrow('User', id, () => lockUser(tx, directoryId, id));
+/**
+ * The user, locked for this transaction: NotFoundError when there is none, PreconditionFailedError when its
+ * version is not `expected`.
+ */
+async function lockUserOrFail(
+  tx: Sql,
+  directoryId: string,
+  id: string,
+  expected: ExpectedVersions,
+): Promise<UserWithGroups> {
+  return checkVersion('User', await foundOrThrow('User', id, () => lockUser(tx, directoryId, id)), expected);
 }
 
 /** What changed between two snapshots: normalized fields, then every changed SCIM attribute path. */
@@ -106,16 +116,18 @@ export async function createUser(
  * Runs `change` on the locked row (SELECT … FOR UPDATE) and commits it with its `dsync.user.updated` event:
  * concurrent writers to one user serialise in the database, whichever process they run in. `change`
  * returns the new raw resource; a change that changes nothing records no event and keeps the version.
+ * With `expected` versions, a user at another version is a PreconditionFailedError and nothing is written.
  */
 export async function updateUser(
   db: Database,
   scope: EventScope,
   id: string,
   change: (user: UserRow) => Record<string, unknown>,
+  expected?: ExpectedVersions,
 ): Promise<UserWithGroups> {
   try {
     return await db.transaction(async (tx) => {
-      const user = await lockUserOrFail(tx, scope.directoryId, id);
+      const user = await lockUserOrFail(tx, scope.directoryId, id, expected);
       const raw = change(user);
       // Equal content in another key order is no change.
       if (isDeepStrictEqual(raw, user.raw)) return user;
@@ -138,15 +150,21 @@ export async function updateUser(
 
 /**
  * Deletes a user: one `dsync.group.user_removed` per group it was in (those groups' versions go up), then
- * `dsync.user.deleted`, all in one transaction.
+ * `dsync.user.deleted`, all in one transaction. With `expected` versions, a user at another version is a
+ * PreconditionFailedError and nothing is deleted.
  */
-export async function deleteUser(db: Database, scope: EventScope, id: string): Promise<void> {
+export async function deleteUser(
+  db: Database,
+  scope: EventScope,
+  id: string,
+  expected?: ExpectedVersions,
+): Promise<void> {
   await db.transaction(async (tx) => {
     // Lock order groups → user, as group writes take it (group row, then the user's key through the member
     // insert); the other order could deadlock with a concurrent "add this user to a group".
     const known = isUuid(id) ? await groupIdsOfUser(tx, id) : [];
     if (known.length > 0) await lockGroups(tx, scope.directoryId, known);
-    const user = await lockUserOrFail(tx, scope.directoryId, id);
+    const user = await lockUserOrFail(tx, scope.directoryId, id, expected);
     // The memberships actually removed (not a read from before the lock waited) are the source of the
     // removal events; the bumped groups come back ordered by display name.
     const removed = await removeUserFromGroups(tx, user.id);

@@ -58,6 +58,9 @@ export function toScimError(error: unknown): ScimError | undefined {
         return new ScimError(403, error.message);
       case 'unauthenticated':
         return new ScimError(401, error.message);
+      case 'precondition_failed':
+        // RFC 7644 §3.12 names no scimType for 412 (invalidVers is about the protocol version, not an ETag).
+        return new ScimError(412, error.message);
     }
   }
   const client = asClientError(error);

@@ -10,10 +10,11 @@ import {
   type MemberChange,
 } from '../provisioning/group.service.js';
 import { applyToResource, parsePatchBody, splitGroupPatch } from './patch.js';
+import { expectedVersions } from './preconditions.js';
 import type { ScimRequest, ScimResponse } from './request.js';
-import { readList, readOne, type ResourceReader } from './resource-reads.js';
+import { getOne, readList, readOne, type ResourceReader } from './resource-reads.js';
 import { assertSameId, routeResource } from './resource-routes.js';
-import { toGroupInput, toScimGroup } from './resources.js';
+import { toGroupInput, toScimGroup, weakEtag } from './resources.js';
 
 type Group = GroupRow | GroupWithMembers;
 
@@ -41,22 +42,30 @@ async function create(req: ScimRequest): Promise<ScimResponse> {
   return { ...response, headers: { ...response.headers, Location: `${req.baseUrl}/Groups/${group.id}` } };
 }
 
-/** PUT replaces attributes and the whole member list (no `members` = no members, RFC 7644 §3.5.1). */
+/**
+ * PUT replaces attributes and the whole member list (no `members` = no members, RFC 7644 §3.5.1). PUT, PATCH
+ * and DELETE honour `If-Match` (412 when the group is at another version).
+ */
 async function replace(req: ScimRequest, id: string): Promise<ScimResponse> {
   assertSameId(req.body, id);
   const input = toGroupInput(req.body);
   const members: MemberChange[] = input.memberIds
     ? [{ op: 'replace', userIds: input.memberIds }]
     : [{ op: 'removeAll' }];
-  const group = await updateGroup(req.sql, req.scope, id, { raw: () => input.raw, members });
+  const group = await updateGroup(req.sql, req.scope, id, {
+    raw: () => input.raw,
+    members,
+    expected: expectedVersions(req),
+  });
   return readOne(groups, req, id, { loaded: group });
 }
 
-/** PATCH answers 204: echoing a group with 100,000 members back to the IdP helps nobody. */
+/** PATCH answers 204 with the new ETag: echoing a group with 100,000 members back to the IdP helps nobody. */
 async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
   const { members, attributes } = splitGroupPatch(parsePatchBody(req.body));
-  await updateGroup(req.sql, req.scope, id, {
+  const group = await updateGroup(req.sql, req.scope, id, {
     members,
+    expected: expectedVersions(req),
     ...(attributes.length > 0
       ? {
           raw: (group) =>
@@ -65,7 +74,7 @@ async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
         }
       : {}),
   });
-  return { status: 204 };
+  return { status: 204, headers: { ETag: weakEtag(group.version) } };
 }
 
 export function handleGroups(req: ScimRequest): Promise<ScimResponse> {
@@ -73,10 +82,10 @@ export function handleGroups(req: ScimRequest): Promise<ScimResponse> {
     {
       list: (r) => readList(groups, r),
       create,
-      get: (r, id) => readOne(groups, r, id),
+      get: (r, id) => getOne(groups, r, id),
       replace,
       patch,
-      remove: (r, id) => deleteGroup(r.sql, r.scope, id),
+      remove: (r, id) => deleteGroup(r.sql, r.scope, id, expectedVersions(r)),
     },
     req,
   );

@@ -14,6 +14,14 @@ export interface ScimRequest {
   readonly id: string | undefined;
   readonly query: Readonly<Record<string, string | undefined>>;
   readonly body: unknown;
+  /** The request's ETag preconditions (RFC 7644 §3.14); absent = none. */
+  readonly preconditions?: Preconditions;
+}
+
+/** Raw `If-Match` / `If-None-Match` header values, parsed by preconditions.ts where they apply. */
+export interface Preconditions {
+  readonly ifMatch?: string | undefined;
+  readonly ifNoneMatch?: string | undefined;
 }
 
 export interface ScimResponse {

@@ -3,15 +3,19 @@ import type { ListQuery } from '../provisioning/filter.js';
 import type { ListResult } from '../provisioning/list.js';
 import { parseListParams, type ListParams } from './list-params.js';
 import type { ResourceKind } from './paths.js';
+import { ifNoneMatch } from './preconditions.js';
 import { includesAttribute, parseProjection, project } from './projection.js';
 import { LIST_RESPONSE_SCHEMA, type ScimRequest, type ScimResponse } from './request.js';
-import type { ScimResource } from './resources.js';
+import { weakEtag, type ScimResource } from './resources.js';
+
+/** What every resource row carries: its id, and the version its ETag names. */
+type Versioned = { readonly id: string; readonly version: number };
 
 /**
  * How to read one kind of resource, whose `related` attribute (a user's groups, a group's members) lives in
  * another table: read with the resource when the response shows it, skipped when projected away.
  */
-export interface ResourceReader<T extends { id: string }> {
+export interface ResourceReader<T extends Versioned> {
   readonly kind: ResourceKind;
   readonly related: string;
   find(sql: Sql, directoryId: string, id: string, withRelated: boolean): Promise<T>;
@@ -26,7 +30,7 @@ export interface ResourceReader<T extends { id: string }> {
  * GET /{Resource}/{id}: the resource with its related values unless projected away, plus its weak ETag.
  * Writes pass the row they just saved as `loaded`, so it is not read again.
  */
-export async function readOne<T extends { id: string }>(
+export async function readOne<T extends Versioned>(
   reader: ResourceReader<T>,
   req: ScimRequest,
   id: string,
@@ -41,6 +45,23 @@ export async function readOne<T extends { id: string }>(
   return { status, body: project(resource, projection), headers: { ETag: meta.version } };
 }
 
+/**
+ * GET /{Resource}/{id} (RFC 7644 §3.4.1, §3.14): 304 with the ETag and no body when `If-None-Match` names the
+ * current version or is `*` — judged on the row alone, before any related values are loaded — else the
+ * resource ({@link readOne}).
+ */
+export async function getOne<T extends Versioned>(
+  reader: ResourceReader<T>,
+  req: ScimRequest,
+  id: string,
+): Promise<ScimResponse> {
+  const notModified = ifNoneMatch(req);
+  if (!notModified) return readOne(reader, req, id);
+  const row = await reader.find(req.sql, req.directoryId, id, false);
+  if (notModified(row.version)) return { status: 304, headers: { ETag: weakEtag(row.version) } };
+  return readOne(reader, req, id, { loaded: row });
+}
+
 /** One page of one kind of resource, projected, and how many match in all. */
 export interface ResourcePage {
   readonly resources: ScimResource[];
@@ -48,7 +69,7 @@ export interface ResourcePage {
 }
 
 /** Filter, sort and count in SQL, related values of the page with it. */
-export async function readPage<T extends { id: string }>(
+export async function readPage<T extends Versioned>(
   reader: ResourceReader<T>,
   req: ScimRequest,
   { query, projection }: ListParams,
@@ -80,7 +101,7 @@ export function listResponse(page: ResourcePage, startIndex: number, count: numb
 }
 
 /** GET /{Resource} (RFC 7644 §3.4.2), and POST /{Resource}/.search with its body as the parameters. */
-export async function readList<T extends { id: string }>(
+export async function readList<T extends Versioned>(
   reader: ResourceReader<T>,
   req: ScimRequest,
 ): Promise<ScimResponse> {

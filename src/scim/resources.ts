@@ -16,7 +16,8 @@ const SERVER_OWNED: Record<ResourceKind, readonly string[]> = {
   Group: ['id', 'meta', 'members'],
 };
 
-function weakEtag(version: number): string {
+/** The ETag of a resource at `version` (`meta.version` and the `ETag` header): weak, `W/"<version>"`. */
+export function weakEtag(version: number): string {
   return `W/"${version}"`;
 }
 

@@ -189,6 +189,7 @@ export function scimRouter({ orm, sql, publicUrl, logger, auth, rateLimit }: Sci
         id: target.id,
         query,
         body: ctx.request.body,
+        preconditions: { ifMatch: ctx.headers['if-match'], ifNoneMatch: ctx.headers['if-none-match'] },
       });
       respond(ctx, response);
     } catch (error) {

@@ -9,8 +9,9 @@ import {
   type UserWithGroups,
 } from '../provisioning/user.service.js';
 import { applyToResource, parsePatchBody } from './patch.js';
+import { expectedVersions } from './preconditions.js';
 import type { ScimRequest, ScimResponse } from './request.js';
-import { readList, readOne, type ResourceReader } from './resource-reads.js';
+import { getOne, readList, readOne, type ResourceReader } from './resource-reads.js';
 import { assertSameId, routeResource } from './resource-routes.js';
 import { patchableUser, toScimUser, toUserRaw } from './resources.js';
 
@@ -36,18 +37,25 @@ async function create(req: ScimRequest): Promise<ScimResponse> {
   };
 }
 
-/** PUT replaces every attribute the IdP owns (RFC 7644 §3.5.1); a different `id` in the body is a mutability error. */
+/**
+ * PUT replaces every attribute the IdP owns (RFC 7644 §3.5.1); a different `id` in the body is a mutability
+ * error. PUT, PATCH and DELETE honour `If-Match` (412 when the user is at another version).
+ */
 async function replace(req: ScimRequest, id: string): Promise<ScimResponse> {
   assertSameId(req.body, id);
   const raw = toUserRaw(req.body);
-  const user = await updateUser(req.sql, req.scope, id, () => raw);
+  const user = await updateUser(req.sql, req.scope, id, () => raw, expectedVersions(req));
   return readOne(users, req, id, { loaded: user });
 }
 
 async function patch(req: ScimRequest, id: string): Promise<ScimResponse> {
   const operations = parsePatchBody(req.body);
-  const user = await updateUser(req.sql, req.scope, id, (current) =>
-    toUserRaw(applyToResource('User', patchableUser(current), operations, id)),
+  const user = await updateUser(
+    req.sql,
+    req.scope,
+    id,
+    (current) => toUserRaw(applyToResource('User', patchableUser(current), operations, id)),
+    expectedVersions(req),
   );
   return readOne(users, req, id, { loaded: user });
 }
@@ -57,10 +65,10 @@ export function handleUsers(req: ScimRequest): Promise<ScimResponse> {
     {
       list: (r) => readList(users, r),
       create,
-      get: (r, id) => readOne(users, r, id),
+      get: (r, id) => getOne(users, r, id),
       replace,
       patch,
-      remove: (r, id) => deleteUser(r.sql, r.scope, id),
+      remove: (r, id) => deleteUser(r.sql, r.scope, id, expectedVersions(r)),
     },
     req,
   );

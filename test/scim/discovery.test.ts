@@ -17,7 +17,7 @@ describe('discovery (RFC 7644 §4)', () => {
       filter: { supported: true, maxResults: 1000 },
       changePassword: { supported: false },
       sort: { supported: true },
-      etag: { supported: false },
+      etag: { supported: true },
       authenticationSchemes: [expect.objectContaining({ type: 'oauthbearertoken' })],
     });
   });
