@@ -210,7 +210,7 @@ const TEMPLATES: Record<DirectoryProvider, Template> = {
       step(
         'Create a provisioning connection',
         'In the PingOne admin console, go to **Integrations → Provisioning**, select **+** and then **New ' +
-          'Connection**. Choose the **Identity Store** type, select the **SCIM Outbound** tile, name the ' +
+          'Connection**. Choose the **Identity Store** type, select the SCIM tile (**SCIM Outbound**), name the ' +
           'connection and select **Next**.',
       ),
       step(
