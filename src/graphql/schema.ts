@@ -7,6 +7,7 @@ import { DirectoryGroupResolver, DirectoryUserResolver } from './directory-data/
 import { EventResolver } from './events/event.resolver.js';
 import { OrganizationResolver } from './organizations/organization.resolver.js';
 import { DateTimeScalar } from './scalars.js';
+import { SetupGuideResolver } from './setup-guides/setup-guide.resolver.js';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
 import { WebhookResolver } from './webhooks/webhook.resolver.js';
 
@@ -16,6 +17,7 @@ export const resolvers = [
   DirectoryResolver,
   DirectoryUserResolver,
   DirectoryGroupResolver,
+  SetupGuideResolver,
   ApiKeyResolver,
   EventResolver,
   WebhookResolver,
