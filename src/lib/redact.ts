@@ -44,17 +44,24 @@ function isSecretPath(path: string): boolean {
   return isSecretName(attribute);
 }
 
-/** A deep copy of a JSON value with secrets replaced by {@link REDACTED}. */
-export function redactJson(value: unknown): unknown {
+/** Levels of nesting kept; deeper values (which SCIM refuses anyway) are replaced whole. */
+const MAX_DEPTH = 64;
+
+/**
+ * A deep copy of a JSON value with secrets replaced by {@link REDACTED}; values nested deeper than
+ * {@link MAX_DEPTH} levels are replaced too (a hostile body must not overflow the stack).
+ */
+export function redactJson(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return looksLikeSecret(value) || containsSecret(value) ? REDACTED : value;
-  if (Array.isArray(value)) return value.map(redactJson);
   if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return REDACTED;
+  if (Array.isArray(value)) return value.map((item) => redactJson(item, depth + 1));
   const source = value as Record<string, unknown>;
   const secretOperation = typeof source['path'] === 'string' && isSecretPath(source['path']);
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(source)) {
     const secret = isSecretName(key) || (secretOperation && key.toLowerCase() === 'value');
-    copy[key] = secret && item !== null && item !== undefined ? REDACTED : redactJson(item);
+    copy[key] = secret && item !== null && item !== undefined ? REDACTED : redactJson(item, depth + 1);
   }
   return copy;
 }

@@ -1,6 +1,8 @@
 import type { Context, Middleware, Next } from 'koa';
 
+import { errorMessage } from '../lib/error-message.js';
 import { isUuid, newId } from '../lib/ids.js';
+import type { Logger } from '../lib/logger.js';
 import { redactJson, redactQuery } from '../lib/redact.js';
 import { SCIM_TOKEN_PREFIX, type ScimTarget } from '../tenancy/scim-auth.js';
 import type { ScimRequestLog } from '../tenancy/scim-request-log.js';
@@ -92,27 +94,43 @@ export function recordScimRequests(log: ScimRequestLog | undefined): Middleware 
     const outcome = ctx.state[OUTCOME] as Outcome | undefined;
     const target = outcome && ('directoryId' in outcome ? outcome : targetOf(outcome.target));
     if (!outcome || !target) return;
-    const failed = ctx.status >= 400;
-    const request = loggedBody(ctx.request.body);
-    const response = loggedBody(ctx.body);
-    const userAgent = ctx.get('user-agent');
-    log.record({
-      target,
-      id: newId(),
-      createdAt,
-      method: ctx.method,
-      path: loggedPath(ctx),
-      status: ctx.status,
-      scimType: failed ? errorField(ctx.body, 'scimType') : null,
-      errorDetail: failed ? errorField(ctx.body, 'detail') : null,
-      durationMs: Math.round(performance.now() - started),
-      userAgent: userAgent ? storable(userAgent).slice(0, MAX_USER_AGENT_CHARS) : null,
-      requestId: typeof ctx.state['requestId'] === 'string' ? ctx.state['requestId'] : null,
-      authFailure: 'reason' in outcome ? outcome.reason : null,
-      requestBody: request.text,
-      requestBodyTruncated: request.truncated,
-      responseBody: response.text,
-      responseBodyTruncated: response.truncated,
-    });
+    try {
+      record(log, ctx, outcome, target, createdAt, Math.round(performance.now() - started));
+    } catch (error) {
+      // The request is answered: a failure to record it must not change that.
+      (ctx.state['log'] as Logger | undefined)?.warn({ error: errorMessage(error) }, 'SCIM request not recorded');
+    }
   };
+}
+
+function record(
+  log: ScimRequestLog,
+  ctx: Context,
+  outcome: Outcome,
+  target: ScimTarget,
+  createdAt: Date,
+  durationMs: number,
+): void {
+  const failed = ctx.status >= 400;
+  const request = loggedBody(ctx.request.body);
+  const response = loggedBody(ctx.body);
+  const userAgent = ctx.get('user-agent');
+  log.record({
+    target,
+    id: newId(),
+    createdAt,
+    method: ctx.method,
+    path: loggedPath(ctx),
+    status: ctx.status,
+    scimType: failed ? errorField(ctx.body, 'scimType') : null,
+    errorDetail: failed ? errorField(ctx.body, 'detail') : null,
+    durationMs,
+    userAgent: userAgent ? storable(userAgent).slice(0, MAX_USER_AGENT_CHARS) : null,
+    requestId: typeof ctx.state['requestId'] === 'string' ? ctx.state['requestId'] : null,
+    authFailure: 'reason' in outcome ? outcome.reason : null,
+    requestBody: request.text,
+    requestBodyTruncated: request.truncated,
+    responseBody: response.text,
+    responseBodyTruncated: response.truncated,
+  });
 }

@@ -281,6 +281,18 @@ describe('SCIM request log', () => {
     expect(() => JSON.parse(small.requestBody!)).not.toThrow();
   });
 
+  it('records a body nested 100,000 levels deep without failing the request', async () => {
+    const target = await createTestDirectory(t.url, t.sandboxKey);
+    const depth = 100_000;
+    const raw = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"deep@example.com","x":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const res = await target.scim.request('POST', '/Users', raw);
+    expect(res).toMatchObject({ status: 400, body: { scimType: 'invalidSyntax' } });
+    await flush(t);
+    const [entry] = (await requestLog(t, target.directoryId)).entries;
+    expect(entry).toMatchObject({ status: 400, scimType: 'invalidSyntax', requestBodyTruncated: false });
+    expect(JSON.parse(entry!.requestBody!)).toMatchObject({ userName: 'deep@example.com' });
+  });
+
   it('records failed authentications under the directory of the URL, with the reason and without the token', async () => {
     const target = await createTestDirectory(t.url, t.sandboxKey);
     const other = await createTestDirectory(t.url, t.sandboxKey);
