@@ -18,7 +18,8 @@ import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 // The per-directory SCIM request log: recorded by the SCIM router, written in batches, read through
 // `Directory.requestLog`. Every app writes its queue on `flushScimRequestLog()`, so tests wait on that.
 
-const QUIET = { WEBHOOK_WORKERS: '0' };
+// No webhook workers (fewer connections); the request log is off in other tests' apps.
+const QUIET = { WEBHOOK_WORKERS: '0', SCIM_REQUEST_LOG_SIZE: '1000' };
 const NO_SUCH_UUID = '00000000-0000-4000-8000-000000000000';
 
 let database: TestDatabase;
