@@ -378,6 +378,24 @@ describe('SCIM request log', () => {
     });
   });
 
+  it('drops entries older than SCIM_REQUEST_LOG_DAYS when the directory is next written', async () => {
+    const target = await createTestDirectory(t.url, t.sandboxKey);
+    // An entry as the log would have written it 31 days ago (ids are UUIDv7: their first 48 bits are the time).
+    const old = new Date(Date.now() - 31 * 86_400_000);
+    const hex = old.getTime().toString(16).padStart(12, '0');
+    const oldId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7abc-8def-0123456789ab`;
+    await admin.query(
+      `insert into scim_request_log (directory_id, id, created_at, method, path, status, duration_ms,
+         request_body_truncated, response_body_truncated) values ($1, $2, $3, 'GET', '/old', 200, 1, false, false)`,
+      [target.directoryId, oldId, old],
+    );
+    expect((await requestLog(t, target.directoryId)).entries.map((e) => e.path)).toEqual(['/old']);
+    expect((await target.scim.get('/Users')).status).toBe(200);
+    await flush(t);
+    const log = await requestLog(t, target.directoryId);
+    expect(log.entries.map((e) => e.path)).toEqual([`/scim/v2/${target.directoryId}/Users`]);
+  });
+
   it('records nothing with SCIM_REQUEST_LOG_SIZE=0', async () => {
     await withApp({ SCIM_REQUEST_LOG_SIZE: '0' }, async (app) => {
       const target = await createTestDirectory(app.url, t.sandboxKey); // the keys of the database's first app
