@@ -396,6 +396,49 @@ describe('SCIM request log', () => {
     expect(log.entries.map((e) => e.path)).toEqual([`/scim/v2/${target.directoryId}/Users`]);
   });
 
+  it('answers SCIM requests while the log table is locked, and writes their entries after', async () => {
+    const target = await createTestDirectory(t.url, t.sandboxKey);
+    const locker = new pg.Client({ connectionString: database.url });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('lock table scim_request_log in access exclusive mode');
+      const writing = t.app.flushScimRequestLog(); // whatever is queued now waits for the lock
+      for (let i = 0; i < 3; i++) {
+        const res = await withDeadline(target.scim.get('/Users'), { what: 'a SCIM answer while the log is locked' });
+        expect(res.status).toBe(200);
+      }
+      await locker.query('commit');
+      await withDeadline(writing, { what: 'the blocked flush' });
+    } finally {
+      await locker.end();
+    }
+    await flush(t);
+    expect(await storedCount(target.directoryId)).toBe(3);
+  });
+
+  it('drops a batch it cannot write with one warning, and writes again once it can', async () => {
+    const target = await createTestDirectory(t.url, t.sandboxKey);
+    const warnings = () =>
+      t.logs.filter((line) => line['msg'] === 'SCIM request log: cannot write entries; dropping them');
+    const before = warnings().length;
+    await admin.query('alter table scim_request_log rename to scim_request_log_away');
+    try {
+      for (let i = 0; i < 2; i++) {
+        expect((await target.scim.get('/Users')).status).toBe(200);
+        await flush(t);
+      }
+    } finally {
+      await admin.query('alter table scim_request_log_away rename to scim_request_log');
+    }
+    expect(warnings().length - before).toBe(1);
+    expect((await target.scim.get('/Users?count=1')).status).toBe(200);
+    await flush(t);
+    expect((await requestLog(t, target.directoryId)).entries.map((e) => e.path)).toEqual([
+      `/scim/v2/${target.directoryId}/Users?count=1`,
+    ]);
+  });
+
   it('records nothing with SCIM_REQUEST_LOG_SIZE=0', async () => {
     await withApp({ SCIM_REQUEST_LOG_SIZE: '0' }, async (app) => {
       const target = await createTestDirectory(app.url, t.sandboxKey); // the keys of the database's first app
