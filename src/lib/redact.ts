@@ -47,23 +47,49 @@ function isSecretPath(path: string): boolean {
 /** Levels of nesting kept; deeper values (which SCIM refuses anyway) are replaced whole. */
 const MAX_DEPTH = 64;
 
+/** What {@link redactJson} puts in place of everything after its character budget ran out. */
+export const CUT = '[cut]';
+
 /**
  * A deep copy of a JSON value with secrets replaced by {@link REDACTED}; values nested deeper than
- * {@link MAX_DEPTH} levels are replaced too (a hostile body must not overflow the stack).
+ * {@link MAX_DEPTH} levels are replaced too (a hostile body must not overflow the stack). With a `budget`,
+ * the copy stops once the keys and values it holds count that many characters — fewer than their JSON has —
+ * and every later value is {@link CUT}: a caller that keeps only that many characters of the JSON (a
+ * prefix made entirely of copied values) need not walk a large body to its end.
  */
-export function redactJson(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return looksLikeSecret(value) || containsSecret(value) ? REDACTED : value;
+export function redactJson(value: unknown, budget = Infinity): unknown {
+  const state = { left: budget };
+  return redactValue(value, 0, state);
+}
+
+function redactValue(input: unknown, depth: number, budget: { left: number }): unknown {
+  if (budget.left <= 0) return CUT;
+  // As JSON.stringify sees it (a Date is its ISO string); `undefined` is left out of JSON and costs nothing.
+  const value = hasToJson(input) ? input.toJSON() : input;
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') {
+    const kept = looksLikeSecret(value) || containsSecret(value) ? REDACTED : value;
+    budget.left -= kept.length;
+    return kept;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') budget.left -= `${value}`.length;
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return REDACTED;
-  if (Array.isArray(value)) return value.map((item) => redactJson(item, depth + 1));
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1, budget));
   const source = value as Record<string, unknown>;
   const secretOperation = typeof source['path'] === 'string' && isSecretPath(source['path']);
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(source)) {
+    if (item === undefined) continue;
+    budget.left -= key.length;
     const secret = isSecretName(key) || (secretOperation && key.toLowerCase() === 'value');
-    copy[key] = secret && item !== null && item !== undefined ? REDACTED : redactJson(item, depth + 1);
+    copy[key] = secret && item !== null ? REDACTED : redactValue(item, depth + 1, budget);
   }
   return copy;
+}
+
+function hasToJson(value: unknown): value is { toJSON(): unknown } {
+  return typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }
 
 /** A query string with each credential-like value (and each value of a secret-named parameter) replaced. */

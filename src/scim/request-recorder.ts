@@ -55,7 +55,9 @@ export function loggedBody(body: unknown): { text: string | null; truncated: boo
   if (body === undefined || body === null || (typeof body === 'object' && Buffer.isBuffer(body))) {
     return { text: null, truncated: false };
   }
-  const text = storable(JSON.stringify(redactJson(body)) ?? '');
+  // The budget: a body whose copied characters exceed the cap serializes to more bytes than the cap (JSON
+  // adds quotes and escapes, UTF-8 adds bytes), so the cut falls within what was copied, never in `[cut]`.
+  const text = storable(JSON.stringify(redactJson(body, MAX_LOGGED_BODY_BYTES + 1)) ?? '');
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= MAX_LOGGED_BODY_BYTES) return { text, truncated: false };
   // A cut through a multi-byte character decodes to U+FFFD at the end: drop it.
