@@ -439,6 +439,18 @@ describe('SCIM request log', () => {
     ]);
   });
 
+  it('writes what is queued when the app stops', async () => {
+    const app = await startTestApp(QUIET, database);
+    let target: TestDirectory;
+    try {
+      target = await createTestDirectory(app.url, t.sandboxKey);
+      expect((await target.scim.get('/Users')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+    expect(await storedCount(target.directoryId)).toBe(1);
+  });
+
   it('records nothing with SCIM_REQUEST_LOG_SIZE=0', async () => {
     await withApp({ SCIM_REQUEST_LOG_SIZE: '0' }, async (app) => {
       const target = await createTestDirectory(app.url, t.sandboxKey); // the keys of the database's first app
