@@ -38,8 +38,6 @@ export interface ScimRequestLog {
   flush(): Promise<void>;
   /** Stops the timers and writes what is queued. */
   stop(): Promise<void>;
-  /** Entries dropped: queue overflow, failed writes, auth failures over the per-minute allowance. */
-  readonly dropped: { readonly overflow: number; readonly failed: number; readonly authFailures: number };
 }
 
 /** Most distinct URL targets whose failed authentications are counted per minute (memory bound). */
@@ -58,9 +56,9 @@ export function createScimRequestLog({
   now = Date.now,
 }: ScimRequestLogOptions): ScimRequestLog {
   let queue: ScimRequestLogRecord[] = [];
-  const dropped = { overflow: 0, failed: 0, authFailures: 0 };
+  // Entries dropped because the queue was full: reported (as a warning) after each flush.
+  let overflow = 0;
   let failing = false;
-  let reportedOverflow = 0;
   let flushing: Promise<void> | undefined;
   // Failed authentications per target in the current minute: a flood spends its allowance, then is counted.
   let minute = Math.floor(now() / 60_000);
@@ -86,7 +84,6 @@ export function createScimRequestLog({
     const count = failures.get(key) ?? 0;
     if (count >= authFailuresPerMinute || (count === 0 && failures.size >= MAX_AUTH_FAILURE_TARGETS)) {
       suppressed += 1;
-      dropped.authFailures += 1;
       return false;
     }
     failures.set(key, count + 1);
@@ -99,7 +96,6 @@ export function createScimRequestLog({
       if (touched.length > 0) await trimRequestLog(sql, touched, size, cutoff());
       failing = false;
     } catch (error) {
-      dropped.failed += batch.length;
       if (!failing)
         logger.warn({ error: errorMessage(error) }, 'SCIM request log: cannot write entries; dropping them');
       failing = true;
@@ -112,12 +108,9 @@ export function createScimRequestLog({
       queue = queue.slice(batch.length);
       await writeBatch(batch);
     }
-    if (dropped.overflow > reportedOverflow) {
-      logger.warn(
-        { dropped: dropped.overflow - reportedOverflow },
-        'SCIM request log: queue full; oldest entries dropped',
-      );
-      reportedOverflow = dropped.overflow;
+    if (overflow > 0) {
+      logger.warn({ dropped: overflow }, 'SCIM request log: queue full; oldest entries dropped');
+      overflow = 0;
     }
   }
 
@@ -144,7 +137,7 @@ export function createScimRequestLog({
       if (entry.authFailure !== null && !admitAuthFailure(entry)) return;
       if (queue.length >= maxQueued) {
         queue.shift();
-        dropped.overflow += 1;
+        overflow += 1;
       }
       queue.push(entry);
       if (queue.length >= batchSize) void flush();
@@ -160,6 +153,5 @@ export function createScimRequestLog({
       await flushing;
       await flush();
     },
-    dropped,
   };
 }
