@@ -34,6 +34,7 @@ import { scimRouter } from './scim/router.js';
 import { bootstrapEnvironments, type BootstrapKey } from './tenancy/environment.service.js';
 import { createScimAuth } from './tenancy/scim-auth.js';
 import { createScimRateLimiter } from './tenancy/scim-rate-limit.js';
+import { createScimRequestLog } from './tenancy/scim-request-log.js';
 import { oldestPendingDeliverySeconds } from './webhooks/backlog.js';
 import { DeliveryStatus } from './webhooks/webhook.entity.js';
 import { resealWebhookSecrets } from './webhooks/webhook.service.js';
@@ -57,6 +58,8 @@ export interface App {
   readonly relay: EventRelay;
   /** Deletes events older than EVENT_RETENTION_DAYS now (it also runs hourly); resolves with the count. */
   purgeExpiredEvents(): Promise<number>;
+  /** Writes the SCIM request log entries queued so far (they are written within a second anyway). */
+  flushScimRequestLog(): Promise<void>;
   /** Plaintext API keys created by `bootstrap()` of this process (first start only), to be shown once. */
   readonly bootstrapKeys: readonly BootstrapKey[];
   /**
@@ -188,6 +191,17 @@ async function composeApp(
   const retention = createRetentionJob({ sql, logger, retentionDays: config.eventRetentionDays });
   started.push(() => retention.stop());
   retention.start();
+  // Stopped after the HTTP server drained (see apollo below), so that the last requests' entries are written.
+  const scimRequestLog =
+    config.scimRequestLog.size > 0
+      ? createScimRequestLog({
+          sql,
+          logger,
+          size: config.scimRequestLog.size,
+          retentionDays: config.scimRequestLog.retentionDays,
+        })
+      : undefined;
+  if (scimRequestLog) started.push(() => scimRequestLog.stop());
   const events = {
     relay: metrics ? countingSubscriptions(relay, metrics) : relay,
     sql,
@@ -256,7 +270,15 @@ async function composeApp(
   koa.use(requestLog(logger));
   koa.use(errorMiddleware());
   if (metrics) koa.use(metrics.scimMiddleware);
-  const scim = scimRouter({ orm, sql, publicUrl: config.publicUrl, logger, auth: scimAuth, rateLimit: scimRateLimit });
+  const scim = scimRouter({
+    orm,
+    sql,
+    publicUrl: config.publicUrl,
+    logger,
+    auth: scimAuth,
+    rateLimit: scimRateLimit,
+    requestLog: scimRequestLog,
+  });
   koa.use(scim.routes()).use(scim.allowedMethods());
   koa.use(requestContext(orm));
   const metricsOnMainPort = metrics && config.metrics.port === undefined ? [metricsRouter(metrics.registry)] : [];
@@ -282,6 +304,7 @@ async function composeApp(
     orm,
     relay,
     purgeExpiredEvents: () => retention.runOnce(),
+    flushScimRequestLog: async () => scimRequestLog?.flush(),
     get bootstrapKeys() {
       return bootstrapKeys;
     },

@@ -47,6 +47,12 @@ export interface Config {
   readonly scimRateLimit: number;
   /** The bucket's size: requests a directory may send at once after a quiet spell. */
   readonly scimRateBurst: number;
+  readonly scimRequestLog: {
+    /** SCIM requests kept per directory for diagnostics; 0 = no request log. */
+    readonly size: number;
+    /** Entries older than this many days are purged. */
+    readonly retentionDays: number;
+  };
   readonly metrics: {
     /** Serve `GET /metrics` (Prometheus text format). */
     readonly enabled: boolean;
@@ -165,6 +171,8 @@ const EnvSchema = z.object({
     .optional(),
   SCIM_RATE_LIMIT: z.coerce.number().min(0).max(1_000_000).default(DEFAULT_SCIM_RATE_LIMIT),
   SCIM_RATE_BURST: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  SCIM_REQUEST_LOG_SIZE: z.coerce.number().int().min(0).max(100_000).default(1_000),
+  SCIM_REQUEST_LOG_DAYS: z.coerce.number().positive().max(3_650).default(30),
   METRICS_ENABLED: booleanString.default(true),
   METRICS_PORT: port.optional(),
   WEBHOOK_WORKERS: z.coerce.number().int().min(0).max(1_000).default(10),
@@ -234,6 +242,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     scimRateLimit: e.SCIM_RATE_LIMIT,
     // Two seconds' worth by default: a first sync's parallel burst passes untouched.
     scimRateBurst: e.SCIM_RATE_BURST ?? Math.max(1, Math.ceil(2 * e.SCIM_RATE_LIMIT)),
+    scimRequestLog: Object.freeze({ size: e.SCIM_REQUEST_LOG_SIZE, retentionDays: e.SCIM_REQUEST_LOG_DAYS }),
     metrics: Object.freeze({ enabled: e.METRICS_ENABLED, port: e.METRICS_PORT }),
     webhooks: Object.freeze({
       workers: e.WEBHOOK_WORKERS,

@@ -7,6 +7,7 @@ import { Directory } from '../tenancy/directory.entity.js';
 import { Environment } from '../tenancy/environment.entity.js';
 import { Organization } from '../tenancy/organization.entity.js';
 import { ScimRateBucket } from '../tenancy/scim-rate-bucket.entity.js';
+import { ScimRequestLogEntry } from '../tenancy/scim-request-log.entity.js';
 import { WebhookDelivery, WebhookEndpoint } from '../webhooks/webhook.entity.js';
 
 /**
@@ -26,4 +27,5 @@ export const entities = [
   WebhookEndpoint,
   WebhookDelivery,
   ScimRateBucket,
+  ScimRequestLogEntry,
 ];

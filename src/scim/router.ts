@@ -10,9 +10,11 @@ import { parseBearer } from '../lib/secrets.js';
 import { DirectoryState } from '../tenancy/directory.entity.js';
 import { markDirectorySynced, scopeOf, type ScimAuth, type ScimTarget } from '../tenancy/scim-auth.js';
 import type { ScimRateLimiter } from '../tenancy/scim-rate-limit.js';
+import type { ScimRequestLog } from '../tenancy/scim-request-log.js';
 import { handleDiscovery } from './discovery.handler.js';
 import { ScimError, toScimError, toScimErrorBody, type ScimType } from './errors.js';
 import { handleGroups } from './groups.handler.js';
+import { noteScimAuthFailure, noteScimDirectory, recordScimRequests } from './request-recorder.js';
 import type { ScimRequest, ScimResponse } from './request.js';
 import { handleRootSearch } from './search.handler.js';
 import { handleUsers } from './users.handler.js';
@@ -31,6 +33,8 @@ export interface ScimRouterOptions {
   readonly auth: ScimAuth;
   /** Per-directory request rate limit; absent = none (SCIM_RATE_LIMIT=0). */
   readonly rateLimit?: ScimRateLimiter | undefined;
+  /** The per-directory request log; absent = none (SCIM_REQUEST_LOG_SIZE=0). */
+  readonly requestLog?: ScimRequestLog | undefined;
 }
 
 interface Route {
@@ -129,7 +133,7 @@ async function dispatch(resource: string | undefined, req: ScimRequest): Promise
  * The SCIM 2.0 facade (RFC 7644) at `/scim/v2/{directoryId}` and `/org/{domain}/scim/v2`: authenticate the
  * directory's bearer token, parse the body, hand a `ScimRequest` to a handler, map the result or error.
  */
-export function scimRouter({ orm, sql, publicUrl, logger, auth, rateLimit }: ScimRouterOptions): Router {
+export function scimRouter({ orm, sql, publicUrl, logger, auth, rateLimit, requestLog }: ScimRouterOptions): Router {
   const router = new Router();
   const parseBody = bodyParser({
     enableTypes: ['json'],
@@ -138,14 +142,19 @@ export function scimRouter({ orm, sql, publicUrl, logger, auth, rateLimit }: Sci
     jsonStrict: true,
   });
 
-  router.all(['/scim/v2/{*rest}', '/org/:domain/scim/v2', '/org/:domain/scim/v2/{*rest}'], async (ctx) => {
+  const paths = ['/scim/v2/{*rest}', '/org/:domain/scim/v2', '/org/:domain/scim/v2/{*rest}'];
+  router.all(paths, recordScimRequests(requestLog), async (ctx) => {
     try {
       const target = route(ctx.path);
       if (!target) throw new ScimError(404, 'no such SCIM endpoint');
       const token = parseBearer(ctx.get('authorization'));
       const fork = () => orm.em.fork();
       const directory = token ? await auth.authenticate(fork, target.target, token) : null;
-      if (!directory) throw new ScimError(401, 'Missing or invalid bearer token for this directory.');
+      if (!directory) {
+        noteScimAuthFailure(ctx, target.target, token);
+        throw new ScimError(401, 'Missing or invalid bearer token for this directory.');
+      }
+      noteScimDirectory(ctx, directory.id);
       if (directory.state === DirectoryState.INACTIVE) {
         throw new ScimError(
           403,

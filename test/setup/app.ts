@@ -45,13 +45,15 @@ export async function startTestApp(
   database?: TestDatabase,
 ): Promise<TestApp & { rawLogs: string[] }> {
   const db = database ?? (await createTestDatabase());
-  // No SCIM rate limit unless a test asks for one: many tests send hundreds of requests to one directory
-  // at once, and query budgets count statements (test/scim/rate-limit.test.ts covers the limit).
+  // No SCIM rate limit and no SCIM request log unless a test asks for them: many tests send hundreds of
+  // requests to one directory at once, and query budgets count statements, which the request log's timer
+  // would add at any moment (test/scim/rate-limit.test.ts and request-log.test.ts cover them).
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     PUBLIC_URL: 'https://dsync.test',
     SCIM_RATE_LIMIT: '0',
+    SCIM_REQUEST_LOG_SIZE: '0',
     ...env,
   });
   const logs: Record<string, unknown>[] = [];

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       corsOrigins: [],
       scimRateLimit: 100,
       scimRateBurst: 200,
+      scimRequestLog: { size: 1000, retentionDays: 30 },
       metrics: { enabled: true, port: undefined },
       encryptionKey: undefined,
       previousEncryptionKeys: [],
@@ -182,6 +183,9 @@ describe('loadConfig', () => {
     ['SCIM_RATE_LIMIT', 'fast'],
     ['SCIM_RATE_BURST', '0'],
     ['SCIM_RATE_BURST', '1.5'],
+    ['SCIM_REQUEST_LOG_SIZE', '-1'],
+    ['SCIM_REQUEST_LOG_SIZE', '2.5'],
+    ['SCIM_REQUEST_LOG_DAYS', '0'],
   ])('fails with one line naming %s when it is %j', (variable, value) => {
     const load = () => loadConfig({ [variable]: value });
     expect(load).toThrow(ConfigError);

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 
 import { NotFoundError } from '../../lib/errors.js';
 import {
@@ -9,10 +9,13 @@ import {
   updateDirectory,
   type DirectoryWithToken as DirectoryAndToken,
 } from '../../tenancy/directory.service.js';
+import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
 import { OrganizationNode, toOrganizationNode } from '../organizations/organization.type.js';
 import { CreateDirectoryInput, UpdateDirectoryInput } from './directory.inputs.js';
 import { DirectoryNode, DirectoryUpdateResult, DirectoryWithToken, toDirectoryNode } from './directory.type.js';
+import { listRequestLog } from './request-log.read.js';
+import { RequestLogConnection, RequestLogFilter, toRequestLogEntryNode } from './request-log.type.js';
 
 function withToken(ctx: GraphQLContext, result: DirectoryAndToken): DirectoryWithToken {
   return { directory: toDirectoryNode(result.directory, ctx.publicUrl), token: result.token };
@@ -33,6 +36,21 @@ export class DirectoryResolver {
     const organization = await ctx.loaders.organization.load(directory.organizationId);
     if (!organization) throw new NotFoundError('Organization', directory.organizationId);
     return toOrganizationNode(organization);
+  }
+
+  @FieldResolver(() => RequestLogConnection, {
+    description:
+      'The latest SCIM requests to this directory, newest first (SCIM_REQUEST_LOG_SIZE per directory, ' +
+      'SCIM_REQUEST_LOG_DAYS days), including those that failed authentication. Written within about a second.',
+  })
+  async requestLog(
+    @Root() directory: DirectoryNode,
+    @Arg('filter', () => RequestLogFilter, { nullable: true }) filter: RequestLogFilter | null,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RequestLogConnection> {
+    const result = await listRequestLog(ctx.em, ctx.sql, ctx.viewer.environmentId, directory.id, filter ?? {}, page);
+    return toConnection(result, toRequestLogEntryNode);
   }
 
   @Mutation(() => DirectoryWithToken, { description: 'Creates a directory and returns its SCIM bearer token once.' })

@@ -1,0 +1,117 @@
+/**
+ * Redaction of what the SCIM request log stores (bodies and query strings). Two rules:
+ *
+ * - a secret-named attribute — its last name segment (after any `urn:…:`) contains `password`, `secret` or
+ *   `token`, any case, any depth — has its value replaced, and so has the `value` of a PATCH operation whose
+ *   `path` names one (`{"op":"replace","path":"password","value":"…"}`);
+ * - any string that looks like a credential is replaced wherever it appears: see {@link looksLikeSecret}.
+ */
+export const REDACTED = '[redacted]';
+
+const SECRET_NAME = /password|secret|token/i;
+
+/** Our own secrets: SCIM tokens `dst_…`, API keys `dsk_<environment>_…`. */
+const OUR_SECRET = /^ds[a-z]_[\w-]{10,}/;
+const BEARER = /^bearer\s+\S/i;
+/** A JWT (JWS compact form): base64url header starting `{"` (`eyJ`), payload, optional signature. */
+const JWT = /^eyJ[\w-]+\.[\w-]+\.[\w-]*$/;
+/** A long run of base64/base64url/hex characters… */
+const LONG_OPAQUE = /^[A-Za-z0-9+/=_-]{32,}$/;
+
+/**
+ * True for strings that look like credentials: our token formats, `Bearer …`, JWTs, and long opaque
+ * strings (32+ base64 characters, no spaces) mixing upper case, lower case and digits — what random keys look
+ * like. userNames, emails, URLs, UUIDs, hex digests and typical IdP ids (Okta `00u…`, 20 chars) stay: they
+ * have `@`, `.`, `:` or fewer than 32 characters, or lack one of the three character classes.
+ */
+export function looksLikeSecret(text: string): boolean {
+  const value = text.trim();
+  if (OUR_SECRET.test(value) || BEARER.test(value) || JWT.test(value)) return true;
+  return LONG_OPAQUE.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value) && /\d/.test(value);
+}
+
+function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name.slice(name.lastIndexOf(':') + 1));
+}
+
+/** A PATCH path naming a secret attribute: `password`, `urn:…:User:password`, `x[type eq "a"].secret`. */
+function isSecretPath(path: string): boolean {
+  const attribute =
+    path
+      .replace(/\[[^\]]*\]/g, '')
+      .split('.')
+      .at(-1) ?? '';
+  return isSecretName(attribute);
+}
+
+/** Levels of nesting kept; deeper values (which SCIM refuses anyway) are replaced whole. */
+const MAX_DEPTH = 64;
+
+/** What {@link redactJson} puts in place of everything after its character budget ran out. */
+export const CUT = '[cut]';
+
+/**
+ * A deep copy of a JSON value with secrets replaced by {@link REDACTED}; values nested deeper than
+ * {@link MAX_DEPTH} levels are replaced too (a hostile body must not overflow the stack). With a `budget`,
+ * the copy stops once the keys and values it holds count that many characters — fewer than their JSON has —
+ * and every later value is {@link CUT}: a caller that keeps only that many characters of the JSON (a
+ * prefix made entirely of copied values) need not walk a large body to its end.
+ */
+export function redactJson(value: unknown, budget = Infinity): unknown {
+  const state = { left: budget };
+  return redactValue(value, 0, state);
+}
+
+function redactValue(input: unknown, depth: number, budget: { left: number }): unknown {
+  if (budget.left <= 0) return CUT;
+  // As JSON.stringify sees it (a Date is its ISO string); `undefined` is left out of JSON and costs nothing.
+  const value = hasToJson(input) ? input.toJSON() : input;
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') {
+    const kept = looksLikeSecret(value) || containsSecret(value) ? REDACTED : value;
+    budget.left -= kept.length;
+    return kept;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') budget.left -= `${value}`.length;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return REDACTED;
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1, budget));
+  const source = value as Record<string, unknown>;
+  const secretOperation = typeof source['path'] === 'string' && isSecretPath(source['path']);
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(source)) {
+    if (item === undefined) continue;
+    budget.left -= key.length;
+    const secret = isSecretName(key) || (secretOperation && key.toLowerCase() === 'value');
+    copy[key] = secret && item !== null ? REDACTED : redactValue(item, depth + 1, budget);
+  }
+  return copy;
+}
+
+function hasToJson(value: unknown): value is { toJSON(): unknown } {
+  return typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function';
+}
+
+/** A query string with each credential-like value (and each value of a secret-named parameter) replaced. */
+export function redactQuery(query: string): string {
+  return query
+    .split('&')
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 0) return pair;
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(pair.slice(at + 1).replace(/\+/g, ' '));
+      } catch {
+        decoded = pair.slice(at + 1);
+      }
+      const secret = isSecretName(pair.slice(0, at)) || looksLikeSecret(decoded) || containsSecret(decoded);
+      return secret ? `${pair.slice(0, at + 1)}${encodeURIComponent(REDACTED)}` : pair;
+    })
+    .join('&');
+}
+
+/** A filter such as `userName eq "dst_…"`: any quoted or space-separated word that looks like a credential. */
+function containsSecret(text: string): boolean {
+  return text.split(/[\s"'()]+/).some((word) => word !== '' && looksLikeSecret(word));
+}

@@ -1,0 +1,138 @@
+import type { Context, Middleware, Next } from 'koa';
+
+import { errorMessage } from '../lib/error-message.js';
+import { isUuid, newId } from '../lib/ids.js';
+import type { Logger } from '../lib/logger.js';
+import { redactJson, redactQuery } from '../lib/redact.js';
+import { SCIM_TOKEN_PREFIX, type ScimTarget } from '../tenancy/scim-auth.js';
+import type { ScimRequestLog } from '../tenancy/scim-request-log.js';
+import type { ScimAuthFailure } from '../tenancy/scim-request-log.sql.js';
+
+/** Serialized bodies kept per entry, each (UTF-8 bytes); a longer one is cut and marked. */
+export const MAX_LOGGED_BODY_BYTES = 16 * 1024;
+const MAX_PATH_CHARS = 2_048;
+const MAX_USER_AGENT_CHARS = 256;
+const MAX_DOMAIN_CHARS = 253;
+
+/** What the SCIM handler learned of a request's directory, for the request log. */
+type Outcome = { readonly directoryId: string } | { readonly target: ScimTarget; readonly reason: ScimAuthFailure };
+
+const OUTCOME = 'scimRequestLog';
+
+/** Notes the directory a request authenticated for. */
+export function noteScimDirectory(ctx: Context, directoryId: string): void {
+  ctx.state[OUTCOME] = { directoryId } satisfies Outcome;
+}
+
+/**
+ * Notes a failed authentication at `target` and why, told from the presented credential's shape alone
+ * (after the authentication answered, so it changes nothing of it): none, not our token format, or a token of
+ * our format that does not open this directory. Nothing of the token itself is kept.
+ */
+export function noteScimAuthFailure(ctx: Context, target: ScimTarget, token: string | undefined): void {
+  const reason: ScimAuthFailure =
+    token === undefined ? 'missing' : TOKEN_FORMAT.test(token) ? 'wrong_token' : 'malformed';
+  ctx.state[OUTCOME] = { target, reason } satisfies Outcome;
+}
+
+const TOKEN_FORMAT = new RegExp(`^${SCIM_TOKEN_PREFIX}[A-Za-z0-9_-]{43}$`);
+
+/** Where a failed authentication is recorded: a well-formed directory id or a domain; else nowhere. */
+function targetOf(target: ScimTarget): ScimTarget | undefined {
+  if ('directoryId' in target)
+    return isUuid(target.directoryId) ? { directoryId: target.directoryId.toLowerCase() } : undefined;
+  const domain = target.organizationDomain.toLowerCase();
+  return domain.length > 0 && domain.length <= MAX_DOMAIN_CHARS ? { organizationDomain: domain } : undefined;
+}
+
+/** Text PostgreSQL stores: no NUL. */
+function storable(text: string): string {
+  return text.replace(/\0/g, '\uFFFD');
+}
+
+/** A JSON body redacted and serialized, cut to {@link MAX_LOGGED_BODY_BYTES} (on a character boundary). */
+export function loggedBody(body: unknown): { text: string | null; truncated: boolean } {
+  if (body === undefined || body === null || (typeof body === 'object' && Buffer.isBuffer(body))) {
+    return { text: null, truncated: false };
+  }
+  // The budget: a body whose copied characters exceed the cap serializes to more bytes than the cap (JSON
+  // adds quotes and escapes, UTF-8 adds bytes), so the cut falls within what was copied, never in `[cut]`.
+  const text = storable(JSON.stringify(redactJson(body, MAX_LOGGED_BODY_BYTES + 1)) ?? '');
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= MAX_LOGGED_BODY_BYTES) return { text, truncated: false };
+  // A cut through a multi-byte character decodes to U+FFFD at the end: drop it.
+  const cut = bytes
+    .subarray(0, MAX_LOGGED_BODY_BYTES)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+  return { text: cut, truncated: true };
+}
+
+function loggedPath(ctx: Context): string {
+  const query = ctx.querystring ? `?${redactQuery(ctx.querystring)}` : '';
+  return storable(`${ctx.path}${query}`).slice(0, MAX_PATH_CHARS);
+}
+
+function errorField(body: unknown, name: 'detail' | 'scimType'): string | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === 'string' ? storable(value).slice(0, MAX_PATH_CHARS) : null;
+}
+
+/**
+ * Koa middleware around the SCIM handler: once the request is answered, queues an entry for the directory
+ * the handler noted (see {@link noteScimDirectory}, {@link noteScimAuthFailure}); requests that reached no
+ * directory are not recorded. `log` undefined (SCIM_REQUEST_LOG_SIZE=0): passes straight through.
+ */
+export function recordScimRequests(log: ScimRequestLog | undefined): Middleware {
+  return async (ctx: Context, next: Next) => {
+    if (!log) {
+      await next();
+      return;
+    }
+    const createdAt = new Date();
+    const started = performance.now();
+    await next();
+    const outcome = ctx.state[OUTCOME] as Outcome | undefined;
+    const target = outcome && ('directoryId' in outcome ? outcome : targetOf(outcome.target));
+    if (!outcome || !target) return;
+    try {
+      record(log, ctx, outcome, target, createdAt, Math.round(performance.now() - started));
+    } catch (error) {
+      // The request is answered: a failure to record it must not change that.
+      (ctx.state['log'] as Logger | undefined)?.warn({ error: errorMessage(error) }, 'SCIM request not recorded');
+    }
+  };
+}
+
+function record(
+  log: ScimRequestLog,
+  ctx: Context,
+  outcome: Outcome,
+  target: ScimTarget,
+  createdAt: Date,
+  durationMs: number,
+): void {
+  const failed = ctx.status >= 400;
+  const request = loggedBody(ctx.request.body);
+  const response = loggedBody(ctx.body);
+  const userAgent = ctx.get('user-agent');
+  log.record({
+    target,
+    id: newId(),
+    createdAt,
+    method: ctx.method,
+    path: loggedPath(ctx),
+    status: ctx.status,
+    scimType: failed ? errorField(ctx.body, 'scimType') : null,
+    errorDetail: failed ? errorField(ctx.body, 'detail') : null,
+    durationMs,
+    userAgent: userAgent ? storable(userAgent).slice(0, MAX_USER_AGENT_CHARS) : null,
+    requestId: typeof ctx.state['requestId'] === 'string' ? ctx.state['requestId'] : null,
+    authFailure: 'reason' in outcome ? outcome.reason : null,
+    requestBody: request.text,
+    requestBodyTruncated: request.truncated,
+    responseBody: response.text,
+    responseBodyTruncated: response.truncated,
+  });
+}

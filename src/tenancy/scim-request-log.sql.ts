@@ -1,0 +1,172 @@
+import { parseTimestamp, type Sql } from '../db/sql.js';
+import type { ScimTarget } from './scim-auth.js';
+
+/** Why a SCIM request failed authentication (never anything of the token it presented). */
+export type ScimAuthFailure = 'missing' | 'malformed' | 'wrong_token';
+
+/** One SCIM request as the log keeps it; bodies are already redacted, serialized and capped. */
+export interface ScimRequestLogRecord {
+  /** Authenticated: its directory; failed authentication: where the URL pointed (resolved when written). */
+  readonly target: ScimTarget;
+  readonly id: string;
+  readonly createdAt: Date;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly scimType: string | null;
+  readonly errorDetail: string | null;
+  readonly durationMs: number;
+  readonly userAgent: string | null;
+  readonly requestId: string | null;
+  readonly authFailure: ScimAuthFailure | null;
+  readonly requestBody: string | null;
+  readonly requestBodyTruncated: boolean;
+  readonly responseBody: string | null;
+  readonly responseBodyTruncated: boolean;
+}
+
+export interface ScimRequestLogRow extends Omit<ScimRequestLogRecord, 'target' | 'createdAt'> {
+  readonly createdAt: Date;
+}
+
+const COLUMNS = `id, created_at, method, path, status, scim_type, error_detail, duration_ms, user_agent, request_id,
+  auth_failure, request_body, request_body_truncated, response_body, response_body_truncated`;
+
+// One statement for any batch size (one prepared text): the rows travel as arrays. A record of a failed
+// authentication names its directory by id or by organization domain; it is kept only if that directory
+// exists (the domain: only if exactly one directory has it). A directory deleted meanwhile drops its rows.
+const INSERT = `with v as (
+  select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::timestamptz[], $5::text[], $6::text[], $7::int[],
+    $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bool[], $16::text[],
+    $17::bool[])
+    as v(directory_id, org_domain, id, created_at, method, path, status, scim_type, error_detail, duration_ms,
+      user_agent, request_id, auth_failure, request_body, request_body_truncated, response_body,
+      response_body_truncated)
+), resolved as (
+  select coalesce(d.id, (select (array_agg(x.id))[1] from directories x join organizations o on o.id = x.organization_id
+      where v.directory_id is null and o.domain = v.org_domain having count(*) = 1)) as target, v.*
+  from v left join directories d on d.id = v.directory_id
+), inserted as (
+  insert into scim_request_log (directory_id, ${COLUMNS})
+  select target, ${COLUMNS} from resolved where target is not null
+  returning directory_id
+)
+select distinct directory_id from inserted`;
+
+/** Writes a batch in one statement; resolves with the directories that got rows. */
+export async function insertRequestLog(sql: Sql, records: readonly ScimRequestLogRecord[]): Promise<string[]> {
+  const column = <T>(pick: (record: ScimRequestLogRecord) => T): T[] => records.map(pick);
+  const rows = await sql.query<{ directory_id: string }>(INSERT, [
+    column((r) => ('directoryId' in r.target ? r.target.directoryId : null)),
+    column((r) => ('organizationDomain' in r.target ? r.target.organizationDomain : null)),
+    column((r) => r.id),
+    column((r) => r.createdAt.toISOString()),
+    column((r) => r.method),
+    column((r) => r.path),
+    column((r) => r.status),
+    column((r) => r.scimType),
+    column((r) => r.errorDetail),
+    column((r) => r.durationMs),
+    column((r) => r.userAgent),
+    column((r) => r.requestId),
+    column((r) => r.authFailure),
+    column((r) => r.requestBody),
+    column((r) => r.requestBodyTruncated),
+    column((r) => r.responseBody),
+    column((r) => r.responseBodyTruncated),
+  ]);
+  return rows.map((row) => row.directory_id);
+}
+
+// Per directory: everything older than its `keep`-th newest row, and everything before the retention cutoff
+// (ids are UUIDv7: time-ordered). Each directory costs one scan of at most `keep` + a batch of its index rows.
+const TRIM = `delete from scim_request_log l
+using (
+  select t.directory_id,
+    (select k.id from scim_request_log k where k.directory_id = t.directory_id order by k.id desc offset $2 limit 1) as cut
+  from unnest($1::uuid[]) as t(directory_id)
+) c
+where l.directory_id = c.directory_id and (l.id <= c.cut or l.id < $3::uuid)`;
+
+/** Keeps the `keep` newest entries of each directory, none older than `before`; resolves with how many went. */
+export function trimRequestLog(sql: Sql, directoryIds: readonly string[], keep: number, before: Date): Promise<number> {
+  return sql.run(TRIM, [directoryIds, keep, uuidAt(before)]);
+}
+
+/** Deletes every entry older than `before`, in all directories (the hourly sweep; a scan of the table). */
+export function purgeRequestLog(sql: Sql, before: Date): Promise<number> {
+  return sql.run('delete from scim_request_log where id < $1::uuid', [uuidAt(before)]);
+}
+
+/** The smallest UUIDv7 of the millisecond `at`: ids below it were made earlier. */
+function uuidAt(at: Date): string {
+  const hex = Math.max(0, at.getTime()).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
+}
+
+export interface RequestLogFilter {
+  readonly status: number | null;
+  readonly method: string | null;
+  readonly since: Date | null;
+  readonly errorsOnly: boolean;
+}
+
+const FILTER = `l.directory_id = $1 and ($2::int is null or l.status = $2) and ($3::text is null or l.method = $3)
+  and ($4::timestamptz is null or l.created_at >= $4) and (not $5::bool or l.status >= 400)`;
+
+const PAGE = `select ${COLUMNS.replace(/(\w+)/g, 'l.$1')} from scim_request_log l
+  where ${FILTER} and ($6::uuid is null or l.id < $6) order by l.id desc limit $7`;
+const COUNT = `select count(*)::int as total from scim_request_log l where ${FILTER}`;
+
+interface RawRow {
+  id: string;
+  created_at: string;
+  method: string;
+  path: string;
+  status: number;
+  scim_type: string | null;
+  error_detail: string | null;
+  duration_ms: number;
+  user_agent: string | null;
+  request_id: string | null;
+  auth_failure: ScimAuthFailure | null;
+  request_body: string | null;
+  request_body_truncated: boolean;
+  response_body: string | null;
+  response_body_truncated: boolean;
+}
+
+/** A page of a directory's log, newest first, before the entry `before` (exclusive), `limit` rows. */
+export async function requestLogPage(
+  sql: Sql,
+  directoryId: string,
+  filter: RequestLogFilter,
+  before: string | null,
+  limit: number,
+): Promise<{ rows: ScimRequestLogRow[]; total: number }> {
+  const params = [directoryId, filter.status, filter.method, filter.since?.toISOString() ?? null, filter.errorsOnly];
+  const [rows, [count]] = await Promise.all([
+    sql.query<RawRow>(PAGE, [...params, before, limit]),
+    sql.query<{ total: number }>(COUNT, params),
+  ]);
+  return {
+    total: count?.total ?? 0,
+    rows: rows.map((row) => ({
+      id: row.id,
+      createdAt: parseTimestamp(row.created_at),
+      method: row.method,
+      path: row.path,
+      status: row.status,
+      scimType: row.scim_type,
+      errorDetail: row.error_detail,
+      durationMs: row.duration_ms,
+      userAgent: row.user_agent,
+      requestId: row.request_id,
+      authFailure: row.auth_failure,
+      requestBody: row.request_body,
+      requestBodyTruncated: row.request_body_truncated,
+      responseBody: row.response_body,
+      responseBodyTruncated: row.response_body_truncated,
+    })),
+  };
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { looksLikeSecret, REDACTED, redactJson, redactQuery } from '../../../src/lib/redact.js';
+
+describe('looksLikeSecret', () => {
+  it.each([
+    ['a SCIM token', 'dst_Q2hhbmdlTWUtVGhpcy1Jcy1Ob3QtQS1SZWFsLVRva2Vu0'],
+    ['an API key', 'dsk_sandbox_Q2hhbmdlTWUtVGhpcy1Jcy1Ob3Q'],
+    ['a bearer credential', 'Bearer abc.def'],
+    ['a JWT', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2ln'],
+    ['an unsigned JWT', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZGEifQ.'],
+    ['32 random base64url characters', 'Xk9fQ2mLp7RtZ8vW3yB6nC1dE4gH5jK0'],
+  ])('%s is one', (_name, text) => {
+    expect(looksLikeSecret(text)).toBe(true);
+  });
+
+  it.each([
+    ['a userName', 'ada.lovelace'],
+    ['an email', 'Ada.Lovelace2@Example.com'],
+    ['a UUID', '6f9619ff-8b86-d011-b42d-00c04fc964ff'],
+    ['an upper-case GUID', '6F9619FF-8B86-D011-B42D-00C04FC964FF'],
+    ['an Okta id', '00u1abcdEFGH2345ijkl'],
+    ['a SHA-256 hex digest', 'a3f1c9e0b4d2f6a8c0e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5'],
+    ['a URL', 'https://dsync.test/scim/v2/Users/6f9619ff-8b86-d011-b42d-00c04fc964ff'],
+    ['a sentence', 'Member of the Engineering group since 2021'],
+    ['a long lower-case word', 'pneumonoultramicroscopicsilicovolcanoconiosis'],
+  ])('%s is not', (_name, text) => {
+    expect(looksLikeSecret(text)).toBe(false);
+  });
+});
+
+describe('redactJson', () => {
+  it('replaces password attributes at any depth and in any case, and keeps the rest', () => {
+    expect(
+      redactJson({
+        userName: 'ada',
+        password: 'p1',
+        PASSWORD: 'p2',
+        'urn:ietf:params:scim:schemas:core:2.0:User:password': 'p3',
+        nested: [{ deeper: { Password: 'p4', title: 'Engineer' } }],
+      }),
+    ).toEqual({
+      userName: 'ada',
+      password: REDACTED,
+      PASSWORD: REDACTED,
+      'urn:ietf:params:scim:schemas:core:2.0:User:password': REDACTED,
+      nested: [{ deeper: { Password: REDACTED, title: 'Engineer' } }],
+    });
+  });
+
+  it('replaces the value of a PATCH operation on a password path', () => {
+    expect(
+      redactJson({
+        Operations: [
+          { op: 'replace', path: 'password', value: 'p1' },
+          { op: 'replace', path: 'urn:ietf:params:scim:schemas:core:2.0:User:password', value: 'p2' },
+          { op: 'replace', value: { password: 'p3', active: true } },
+          { op: 'replace', path: 'displayName', value: 'Ada' },
+        ],
+      }),
+    ).toEqual({
+      Operations: [
+        { op: 'replace', path: 'password', value: REDACTED },
+        { op: 'replace', path: 'urn:ietf:params:scim:schemas:core:2.0:User:password', value: REDACTED },
+        { op: 'replace', value: { password: REDACTED, active: true } },
+        { op: 'replace', path: 'displayName', value: 'Ada' },
+      ],
+    });
+  });
+});
+
+describe('redactQuery', () => {
+  it('replaces a credential-like value inside a filter and keeps ordinary filters', () => {
+    const token = 'dst_Q2hhbmdlTWUtVGhpcy1Jcy1Ob3QtQS1SZWFsLVRva2Vu0';
+    expect(redactQuery(`filter=${encodeURIComponent(`userName eq "${token}"`)}&count=5`)).toBe(
+      'filter=%5Bredacted%5D&count=5',
+    );
+    const ordinary = `filter=${encodeURIComponent('userName eq "ada@example.com"')}&startIndex=1`;
+    expect(redactQuery(ordinary)).toBe(ordinary);
+  });
+});
