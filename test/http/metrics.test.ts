@@ -197,7 +197,14 @@ describe('GET /metrics', () => {
   it('times live events from publication to a subscriber, not caught-up ones', async () => {
     const lagCount = async () => value((await scrape(t.url)).samples, 'dsync_event_subscriber_lag_seconds_count');
     const { scim, directoryId } = await createTestDirectory(t.url, t.sandboxKey);
+    const relayed = () => metric('dsync_events_relayed_total', { type: 'dsync.user.created' });
+    const relayedBefore = await relayed();
     expect((await scim.post('/Users', scimUserBody())).status).toBe(201);
+    // Publication is asynchronous: the first event must have reached this process before anyone subscribes,
+    // or the "live" subscription would see it live.
+    await waitUntil(async () => (await relayed()) > relayedBefore, {
+      what: 'the first dsync.user.created event to reach this process',
+    });
     const client = await connectedClient(t.url, t.sandboxKey);
     try {
       const before = await lagCount();
