@@ -316,8 +316,12 @@ async function execute(
   const id = operation.target === undefined ? undefined : (resolveReferences(operation.target, created) as string);
   const location = id === undefined ? undefined : `${req.baseUrl}/${operation.resource}/${id}`;
   try {
+    // Field by field, not `...req`: what else the Bulk's HTTP request carries is not the operation's.
     const response = await context.run(operation.resource, {
-      ...req,
+      sql: req.sql,
+      directoryId: req.directoryId,
+      scope: req.scope,
+      baseUrl: req.baseUrl,
       method: operation.method,
       id,
       query: {},
