@@ -1,3 +1,4 @@
+import { BULK_MAX_OPERATIONS, BULK_MAX_PAYLOAD_SIZE } from './bulk.handler.js';
 import { ScimError } from './errors.js';
 import { MAX_RESULTS } from './list-params.js';
 import { LIST_RESPONSE_SCHEMA, type ScimRequest, type ScimResponse } from './request.js';
@@ -27,7 +28,7 @@ function serviceProviderConfig(req: ScimRequest) {
   return {
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    bulk: { supported: true, maxOperations: BULK_MAX_OPERATIONS, maxPayloadSize: BULK_MAX_PAYLOAD_SIZE },
     filter: { supported: true, maxResults: MAX_RESULTS },
     changePassword: { supported: false },
     sort: { supported: true },

@@ -66,7 +66,8 @@ export function toScimError(error: unknown): ScimError | undefined {
   const client = asClientError(error);
   if (client?.malformedJson)
     return new ScimError(400, `the request body is not valid JSON: ${client.message}`, 'invalidSyntax');
-  if (client?.status === 413) return new ScimError(413, 'the request body is larger than 1 MiB');
+  if (client?.status === 413)
+    return new ScimError(413, 'the request body is larger than 1 MiB (maxPayloadSize: 1048576 bytes)', 'tooMany');
   if (client) return new ScimError(client.status, client.message);
   return undefined;
 }

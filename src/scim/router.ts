@@ -4,24 +4,20 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 
 import type { Database } from '../db/sql.js';
-import { describeJsonProblem, findJsonProblem, isStorableText, type JsonProblem } from '../lib/json-guard.js';
+import { isStorableText } from '../lib/json-guard.js';
 import type { Logger } from '../lib/logger.js';
 import { parseBearer } from '../lib/secrets.js';
 import { DirectoryState } from '../tenancy/directory.entity.js';
 import { markDirectorySynced, scopeOf, type ScimAuth, type ScimTarget } from '../tenancy/scim-auth.js';
 import type { ScimRateLimiter } from '../tenancy/scim-rate-limit.js';
 import type { ScimRequestLog } from '../tenancy/scim-request-log.js';
-import { handleDiscovery } from './discovery.handler.js';
-import { ScimError, toScimError, toScimErrorBody, type ScimType } from './errors.js';
-import { handleGroups } from './groups.handler.js';
+import { dispatcher } from './dispatch.js';
+import { ScimError, toScimError, toScimErrorBody } from './errors.js';
 import { noteScimAuthFailure, noteScimDirectory, recordScimRequests } from './request-recorder.js';
-import type { ScimRequest, ScimResponse } from './request.js';
-import { handleRootSearch } from './search.handler.js';
-import { handleUsers } from './users.handler.js';
+import type { ScimResponse } from './request.js';
 
 const SCIM_CONTENT_TYPE = 'application/scim+json';
 const JSON_TYPES = /^application\/(scim\+)?json$/i;
-const DISCOVERY = new Set(['ServiceProviderConfig', 'ResourceTypes', 'Schemas']);
 
 export interface ScimRouterOptions {
   readonly orm: MikroORM;
@@ -82,25 +78,6 @@ function route(path: string): Route | undefined {
   return undefined;
 }
 
-const BODY_PROBLEM_TYPES: Readonly<Record<JsonProblem['reason'], ScimType>> = {
-  tooDeep: 'invalidSyntax',
-  badText: 'invalidValue',
-  reservedKey: 'invalidPath',
-  tooMany: 'invalidValue',
-};
-
-/**
- * What a SCIM body may hold: multi-valued attributes (emails, phone numbers, …) of at most
- * {@link MAX_VALUES} values — PATCH costs grow with operations × values — except group members, which are
- * set operations in SQL; the operations and values of a PatchOp are bounded in patch.ts.
- */
-const MAX_VALUES = 1_000;
-const BODY_LIMITS = {
-  reservedKeys: true,
-  maxArrayLength: MAX_VALUES,
-  unboundedKeys: new Set(['members', 'operations', 'value']),
-};
-
 /** PostgreSQL's query_canceled, which statement_timeout raises. */
 function isStatementTimeout(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '57014';
@@ -118,15 +95,6 @@ function respond(ctx: Context, response: ScimResponse): void {
 function respondWithError(ctx: Context, error: ScimError): void {
   respond(ctx, { status: error.status, body: toScimErrorBody(error) });
   if (error.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="dsync SCIM"');
-}
-
-async function dispatch(resource: string | undefined, req: ScimRequest): Promise<ScimResponse> {
-  if (resource === 'Users') return handleUsers(req);
-  if (resource === 'Groups') return handleGroups(req);
-  if (resource && DISCOVERY.has(resource)) return handleDiscovery(resource, req);
-  if (resource === '.search') return handleRootSearch(req);
-  if (resource === 'Bulk') throw new ScimError(501, 'Bulk operations are not supported (see ServiceProviderConfig)');
-  throw new ScimError(404, `no SCIM endpoint ${JSON.stringify(`/${resource ?? ''}`)}`);
 }
 
 /**
@@ -186,9 +154,11 @@ export function scimRouter({ orm, sql, publicUrl, logger, auth, rateLimit, reque
           throw new ScimError(415, `send the body as ${SCIM_CONTENT_TYPE} (or application/json)`);
         }
         await parseBody(ctx, async () => undefined);
-        const problem = findJsonProblem(ctx.request.body, BODY_LIMITS);
-        if (problem) throw new ScimError(400, describeJsonProblem(problem), BODY_PROBLEM_TYPES[problem.reason]);
       }
+      const dispatch = dispatcher({
+        logger: (ctx.state['log'] as Logger | undefined) ?? logger,
+        charge: rateLimit && ((tokens) => rateLimit.take(directory.id, Math.min(tokens, rateLimit.burst) - 1)),
+      });
       const response = await dispatch(target.resource, {
         sql,
         directoryId: directory.id,

@@ -20,8 +20,13 @@ export interface ScimRateLimitOptions {
  * window the accepted requests exceed `burst + rate × window` by at most `processes × leaseSize`.
  */
 export interface ScimRateLimiter {
-  /** `undefined` when the request may go ahead, else the whole seconds (≥ 1) to wait before retrying. */
-  take(directoryId: string): undefined | number | Promise<undefined | number>;
+  /** The bucket's size: the most tokens one request can take. */
+  readonly burst: number;
+  /**
+   * `undefined` when the request may go ahead, else the whole seconds (≥ 1) to wait before retrying.
+   * `tokens` (default 1; a SCIM Bulk takes one per operation) is at most the burst; 0 is always granted.
+   */
+  take(directoryId: string, tokens?: number): undefined | number | Promise<undefined | number>;
 }
 
 interface Local {
@@ -29,8 +34,9 @@ interface Local {
   tokens: number;
   /** The shared bucket was empty: refuse locally until then (epoch ms). */
   deniedUntil: number;
-  lease: Promise<void> | undefined;
-  /** Requests of this process waiting for a lease. */
+  /** The lease under way; it resolves to the tokens it left in the shared bucket. */
+  lease: Promise<number> | undefined;
+  /** Tokens that requests of this process waiting for a lease need. */
   waiting: number;
 }
 
@@ -54,45 +60,51 @@ on conflict (directory_id) do update set
   updated_at = greatest(b.updated_at, now())
 returning granted, tokens`;
 
-  async function lease(directoryId: string, local: Local): Promise<void> {
+  async function lease(directoryId: string, local: Local): Promise<number> {
     // Enough for every request already waiting (they spend it at once), so that only `leaseSize` is ever held.
-    const want = Math.min(burst, Math.max(leaseSize, local.waiting));
+    const want = Math.min(burst, Math.max(leaseSize, local.waiting - local.tokens));
     const [row] = await sql.query<{ granted: number; tokens: number }>(leaseSql, [directoryId, burst, want, rate]);
     const granted = row?.granted ?? 0;
     local.tokens += granted;
     if (granted === 0) local.deniedUntil = now() + (Math.max(0, 1 - (row?.tokens ?? 0)) / rate) * 1_000;
+    return row?.tokens ?? 0;
   }
 
   const secondsUntil = (until: number) => Math.max(1, Math.ceil((until - now()) / 1_000));
 
-  async function takeLeased(directoryId: string, local: Local): Promise<undefined | number> {
-    local.waiting += 1;
+  async function takeLeased(directoryId: string, local: Local, cost: number): Promise<undefined | number> {
+    local.waiting += cost;
     try {
       for (let round = 0; round < MAX_LEASES_PER_REQUEST; round++) {
         local.lease ??= lease(directoryId, local).finally(() => (local.lease = undefined));
-        await local.lease;
-        if (local.tokens >= 1) {
-          local.tokens -= 1;
+        const left = await local.lease;
+        if (local.tokens >= cost) {
+          local.tokens -= cost;
           return undefined;
         }
-        if (local.deniedUntil > now()) return secondsUntil(local.deniedUntil);
+        // The bucket is empty: a single request waits for one token, a larger one for what it still lacks.
+        if (local.deniedUntil > now())
+          return Math.max(secondsUntil(local.deniedUntil), Math.ceil((cost - local.tokens - left) / rate));
       }
       return 1;
     } finally {
-      local.waiting -= 1;
+      local.waiting -= cost;
     }
   }
 
   return {
-    take(directoryId) {
+    burst,
+    take(directoryId, tokens = 1) {
+      if (tokens <= 0) return undefined;
+      const cost = Math.min(burst, Math.ceil(tokens));
       let local = locals.get(directoryId);
       if (!local) locals.set(directoryId, (local = { tokens: 0, deniedUntil: 0, lease: undefined, waiting: 0 }));
-      if (local.tokens >= 1) {
-        local.tokens -= 1;
+      if (local.tokens >= cost) {
+        local.tokens -= cost;
         return undefined;
       }
       if (local.deniedUntil > now()) return secondsUntil(local.deniedUntil);
-      return takeLeased(directoryId, local);
+      return takeLeased(directoryId, local, cost);
     },
   };
 }

@@ -26,6 +26,7 @@ const SEED = Number(process.env['FUZZ_SEED'] ?? Date.now() % 2_147_483_647);
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 500);
 process.stdout.write(`fuzz: seed ${SEED}, ${RUNS} runs per property (replay with FUZZ_SEED=${SEED})\n`);
 
+const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const VICTIM_USER = 'victim-fuzz-marker@example.com';
 const VICTIM_ORG = 'VictimFuzzOrganization';
 const VICTIM_GROUP = 'VictimFuzzGroup';
@@ -352,6 +353,64 @@ const groupBody = fc
   .tuple(keyedObject, text, groupMembers)
   .map(([extra, displayName, members]) => JSON.stringify({ schemas: [GROUP_SCHEMA], displayName, members, ...extra }));
 
+const bulkRef = fc.constantFrom('bulkId:a', 'bulkId:b', 'bulkId:nope', 'bulkId:', 'bulkId:a/..');
+const bulkUser = fc
+  .tuple(fc.stringMatching(/^[a-z0-9]{1,12}$/), fc.oneof(anyId, bulkRef))
+  .map(([userName, manager]) => ({
+    schemas: [USER_SCHEMA],
+    userName: `fuzz-bulk-${userName}`,
+    [ENTERPRISE]: { manager: { value: manager } },
+  }));
+/** One operation of a BulkRequest, referring to ids (the victim's too) and bulkIds; malformed in parts. */
+const oddBulkOperation = fc.record(
+  {
+    method: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE') }, text),
+    bulkId: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('a', 'b') }, text),
+    path: fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc
+          .tuple(fc.constantFrom('Users', 'Groups'), fc.option(fc.oneof(anyId, bulkRef), { nil: undefined, freq: 2 }))
+          .map(([r, id]) => `/${r}${id === undefined ? '' : `/${id}`}`),
+      },
+      fc.constantFrom('/Bulk', '/ServiceProviderConfig', '/Users/../Groups', 'https://evil.example/Users', ''),
+      text,
+    ),
+    data: fc.oneof(
+      fc.tuple(keyedObject, text, fc.oneof(anyId, bulkRef)).map(([extra, userName, manager]) => ({
+        schemas: [USER_SCHEMA],
+        userName: `fuzz-${userName}`,
+        [ENTERPRISE]: { manager: { value: manager } },
+        ...extra,
+      })),
+      fc.tuple(text, fc.array(fc.oneof(anyId, bulkRef), { maxLength: 3 })).map(([displayName, members]) => ({
+        schemas: [GROUP_SCHEMA],
+        displayName,
+        members: members.map((value) => ({ value })),
+      })),
+      fc.array(operation, { minLength: 1, maxLength: 2 }).map((Operations) => ({ schemas: [PATCH_OP], Operations })),
+      json,
+    ),
+  },
+  { requiredKeys: ['method', 'path', 'data'] },
+);
+const bulkOperation = fc.oneof(
+  fc.record({
+    method: fc.constant('POST'),
+    path: fc.constant('/Users'),
+    bulkId: fc.constantFrom('a', 'b'),
+    data: bulkUser,
+  }),
+  fc.record({
+    method: fc.constantFrom('PATCH', 'DELETE'),
+    path: fc.tuple(fc.constantFrom('Users', 'Groups'), fc.oneof(anyId, bulkRef)).map(([r, id]) => `/${r}/${id}`),
+    data: fc
+      .array(operation, { minLength: 1, maxLength: 2 })
+      .map((Operations) => ({ schemas: [PATCH_OP], Operations })),
+  }),
+  { weight: 2, arbitrary: oddBulkOperation },
+);
+
 const scimCall: fc.Arbitrary<ScimCall> = fc.oneof(
   fc.record({
     method: fc.constantFrom('GET', 'DELETE'),
@@ -399,6 +458,29 @@ const scimCall: fc.Arbitrary<ScimCall> = fc.oneof(
     ),
     contentType: fc.constant('application/scim+json'),
   }),
+  fc.record({
+    method: fc.constant('POST'),
+    path: fc.constant('/Bulk'),
+    body: fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc
+          .tuple(
+            fc.array(bulkOperation, { maxLength: 4 }),
+            fc.option(fc.oneof(fc.integer({ min: -1, max: 3 }), text), { nil: undefined }),
+          )
+          .map(([Operations, failOnErrors]) =>
+            JSON.stringify({
+              schemas: [BULK_REQUEST],
+              Operations,
+              ...(failOnErrors === undefined ? {} : { failOnErrors }),
+            }),
+          ),
+      },
+      oddJson,
+    ),
+    contentType: fc.constant('application/scim+json'),
+  }),
 );
 
 // ---------------------------------------------------------------------------------------------------------
@@ -441,6 +523,13 @@ async function checkScim(call: ScimCall): Promise<void> {
         context,
         known: true,
       });
+  }
+  if (call.path === '/Bulk' && response.status === 200) {
+    // Each operation's own status: a Bulk answers 200 even when an operation failed.
+    const operations = (JSON.parse(body) as { Operations: { status: string }[] }).Operations;
+    for (const operation of operations) tally('SCIM Bulk operation', Number(operation.status));
+    const serverError = operations.some((operation) => Number(operation.status) >= 500);
+    expect({ context, serverError }).toEqual({ context, serverError: false });
   }
   expect({ context, prototype: prototypeShape() }).toEqual({ context, prototype: prototypeBefore });
 }

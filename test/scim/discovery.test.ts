@@ -13,7 +13,7 @@ describe('discovery (RFC 7644 §4)', () => {
     expect(res.body).toMatchObject({
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
       patch: { supported: true },
-      bulk: { supported: false },
+      bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 1048576 },
       filter: { supported: true, maxResults: 1000 },
       changePassword: { supported: false },
       sort: { supported: true },
@@ -57,9 +57,9 @@ describe('discovery (RFC 7644 §4)', () => {
     expect(enterprise.attributes.map((a: any) => a.name)).toContain('manager');
   });
 
-  it('answers unknown endpoints and Bulk with SCIM errors', async () => {
+  it('answers unknown endpoints and wrong methods with SCIM errors', async () => {
     expect((await ctx.dir.scim.get('/Nope')).body).toMatchObject({ status: '404' });
-    expect((await ctx.dir.scim.post('/Bulk', { Operations: [] })).body).toMatchObject({ status: '501' });
+    expect((await ctx.dir.scim.get('/Bulk')).body).toMatchObject({ status: '405' });
     expect((await ctx.dir.scim.request('DELETE', '/Schemas')).status).toBe(405);
   });
 });

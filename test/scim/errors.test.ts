@@ -39,9 +39,9 @@ describe('SCIM errors (RFC 7644 §3.12)', () => {
     expect(json.body).toMatchObject({ userName: expect.any(String) });
   });
 
-  it('body over 1 MiB → 413', async () => {
+  it('body over 1 MiB → 413 tooMany', async () => {
     const res = await ctx.dir.scim.post('/Users', scimUserBody({ padding: 'x'.repeat(1_100_000) }));
-    expect(res).toMatchObject({ status: 413, body: scimError(413) });
+    expect(res).toMatchObject({ status: 413, body: scimError(413, 'tooMany') });
   });
 
   it.each(['00000000-0000-7000-8000-000000000000', 'not-a-uuid'])(
