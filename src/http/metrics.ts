@@ -44,12 +44,16 @@ const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const DISCOVERY = new Set(['ServiceProviderConfig', 'ResourceTypes', 'Schemas']);
 const SCIM_PATH = /^(?:\/scim\/v2\/[^/]+|\/org\/[^/]+\/scim\/v2)(?:\/([^/]+))?/;
 
-/** `Users`, `Groups`, `discovery` or `other` for a SCIM path; `undefined` for any other path. */
+/**
+ * `Users`, `Groups` (their `/.search` included), `Bulk`, `search` (the root `/.search`), `discovery` or
+ * `other` for a SCIM path; `undefined` for any other path.
+ */
 export function scimResourceOf(path: string): string | undefined {
   const match = SCIM_PATH.exec(path);
   if (!match) return undefined;
   const resource = match[1];
-  if (resource === 'Users' || resource === 'Groups') return resource;
+  if (resource === 'Users' || resource === 'Groups' || resource === 'Bulk') return resource;
+  if (resource === '.search') return 'search';
   return resource && DISCOVERY.has(resource) ? 'discovery' : 'other';
 }
 
@@ -60,7 +64,7 @@ export function createMetrics({ poolStats, oldestPendingDeliverySeconds, onSourc
   const labelNames = ['method', 'resource', 'status'] as const;
   const requests = new Counter({
     name: 'dsync_scim_requests_total',
-    help: 'SCIM requests answered, by method, resource (Users, Groups, discovery, other) and status class',
+    help: 'SCIM requests answered, by method, resource (Users, Groups, Bulk, search, discovery, other) and status class',
     labelNames,
     registers: [registry],
   });
