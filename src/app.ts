@@ -11,7 +11,7 @@ import { requestContext } from './db/request-context.js';
 import { sqlDatabase } from './db/sql.js';
 import type { DirectoryEvent } from './events/event-types.js';
 import { createEventRelay, type EventRelay } from './events/notify.js';
-import { createRetentionJob } from './events/retention.js';
+import { purgeEventsBefore } from './events/event-log.js';
 import { createSequencer } from './events/sequencer.js';
 import { createApollo } from './graphql/apollo.js';
 import { authenticate } from './graphql/auth.js';
@@ -30,6 +30,7 @@ import { requestLog, type RequestState } from './http/request-log.js';
 import { SecretBox } from './lib/encryption.js';
 import { errorMessage } from './lib/error-message.js';
 import type { Logger } from './lib/logger.js';
+import { createRetentionJob } from './lib/retention.js';
 import { scimRouter } from './scim/router.js';
 import { bootstrapEnvironments, type BootstrapKey } from './tenancy/environment.service.js';
 import { createScimAuth } from './tenancy/scim-auth.js';
@@ -185,7 +186,12 @@ async function composeApp(
   started.push(() => relay.close());
   if (metrics) relay.subscribe((event) => metrics.eventRelayed(event.type));
   await relay.start();
-  const retention = createRetentionJob({ sql, logger, retentionDays: config.eventRetentionDays });
+  const retention = createRetentionJob({
+    what: 'events',
+    purge: (cutoff) => purgeEventsBefore(sql, cutoff),
+    logger,
+    retentionDays: config.eventRetentionDays,
+  });
   started.push(() => retention.stop());
   retention.start();
   const events = {
