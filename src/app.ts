@@ -5,13 +5,15 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 
+import { purgeAuditEntriesBefore } from './audit/audit-log.js';
+import { createAuditRecorder, requestOrigin } from './audit/recorder.js';
 import type { Config } from './config.js';
 import { initOrm, type MikroORM } from './db/orm.js';
 import { requestContext } from './db/request-context.js';
 import { sqlDatabase } from './db/sql.js';
+import { purgeEventsBefore } from './events/event-log.js';
 import type { DirectoryEvent } from './events/event-types.js';
 import { createEventRelay, type EventRelay } from './events/notify.js';
-import { purgeEventsBefore } from './events/event-log.js';
 import { createSequencer } from './events/sequencer.js';
 import { createApollo } from './graphql/apollo.js';
 import { authenticate } from './graphql/auth.js';
@@ -58,6 +60,8 @@ export interface App {
   readonly relay: EventRelay;
   /** Deletes events older than EVENT_RETENTION_DAYS now (it also runs hourly); resolves with the count. */
   purgeExpiredEvents(): Promise<number>;
+  /** Deletes audit log entries older than AUDIT_RETENTION_DAYS now (it also runs hourly); resolves with the count. */
+  purgeExpiredAuditEntries(): Promise<number>;
   /** Plaintext API keys created by `bootstrap()` of this process (first start only), to be shown once. */
   readonly bootstrapKeys: readonly BootstrapKey[];
   /**
@@ -78,6 +82,9 @@ export interface App {
 }
 
 const GRAPHQL_BODY_LIMIT = '1mb';
+
+/** dsync runs behind a reverse proxy: the client's address is X-Forwarded-For's first entry. */
+const TRUST_PROXY = true;
 
 /**
  * The composition root: ORM, domain, Koa, Apollo and graphql-ws on one HTTP server. Starts nothing listening
@@ -171,7 +178,8 @@ async function composeApp(
   started.push(async () => stopWaking());
   orm.em.getEventManager().registerSubscriber({ afterTransactionCommit: () => sequencer.wake() });
 
-  const koa = new Koa<RequestState>({ proxy: true });
+  // X-Forwarded-For is trusted (ctx.ip, and the WebSocket upgrade's IP in ws.ts alike).
+  const koa = new Koa<RequestState>({ proxy: TRUST_PROXY });
   // Koa composes its middleware when callback() is called, so the handler is attached after koa.use below.
   const httpServer = createServer();
   const production = config.nodeEnv === 'production';
@@ -194,6 +202,14 @@ async function composeApp(
   });
   started.push(() => retention.stop());
   retention.start();
+  const auditRetention = createRetentionJob({
+    what: 'audit log entries',
+    purge: (cutoff) => purgeAuditEntriesBefore(sql, cutoff),
+    logger,
+    retentionDays: config.auditRetentionDays,
+  });
+  started.push(() => auditRetention.stop());
+  auditRetention.start();
   const events = {
     relay: metrics ? countingSubscriptions(relay, metrics) : relay,
     sql,
@@ -202,7 +218,8 @@ async function composeApp(
     ...(metrics ? { onLiveEvent: (event: DirectoryEvent) => metrics.eventToSubscriber(event.committedAt) } : {}),
   };
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
-  const shared = { events, webhooks, sql, publicUrl: config.publicUrl };
+  const audit = createAuditRecorder(sql, logger);
+  const shared = { events, webhooks, sql, publicUrl: config.publicUrl, audit };
   const schema = await buildAppSchema();
   const validationRules = [depthRule(config.graphqlMaxDepth), storableTextRule];
   const formatError = createFormatError({
@@ -219,6 +236,7 @@ async function composeApp(
       schema,
       orm,
       shared,
+      trustProxy: TRUST_PROXY,
       validationRules,
       maxCost: config.graphqlMaxComplexity,
       maxPayloadBytes: config.wsMaxPayloadBytes,
@@ -251,7 +269,9 @@ async function composeApp(
       context: async ({ ctx }) => {
         // Inside the request context (first middleware) this is the request's own EntityManager.
         const em = orm.em.getContext();
-        return createContext(em, await authenticate(em, ctx.get('authorization')), shared);
+        const viewer = await authenticate(em, ctx.get('authorization'));
+        const origin = requestOrigin(ctx.ip, ctx.get('user-agent'), ctx.state.requestId);
+        return createContext(em, viewer, shared, origin);
       },
     }),
   );
@@ -288,6 +308,7 @@ async function composeApp(
     orm,
     relay,
     purgeExpiredEvents: () => retention.runOnce(),
+    purgeExpiredAuditEntries: () => auditRetention.runOnce(),
     get bootstrapKeys() {
       return bootstrapKeys;
     },

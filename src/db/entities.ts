@@ -1,3 +1,4 @@
+import { AuditEntry } from '../audit/audit-entry.entity.js';
 import { DirectoryEventCounter, ProvisioningEvent } from '../events/event.entity.js';
 import { GroupMember } from '../provisioning/group-member.entity.js';
 import { DirectoryGroup } from '../provisioning/group.entity.js';
@@ -26,4 +27,5 @@ export const entities = [
   WebhookEndpoint,
   WebhookDelivery,
   ScimRateBucket,
+  AuditEntry,
 ];
