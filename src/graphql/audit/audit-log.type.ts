@@ -29,7 +29,10 @@ export class AuditLogEntryNode {
   @Field(() => String, { nullable: true, description: 'ApiKey, Organization, Directory, Webhook, …' })
   targetType!: string | null;
 
-  @Field(() => ID, { nullable: true, description: "The target's id; null when the call named none that exists." })
+  @Field(() => ID, {
+    nullable: true,
+    description: "The target's id as the call named or created it; null when it was no id.",
+  })
   targetId!: string | null;
 
   @Field(() => ID, { nullable: true, description: 'The organization the target belongs to, when it has one.' })
