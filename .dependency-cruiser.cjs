@@ -16,7 +16,7 @@ module.exports = {
       comment: 'src/db holds the connection, migrations config and paging; only the entity list names entities.',
       severity: 'error',
       from: { path: '^src/db/', pathNot: '^src/db/entities\\.ts$' },
-      to: { path: '^src/(tenancy|provisioning|scim|graphql|http|events|webhooks)/' },
+      to: { path: '^src/(tenancy|provisioning|scim|graphql|http|events|webhooks|audit)/' },
     },
     {
       name: 'events-are-below-the-domain',
@@ -25,6 +25,16 @@ module.exports = {
       from: { path: '^src/events/' },
       to: {
         path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(tenancy|provisioning|scim|graphql|http|webhooks)/'],
+      },
+    },
+    {
+      name: 'audit-knows-no-transport',
+      comment:
+        'audit/ (actor, audit_log table, recorder) is written by graphql/; it knows no adapter or domain service.',
+      severity: 'error',
+      from: { path: '^src/audit/' },
+      to: {
+        path: [`node_modules/${ADAPTER_PACKAGES}`, '^src/(provisioning|scim|graphql|http|webhooks|events)/'],
       },
     },
     {
@@ -66,7 +76,7 @@ module.exports = {
       name: 'http-knows-only-errors',
       severity: 'error',
       from: { path: '^src/http/' },
-      to: { path: '^src/(tenancy|provisioning|scim|graphql|webhooks|events)/' },
+      to: { path: '^src/(tenancy|provisioning|scim|graphql|webhooks|events|audit)/' },
     },
     {
       name: 'nobody-imports-main',

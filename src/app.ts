@@ -5,13 +5,15 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 
+import { purgeAuditEntriesBefore } from './audit/audit-log.js';
+import { createAuditRecorder, requestOrigin } from './audit/recorder.js';
 import type { Config } from './config.js';
 import { initOrm, type MikroORM } from './db/orm.js';
 import { requestContext } from './db/request-context.js';
 import { sqlDatabase } from './db/sql.js';
+import { purgeEventsBefore } from './events/event-log.js';
 import type { DirectoryEvent } from './events/event-types.js';
 import { createEventRelay, type EventRelay } from './events/notify.js';
-import { createRetentionJob } from './events/retention.js';
 import { createSequencer } from './events/sequencer.js';
 import { createApollo } from './graphql/apollo.js';
 import { authenticate } from './graphql/auth.js';
@@ -30,6 +32,7 @@ import { requestLog, type RequestState } from './http/request-log.js';
 import { SecretBox } from './lib/encryption.js';
 import { errorMessage } from './lib/error-message.js';
 import type { Logger } from './lib/logger.js';
+import { createRetentionJob } from './lib/retention.js';
 import { scimRouter } from './scim/router.js';
 import { bootstrapEnvironments, type BootstrapKey } from './tenancy/environment.service.js';
 import { createScimAuth } from './tenancy/scim-auth.js';
@@ -60,6 +63,8 @@ export interface App {
   purgeExpiredEvents(): Promise<number>;
   /** Writes the SCIM request log entries queued so far (they are written within a second anyway). */
   flushScimRequestLog(): Promise<void>;
+  /** Deletes audit log entries older than AUDIT_RETENTION_DAYS now (it also runs hourly); resolves with the count. */
+  purgeExpiredAuditEntries(): Promise<number>;
   /** Plaintext API keys created by `bootstrap()` of this process (first start only), to be shown once. */
   readonly bootstrapKeys: readonly BootstrapKey[];
   /**
@@ -80,6 +85,9 @@ export interface App {
 }
 
 const GRAPHQL_BODY_LIMIT = '1mb';
+
+/** dsync runs behind a reverse proxy: the client's address is X-Forwarded-For's first entry. */
+const TRUST_PROXY = true;
 
 /**
  * The composition root: ORM, domain, Koa, Apollo and graphql-ws on one HTTP server. Starts nothing listening
@@ -173,7 +181,8 @@ async function composeApp(
   started.push(async () => stopWaking());
   orm.em.getEventManager().registerSubscriber({ afterTransactionCommit: () => sequencer.wake() });
 
-  const koa = new Koa<RequestState>({ proxy: true });
+  // X-Forwarded-For is trusted (ctx.ip, and the WebSocket upgrade's IP in ws.ts alike).
+  const koa = new Koa<RequestState>({ proxy: TRUST_PROXY });
   // Koa composes its middleware when callback() is called, so the handler is attached after koa.use below.
   const httpServer = createServer();
   const production = config.nodeEnv === 'production';
@@ -188,7 +197,12 @@ async function composeApp(
   started.push(() => relay.close());
   if (metrics) relay.subscribe((event) => metrics.eventRelayed(event.type));
   await relay.start();
-  const retention = createRetentionJob({ sql, logger, retentionDays: config.eventRetentionDays });
+  const retention = createRetentionJob({
+    what: 'events',
+    purge: (cutoff) => purgeEventsBefore(sql, cutoff),
+    logger,
+    retentionDays: config.eventRetentionDays,
+  });
   started.push(() => retention.stop());
   retention.start();
   // Stopped after the HTTP server drained (see apollo below), so that the last requests' entries are written.
@@ -202,6 +216,14 @@ async function composeApp(
         })
       : undefined;
   if (scimRequestLog) started.push(() => scimRequestLog.stop());
+  const auditRetention = createRetentionJob({
+    what: 'audit log entries',
+    purge: (cutoff) => purgeAuditEntriesBefore(sql, cutoff),
+    logger,
+    retentionDays: config.auditRetentionDays,
+  });
+  started.push(() => auditRetention.stop());
+  auditRetention.start();
   const events = {
     relay: metrics ? countingSubscriptions(relay, metrics) : relay,
     sql,
@@ -210,7 +232,8 @@ async function composeApp(
     ...(metrics ? { onLiveEvent: (event: DirectoryEvent) => metrics.eventToSubscriber(event.committedAt) } : {}),
   };
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
-  const shared = { events, webhooks, sql, publicUrl: config.publicUrl };
+  const audit = createAuditRecorder(sql, logger);
+  const shared = { events, webhooks, sql, publicUrl: config.publicUrl, audit };
   const schema = await buildAppSchema();
   const validationRules = [depthRule(config.graphqlMaxDepth), storableTextRule];
   const formatError = createFormatError({
@@ -227,6 +250,7 @@ async function composeApp(
       schema,
       orm,
       shared,
+      trustProxy: TRUST_PROXY,
       validationRules,
       maxCost: config.graphqlMaxComplexity,
       maxPayloadBytes: config.wsMaxPayloadBytes,
@@ -259,7 +283,9 @@ async function composeApp(
       context: async ({ ctx }) => {
         // Inside the request context (first middleware) this is the request's own EntityManager.
         const em = orm.em.getContext();
-        return createContext(em, await authenticate(em, ctx.get('authorization')), shared);
+        const viewer = await authenticate(em, ctx.get('authorization'));
+        const origin = requestOrigin(ctx.ip, ctx.get('user-agent'), ctx.state.requestId);
+        return createContext(em, viewer, shared, origin);
       },
     }),
   );
@@ -305,6 +331,7 @@ async function composeApp(
     relay,
     purgeExpiredEvents: () => retention.runOnce(),
     flushScimRequestLog: async () => scimRequestLog?.flush(),
+    purgeExpiredAuditEntries: () => auditRetention.runOnce(),
     get bootstrapKeys() {
       return bootstrapKeys;
     },

@@ -33,6 +33,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** Events older than this many days are purged. */
   readonly eventRetentionDays: number;
+  /** Audit log entries older than this many days are purged. */
+  readonly auditRetentionDays: number;
   /** Live events queued per subscription before a slow subscriber is disconnected (close code 4290). */
   readonly subscriptionBufferLimit: number;
   /** How often the sequencer looks for events without being woken (events of other processes). */
@@ -147,6 +149,7 @@ const EnvSchema = z.object({
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(10_000).default(20),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3_650).default(30),
+  AUDIT_RETENTION_DAYS: z.coerce.number().positive().max(3_650).default(365),
   SUBSCRIPTION_BUFFER_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   EVENTS_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   CORS_ORIGINS: z
@@ -234,6 +237,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     wsMaxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     subscriptionBufferLimit: e.SUBSCRIPTION_BUFFER_LIMIT,
     eventsPollIntervalMs: e.EVENTS_POLL_INTERVAL_MS,
     corsOrigins: Object.freeze(e.CORS_ORIGINS ?? []),

@@ -1,3 +1,4 @@
+import { AuditEntry } from '../audit/audit-entry.entity.js';
 import { DirectoryEventCounter, ProvisioningEvent } from '../events/event.entity.js';
 import { GroupMember } from '../provisioning/group-member.entity.js';
 import { DirectoryGroup } from '../provisioning/group.entity.js';
@@ -28,4 +29,5 @@ export const entities = [
   WebhookDelivery,
   ScimRateBucket,
   ScimRequestLogEntry,
+  AuditEntry,
 ];

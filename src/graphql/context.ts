@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
+import type { RequestOrigin } from '../audit/audit-log.js';
+import type { AuditRecorder } from '../audit/recorder.js';
 import type { Database, Sql } from '../db/sql.js';
 import type { DirectoryEvent } from '../events/event-types.js';
 import type { EventRelay } from '../events/notify.js';
@@ -44,20 +46,26 @@ export interface GraphQLContext {
   readonly webhooks: WebhooksRuntime;
   /** Base for SCIM URLs, e.g. `https://dsync.example.com`. */
   readonly publicUrl: string;
+  /** Writes the audit log (every mutation: audit/audit-mutations.ts). */
+  readonly audit: AuditRecorder;
+  /** Where the request (or the WebSocket's upgrade request) came from. */
+  readonly origin: RequestOrigin;
   readonly connection?: SubscriptionConnection;
 }
 
-export type SharedContext = Pick<GraphQLContext, 'events' | 'webhooks' | 'sql' | 'publicUrl'>;
+export type SharedContext = Pick<GraphQLContext, 'events' | 'webhooks' | 'sql' | 'publicUrl' | 'audit'>;
 
 export function createContext(
   em: EntityManager,
   viewer: Viewer,
   shared: SharedContext,
+  origin: RequestOrigin,
   connection?: SubscriptionConnection,
 ): GraphQLContext {
   return {
     em,
     viewer,
+    origin,
     loaders: createLoaders(em, shared.sql, viewer.environmentId),
     ...shared,
     ...(connection ? { connection } : {}),

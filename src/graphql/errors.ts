@@ -14,6 +14,20 @@ const CODES: Record<DomainErrorCode, string> = {
   precondition_failed: 'PRECONDITION_FAILED',
 };
 
+/**
+ * The `extensions.code` a resolver's thrown error reaches the client with (see {@link createFormatError}):
+ * a domain error's code, a GraphQL error's own code, INTERNAL_SERVER_ERROR for anything else.
+ */
+export function errorCodeOf(error: unknown): string {
+  if (isDomainError(error)) return CODES[error.code];
+  if (error instanceof GraphQLError) {
+    const code = error.extensions['code'];
+    if (typeof code === 'string') return code;
+    return error.originalError ? errorCodeOf(error.originalError) : 'INTERNAL_SERVER_ERROR';
+  }
+  return 'INTERNAL_SERVER_ERROR';
+}
+
 export function unauthenticated(message = 'A valid API key is required: Authorization: Bearer dsk_…'): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }

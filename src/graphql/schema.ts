@@ -2,6 +2,8 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 
 import { ApiKeyResolver } from './api-keys/api-key.resolver.js';
+import { AuditLogResolver } from './audit/audit-log.resolver.js';
+import { auditMutations } from './audit/audit-mutations.js';
 import { DirectoryResolver } from './directories/directory.resolver.js';
 import { DirectoryGroupResolver, DirectoryUserResolver } from './directory-data/directory-data.resolver.js';
 import { EventResolver } from './events/event.resolver.js';
@@ -21,6 +23,7 @@ export const resolvers = [
   ApiKeyResolver,
   EventResolver,
   WebhookResolver,
+  AuditLogResolver,
 ] as const;
 
 /**
@@ -36,13 +39,14 @@ const NO_TOPICS: PubSub = {
   },
 };
 
-/** The executable schema; `schema.graphql` is this, printed. */
-export function buildAppSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+/** The executable schema; `schema.graphql` is this, printed. Every mutation is audited. */
+export async function buildAppSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     pubSub: NO_TOPICS,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // class-validator rules on input types; failures are BAD_USER_INPUT (ArgumentValidationError).
     validate: { forbidUnknownValues: false },
   });
+  return auditMutations(schema);
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
   getOperationAST,
@@ -14,6 +14,9 @@ import {
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 
+import type { RequestOrigin } from '../audit/audit-log.js';
+import { requestOrigin } from '../audit/recorder.js';
+import { requestIdOf } from '../lib/request-id.js';
 import type { Viewer } from '../tenancy/types.js';
 import { authenticate } from './auth.js';
 import { createContext, type SharedContext } from './context.js';
@@ -34,6 +37,8 @@ export interface GraphqlWsOptions {
   readonly schema: GraphQLSchema;
   readonly orm: MikroORM;
   readonly shared: SharedContext;
+  /** Whether X-Forwarded-For names the client (as Koa's `proxy` setting does for HTTP). */
+  readonly trustProxy: boolean;
   readonly validationRules: ValidationRule[];
   /** GRAPHQL_INTROSPECTION: when false, `__schema`/`__type` are refused here as Apollo refuses them over HTTP. */
   readonly introspection: boolean;
@@ -49,7 +54,20 @@ export interface GraphqlWsOptions {
 type SocketState = {
   viewer?: Viewer;
   authorization?: unknown;
+  origin?: RequestOrigin;
 };
+
+/** Where a WebSocket's upgrade request came from: the origin of every operation on the socket. */
+function originOf(request: IncomingMessage, trustProxy: boolean): RequestOrigin {
+  const forwarded = trustProxy ? request.headers['x-forwarded-for'] : undefined;
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  const requestId = request.headers['x-request-id'];
+  return requestOrigin(
+    first || request.socket.remoteAddress,
+    request.headers['user-agent'],
+    requestIdOf(typeof requestId === 'string' ? requestId : undefined),
+  );
+}
 
 /**
  * graphql-ws on the HTTP server's `/graphql` path. The API key comes from `connectionParams.authorization`
@@ -140,7 +158,8 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
         const viewer = ctx.extra.viewer;
         if (!viewer) throw new Error('socket has no viewer after connection_init');
         const socket = ctx.extra.socket;
-        return createContext(orm.em.fork(), viewer, shared, {
+        ctx.extra.origin ??= originOf(ctx.extra.request, options.trustProxy);
+        return createContext(orm.em.fork(), viewer, shared, ctx.extra.origin, {
           closeSlow: () => socket.close(CLOSE_SLOW_SUBSCRIBER, 'Subscriber too slow: resume with after'),
         });
       },

@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 
 import type { Logger } from '../lib/logger.js';
-
-const INCOMING_ID = /^[\w.:-]{1,100}$/;
+import { requestIdOf } from '../lib/request-id.js';
 
 export interface RequestState {
   requestId: string;
@@ -17,8 +15,7 @@ export interface RequestState {
  */
 export function requestLog(logger: Logger): Middleware<RequestState> {
   return async (ctx, next) => {
-    const incoming = ctx.get('x-request-id');
-    const requestId = INCOMING_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdOf(ctx.get('x-request-id'));
     ctx.state.requestId = requestId;
     ctx.state.log = logger.child({ requestId });
     ctx.set('x-request-id', requestId);

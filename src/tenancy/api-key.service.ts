@@ -64,5 +64,6 @@ export async function authenticateApiKey(em: EntityManager, presented: string): 
     environmentId: apiKey.environment.id,
     environmentName: apiKey.environment.name,
     apiKeyId: apiKey.id,
+    apiKeyName: apiKey.name,
   };
 }

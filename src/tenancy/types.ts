@@ -6,6 +6,8 @@ export interface Viewer {
   readonly environmentId: string;
   readonly environmentName: EnvironmentName;
   readonly apiKeyId: string;
+  /** The key's name (audit log label); never its secret. */
+  readonly apiKeyName: string;
 }
 
 export interface NewOrganization {

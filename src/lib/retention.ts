@@ -1,9 +1,10 @@
-import type { Sql } from '../db/sql.js';
-import type { Logger } from '../lib/logger.js';
-import { purgeEventsBefore } from './event-log.js';
+import type { Logger } from './logger.js';
 
 export interface RetentionOptions {
-  readonly sql: Sql;
+  /** What is purged, plural, for the log lines: `events`, `audit log entries`. */
+  readonly what: string;
+  /** Deletes the rows created before `cutoff`; resolves with how many went. Idempotent. */
+  readonly purge: (cutoff: Date) => Promise<number>;
   readonly logger: Logger;
   readonly retentionDays: number;
   readonly intervalMs?: number;
@@ -13,17 +14,18 @@ export interface RetentionOptions {
 export interface RetentionJob {
   /** Purges once now, then every `intervalMs`. */
   start(): void;
-  /** One purge; resolves with how many events went. */
+  /** One purge; resolves with how many rows went. */
   runOnce(): Promise<number>;
   stop(): Promise<void>;
 }
 
 /**
- * Deletes events older than the retention window, periodically, in every process: the delete is
- * idempotent, so several processes need no coordination.
+ * Deletes rows older than a retention window, periodically, in every process: the delete is idempotent, so
+ * several processes need no coordination.
  */
 export function createRetentionJob({
-  sql,
+  what,
+  purge,
   logger,
   retentionDays,
   intervalMs = 3_600_000,
@@ -33,9 +35,9 @@ export function createRetentionJob({
   let running: Promise<number> | undefined;
 
   const runOnce = () => {
-    running ??= purgeEventsBefore(sql, new Date(now().getTime() - retentionDays * 86_400_000))
+    running ??= purge(new Date(now().getTime() - retentionDays * 86_400_000))
       .then((purged) => {
-        if (purged > 0) logger.info({ purged, retentionDays }, 'purged expired events');
+        if (purged > 0) logger.info({ purged, retentionDays }, `purged expired ${what}`);
         return purged;
       })
       .finally(() => {
@@ -45,7 +47,7 @@ export function createRetentionJob({
   };
 
   const tick = () => {
-    runOnce().catch((error: unknown) => logger.error({ err: error }, 'event purge failed'));
+    runOnce().catch((error: unknown) => logger.error({ err: error }, `purge of expired ${what} failed`));
   };
 
   return {
