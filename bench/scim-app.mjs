@@ -95,10 +95,11 @@ function scimClient(scimBase, token) {
 
 /**
  * The server under test, and `directory(name)`: a new SCIM directory with its client `scim(method, path, body)`.
- * `logQuery` receives every SQL statement (it turns on the ORM's query logging, which costs time).
+ * `logQuery` receives every SQL statement (it turns on the ORM's query logging, which costs time); `env`
+ * overrides settings (e.g. `{ SCIM_REQUEST_LOG_SIZE: '0' }`); `name` names the database.
  */
-export async function startScimBench({ logQuery } = {}) {
-  const database = await openBenchDatabase('bench');
+export async function startScimBench({ logQuery, env = {}, name = 'bench' } = {}) {
+  const database = await openBenchDatabase(name);
   // The SCIM rate limit is on, as in production, but far above what the load generator sends (it measures
   // what the limiter costs, not how it refuses): SCIM_RATE_LIMIT / SCIM_RATE_BURST override (0 = off).
   const config = loadConfig({
@@ -106,6 +107,7 @@ export async function startScimBench({ logQuery } = {}) {
     LOG_LEVEL: 'silent',
     SCIM_RATE_LIMIT: process.env.SCIM_RATE_LIMIT ?? '1000000',
     SCIM_RATE_BURST: process.env.SCIM_RATE_BURST ?? '200',
+    ...env,
   });
   const app = await createApp({
     config,
