@@ -15,6 +15,7 @@ import { Migration20261201000710 } from './Migration20261201000710.js';
 import { Migration20261201002000 } from './Migration20261201002000.js';
 import { Migration20261201014500 } from './Migration20261201014500.js';
 import { Migration20261201014505 } from './Migration20261201014505.js';
+import { Migration20261201021510 } from './Migration20261201021510.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124021749', class: Migration20261124021749 },
@@ -32,4 +33,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201002000', class: Migration20261201002000 },
   { name: 'Migration20261201014500', class: Migration20261201014500 },
   { name: 'Migration20261201014505', class: Migration20261201014505 },
+  { name: 'Migration20261201021510', class: Migration20261201021510 },
 ];
