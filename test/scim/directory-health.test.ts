@@ -48,7 +48,8 @@ interface Health {
 
 async function health(app: TestApp, directoryId: string, key = t.sandboxKey): Promise<Health> {
   const response = await graphql(app.url, key, HEALTH, { id: directoryId });
-  if (!response.data?.['directory']) throw new Error(`health failed: ${JSON.stringify(response.errors)}`);
+  if (!response.data?.['directory'] || response.errors)
+    throw new Error(`health failed: ${JSON.stringify(response.errors)}`);
   return response.data['directory'].health as Health;
 }
 
@@ -72,8 +73,13 @@ describe('Directory.health', () => {
     dir = await createTestDirectory(t.url, t.sandboxKey);
   });
 
-  it('reads null and 0 for a directory the IdP never called', async () => {
+  it('reads null and 0 for a directory the IdP never called (while others are called)', async () => {
+    const busy = await createTestDirectory(t.url, t.sandboxKey);
+    expect((await busy.scim.post('/Users', scimUserBody())).status).toBe(201);
+    expect((await busy.scim.post('/Users', scimUserBody({ userName: 'x' }))).status).toBe(201);
+    expect((await scimClient(busy.scim.base, foreignToken()).get('/Users')).status).toBe(401);
     await flush(t);
+    expect(await health(t, busy.directoryId)).toMatchObject({ requestsLast24h: 3, userCount: 2 });
     expect(await health(t, dir.directoryId)).toEqual({ ...NEVER_CALLED, userCount: 0, groupCount: 0 });
   });
 
