@@ -2,9 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 
+import { initOrm } from '../../src/db/orm.js';
+import { sqlDatabase } from '../../src/db/sql.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { createScimRequestLog } from '../../src/tenancy/scim-request-log.js';
 import { createDirectoryAs, errorCodes, graphql } from '../fixtures/graphql.js';
 import { createTestDirectory, scimClient, scimGroupBody, scimUserBody, type TestDirectory } from '../fixtures/scim.js';
-import { withDeadline } from '../fixtures/wait.js';
+import { waitUntil, withDeadline } from '../fixtures/wait.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 
@@ -282,5 +286,39 @@ describe('Directory.health', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('drops hourly counts older than two days in the periodic sweep', async () => {
+    const target = await createTestDirectory(t.url, t.sandboxKey);
+    const hour = (hoursAgo: number) => new Date((Math.floor(Date.now() / HOUR_MS) - hoursAgo) * HOUR_MS);
+    for (const hoursAgo of [0, 47, 49, 100]) {
+      await admin.query(
+        'insert into directory_request_counts (directory_id, hour, requests, errors) values ($1, $2, 1, 0)',
+        [target.directoryId, hour(hoursAgo)],
+      );
+    }
+    const hoursLeft = async () =>
+      (
+        await admin.query<{ hour: Date }>(
+          'select hour from directory_request_counts where directory_id = $1 order by hour desc',
+          [target.directoryId],
+        )
+      ).rows.map((row) => row.hour.getTime());
+    // The app sweeps hourly; a writer of its own on the same database sweeps at once.
+    const orm = await initOrm({ clientUrl: database.url }, { migrate: false });
+    const writer = createScimRequestLog({
+      sql: sqlDatabase(orm),
+      logger: createLogger('silent'),
+      size: 1000,
+      retentionDays: 30,
+      sweepIntervalMs: 10,
+    });
+    try {
+      await waitUntil(async () => (await hoursLeft()).length === 2, { what: 'the sweep of hourly counts' });
+    } finally {
+      await writer.stop();
+      await orm.close(true);
+    }
+    expect(await hoursLeft()).toEqual([hour(0).getTime(), hour(47).getTime()]);
   });
 });
