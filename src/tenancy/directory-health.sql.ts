@@ -79,7 +79,7 @@ export function purgeRequestCounts(sql: Sql, before: Date): Promise<number> {
 }
 
 /** Hours counted in {@link DirectoryHealthRow.requests}: the current UTC hour and the 23 before it. */
-export const WINDOW_HOURS = 24;
+const WINDOW_HOURS = 24;
 
 export interface DirectoryHealthRow {
   readonly lastRequestAt: Date | null;

@@ -52,7 +52,7 @@ export interface HealthTally {
 }
 
 /** Most distinct targets tallied between two flushes (memory bound against a flood of made-up URLs). */
-export const MAX_TALLIED_TARGETS = 10_000;
+const MAX_TALLIED_TARGETS = 10_000;
 
 const HOUR_MS = 3_600_000;
 
@@ -63,7 +63,7 @@ export function hourOf(at: Date | number): Date {
 }
 
 /** A request is an error when answered 400 or above (failed authentication and rate limiting included). */
-export function isError(status: number): boolean {
+function isError(status: number): boolean {
   return status >= 400;
 }
 
