@@ -38,16 +38,14 @@ const UPSERT = `with h as (
     last_error_status = case when ${LATER_ERROR} then excluded.last_error_status else t.last_error_status end,
     last_error_scim_type = case when ${LATER_ERROR} then excluded.last_error_scim_type else t.last_error_scim_type end,
     last_error_detail = case when ${LATER_ERROR} then excluded.last_error_detail else t.last_error_detail end
-  returning 1
 ), counts as (
   insert into directory_request_counts as t (directory_id, hour, requests, errors)
   select target, hour, sum(requests), sum(errors) from rc where target is not null
   group by target, hour order by target, hour
   on conflict (directory_id, hour) do update set
     requests = t.requests + excluded.requests, errors = t.errors + excluded.errors
-  returning 1
 )
-select (select count(*) from health)::int as directories`;
+select 1`;
 
 const column = <T, R>(rows: readonly T[], pick: (row: T) => R): R[] => rows.map(pick);
 const directoryOf = (target: ScimTarget) => ('directoryId' in target ? target.directoryId : null);
@@ -56,7 +54,7 @@ const domainOf = (target: ScimTarget) => ('organizationDomain' in target ? targe
 /** Adds a tally to the health of the directories it names, in one statement. */
 export async function upsertHealth(sql: Sql, batch: HealthBatch): Promise<void> {
   const { targets, hours } = batch;
-  await sql.query(UPSERT, [
+  await sql.run(UPSERT, [
     column(targets, (t) => directoryOf(t.target)),
     column(targets, (t) => domainOf(t.target)),
     column(targets, (t) => t.lastRequestAt.toISOString()),
