@@ -50,7 +50,7 @@ export interface Config {
   /** The bucket's size: requests a directory may send at once after a quiet spell. */
   readonly scimRateBurst: number;
   readonly scimRequestLog: {
-    /** SCIM requests kept per directory for diagnostics; 0 = no request log. */
+    /** SCIM requests kept per directory for diagnostics; 0 = no request log (nor directory health counts). */
     readonly size: number;
     /** Entries older than this many days are purged. */
     readonly retentionDays: number;

@@ -4,6 +4,7 @@ import { GroupMember } from '../provisioning/group-member.entity.js';
 import { DirectoryGroup } from '../provisioning/group.entity.js';
 import { DirectoryUser } from '../provisioning/user.entity.js';
 import { ApiKey } from '../tenancy/api-key.entity.js';
+import { DirectoryHealth, DirectoryRequestCount } from '../tenancy/directory-health.entity.js';
 import { Directory } from '../tenancy/directory.entity.js';
 import { Environment } from '../tenancy/environment.entity.js';
 import { Organization } from '../tenancy/organization.entity.js';
@@ -30,4 +31,6 @@ export const entities = [
   ScimRateBucket,
   ScimRequestLogEntry,
   AuditEntry,
+  DirectoryHealth,
+  DirectoryRequestCount,
 ];

@@ -9,6 +9,8 @@ import type { Directory } from '../tenancy/directory.entity.js';
 import { findDirectoriesOfOrganizations } from '../tenancy/directory.service.js';
 import type { Organization } from '../tenancy/organization.entity.js';
 import { findOrganizationsByIds } from '../tenancy/organization.service.js';
+import { healthOfDirectoryNodes } from './directories/health.read.js';
+import type { DirectoryHealthNode } from './directories/health.type.js';
 import { groupPagesOfUsers, memberPagesOfGroups } from './directory-data/related-pages.js';
 
 /** A parent and the page of its related items that a nested connection asks for. */
@@ -54,6 +56,8 @@ export interface Loaders {
   readonly directoriesOfOrganization: DataLoader<string, Directory[]>;
   readonly groupsOfUser: DataLoader<RelatedKey, Page<GroupRow>, string>;
   readonly membersOfGroup: DataLoader<RelatedKey, Page<UserRow>, string>;
+  /** By directory id (of a directory already found in the environment). */
+  readonly directoryHealth: DataLoader<string, DirectoryHealthNode>;
 }
 
 export function createLoaders(em: EntityManager, sql: Sql, environmentId: string): Loaders {
@@ -71,5 +75,6 @@ export function createLoaders(em: EntityManager, sql: Sql, environmentId: string
     }),
     groupsOfUser: relatedLoader(sql, groupPagesOfUsers),
     membersOfGroup: relatedLoader(sql, memberPagesOfGroups),
+    directoryHealth: new DataLoader((ids) => healthOfDirectoryNodes(sql, ids)),
   };
 }

@@ -32,6 +32,15 @@ export interface ScimRequestLogRow extends Omit<ScimRequestLogRecord, 'target' |
 const COLUMNS = `id, created_at, method, path, status, scim_type, error_detail, duration_ms, user_agent, request_id,
   auth_failure, request_body, request_body_truncated, response_body, response_body_truncated`;
 
+/**
+ * The directory a row of `alias` (columns directory_id, org_domain) names, joined as `d` on its directory_id:
+ * that directory if it exists; by organization domain, the one directory of that domain; else null.
+ */
+export function resolvedTarget(alias: string): string {
+  return `coalesce(d.id, (select (array_agg(x.id))[1] from directories x join organizations o on o.id = x.organization_id
+      where ${alias}.directory_id is null and o.domain = ${alias}.org_domain having count(*) = 1))`;
+}
+
 // One statement for any batch size (one prepared text): the rows travel as arrays. A record of a failed
 // authentication names its directory by id or by organization domain; it is kept only if that directory
 // exists (the domain: only if exactly one directory has it). A directory deleted meanwhile drops its rows.
@@ -43,9 +52,7 @@ const INSERT = `with v as (
       user_agent, request_id, auth_failure, request_body, request_body_truncated, response_body,
       response_body_truncated)
 ), resolved as (
-  select coalesce(d.id, (select (array_agg(x.id))[1] from directories x join organizations o on o.id = x.organization_id
-      where v.directory_id is null and o.domain = v.org_domain having count(*) = 1)) as target, v.*
-  from v left join directories d on d.id = v.directory_id
+  select ${resolvedTarget('v')} as target, v.* from v left join directories d on d.id = v.directory_id
 ), inserted as (
   insert into scim_request_log (directory_id, ${COLUMNS})
   select target, ${COLUMNS} from resolved where target is not null

@@ -1,6 +1,8 @@
 import type { Sql } from '../db/sql.js';
 import { errorMessage } from '../lib/error-message.js';
 import type { Logger } from '../lib/logger.js';
+import { createHealthTally } from './directory-health.js';
+import { purgeRequestCounts, upsertHealth } from './directory-health.sql.js';
 import {
   insertRequestLog,
   purgeRequestLog,
@@ -31,6 +33,10 @@ export interface ScimRequestLogOptions {
  * throws); a timer, or a full batch, writes the queue in one multi-row INSERT outside any request's
  * transaction, then trims the directories it touched to the newest `size` entries and the retention window.
  * An hourly sweep purges directories that got no traffic. Write failures drop that batch with one warning.
+ *
+ * Each flush also writes directory health (directory-health.ts): every request recorded, before the log's
+ * limits, is tallied in memory and upserted in one statement per flush; the sweep drops hourly counts older
+ * than two days.
  */
 export interface ScimRequestLog {
   record(entry: ScimRequestLogRecord): void;
@@ -39,6 +45,9 @@ export interface ScimRequestLog {
   /** Stops the timers and writes what is queued. */
   stop(): Promise<void>;
 }
+
+/** Hourly request counts are kept this long (health reads the last 24 hours). */
+const COUNTS_KEPT_MS = 2 * 86_400_000;
 
 /** Most distinct URL targets whose failed authentications are counted per minute (memory bound). */
 const MAX_AUTH_FAILURE_TARGETS = 10_000;
@@ -64,6 +73,8 @@ export function createScimRequestLog({
   let minute = Math.floor(now() / 60_000);
   let suppressed = 0;
   const failures = new Map<string, number>();
+  const tally = createHealthTally();
+  let healthFailing = false;
 
   const cutoff = () => new Date(now() - retentionDays * 86_400_000);
 
@@ -102,7 +113,23 @@ export function createScimRequestLog({
     }
   }
 
+  async function writeHealth(): Promise<void> {
+    const uncounted = tally.takeUncounted();
+    if (uncounted > 0) logger.warn({ uncounted }, 'Directory health: too many targets at once; requests not counted');
+    const batch = tally.take();
+    if (!batch) return;
+    try {
+      await upsertHealth(sql, batch);
+      healthFailing = false;
+    } catch (error) {
+      if (!healthFailing)
+        logger.warn({ error: errorMessage(error) }, 'Directory health: cannot write counts; dropping them');
+      healthFailing = true;
+    }
+  }
+
   async function drain(): Promise<void> {
+    await writeHealth();
     while (queue.length > 0) {
       const batch = queue.slice(0, batchSize);
       queue = queue.slice(batch.length);
@@ -125,6 +152,9 @@ export function createScimRequestLog({
     purgeRequestLog(sql, cutoff()).catch((error: unknown) =>
       logger.warn({ error: errorMessage(error) }, 'SCIM request log: purge failed'),
     );
+    purgeRequestCounts(sql, new Date(now() - COUNTS_KEPT_MS)).catch((error: unknown) =>
+      logger.warn({ error: errorMessage(error) }, 'Directory health: purge failed'),
+    );
   };
 
   const flushTimer = setInterval(() => void flush(), flushIntervalMs);
@@ -134,6 +164,7 @@ export function createScimRequestLog({
 
   return {
     record(entry) {
+      tally.add(entry);
       if (entry.authFailure !== null && !admitAuthFailure(entry)) return;
       if (queue.length >= maxQueued) {
         queue.shift();

@@ -14,6 +14,7 @@ import type { GraphQLContext } from '../context.js';
 import { OrganizationNode, toOrganizationNode } from '../organizations/organization.type.js';
 import { CreateDirectoryInput, UpdateDirectoryInput } from './directory.inputs.js';
 import { DirectoryNode, DirectoryUpdateResult, DirectoryWithToken, toDirectoryNode } from './directory.type.js';
+import { DirectoryHealthNode } from './health.type.js';
 import { listRequestLog } from './request-log.read.js';
 import { RequestLogConnection, RequestLogFilter, toRequestLogEntryNode } from './request-log.type.js';
 
@@ -51,6 +52,15 @@ export class DirectoryResolver {
   ): Promise<RequestLogConnection> {
     const result = await listRequestLog(ctx.em, ctx.sql, ctx.viewer.environmentId, directory.id, filter ?? {}, page);
     return toConnection(result, toRequestLogEntryNode);
+  }
+
+  @FieldResolver(() => DirectoryHealthNode, {
+    description:
+      'Whether the IdP is connected and healthy: latest requests and errors, traffic of the last 24 hours, size. ' +
+      'Batched: a page of directories asks the database twice, not twice per directory.',
+  })
+  health(@Root() directory: DirectoryNode, @Ctx() ctx: GraphQLContext): Promise<DirectoryHealthNode> {
+    return ctx.loaders.directoryHealth.load(directory.id);
   }
 
   @Mutation(() => DirectoryWithToken, { description: 'Creates a directory and returns its SCIM bearer token once.' })
