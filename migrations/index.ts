@@ -13,6 +13,7 @@ import { Migration20261130234500 } from './Migration20261130234500.js';
 import { Migration20261201000500 } from './Migration20261201000500.js';
 import { Migration20261201000710 } from './Migration20261201000710.js';
 import { Migration20261201002000 } from './Migration20261201002000.js';
+import { Migration20261201020125 } from './Migration20261201020125.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124021749', class: Migration20261124021749 },
@@ -28,4 +29,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201000500', class: Migration20261201000500 },
   { name: 'Migration20261201000710', class: Migration20261201000710 },
   { name: 'Migration20261201002000', class: Migration20261201002000 },
+  { name: 'Migration20261201020125', class: Migration20261201020125 },
 ];

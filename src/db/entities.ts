@@ -2,6 +2,7 @@ import { DirectoryEventCounter, ProvisioningEvent } from '../events/event.entity
 import { GroupMember } from '../provisioning/group-member.entity.js';
 import { DirectoryGroup } from '../provisioning/group.entity.js';
 import { DirectoryUser } from '../provisioning/user.entity.js';
+import { Admin, AdminInvitation, AdminSession } from '../tenancy/admin.entity.js';
 import { ApiKey } from '../tenancy/api-key.entity.js';
 import { Directory } from '../tenancy/directory.entity.js';
 import { Environment } from '../tenancy/environment.entity.js';
@@ -26,4 +27,7 @@ export const entities = [
   WebhookEndpoint,
   WebhookDelivery,
   ScimRateBucket,
+  Admin,
+  AdminInvitation,
+  AdminSession,
 ];
