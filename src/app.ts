@@ -14,6 +14,7 @@ import { createRetentionJob } from './events/retention.js';
 import { createSequencer } from './events/sequencer.js';
 import { createApollo } from './graphql/apollo.js';
 import { authenticate } from './graphql/auth.js';
+import { authorizationPlugin } from './graphql/authorization-plugin.js';
 import { createContext, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { storableTextRule } from './graphql/input-guard.js';
@@ -29,6 +30,7 @@ import { requestLog, type RequestState } from './http/request-log.js';
 import { SecretBox } from './lib/encryption.js';
 import { errorMessage } from './lib/error-message.js';
 import type { Logger } from './lib/logger.js';
+import { createMailer } from './lib/mailer.js';
 import { scimRouter } from './scim/router.js';
 import { bootstrapEnvironments, type BootstrapKey } from './tenancy/environment.service.js';
 import { createScimAuth } from './tenancy/scim-auth.js';
@@ -46,6 +48,8 @@ export interface AppOptions {
   readonly encryptionKey: Buffer;
   /** Receives every SQL statement (tests count them for query budgets). */
   readonly logQuery?: (sql: string) => void;
+  /** The clock admin invitations and sessions expire by (tests move it); default: the system clock. */
+  readonly now?: () => Date;
 }
 
 export interface App {
@@ -80,7 +84,14 @@ const GRAPHQL_BODY_LIMIT = '1mb';
  * The composition root: ORM, domain, Koa, Apollo and graphql-ws on one HTTP server. Starts nothing listening
  * and creates no environments (see `bootstrap`). When it fails, everything it started is stopped again.
  */
-export async function createApp({ config, logger, databaseUrl, encryptionKey, logQuery }: AppOptions): Promise<App> {
+export async function createApp({
+  config,
+  logger,
+  databaseUrl,
+  encryptionKey,
+  logQuery,
+  now,
+}: AppOptions): Promise<App> {
   // Everything that can refuse to start (migrations, the reseal that needs the right ENCRYPTION_KEY) runs
   // before anything is started in the background; on a failure, what was started is stopped again.
   const orm = await initOrm({
@@ -91,7 +102,7 @@ export async function createApp({ config, logger, databaseUrl, encryptionKey, lo
   });
   const started: Stop[] = [() => orm.close(true)];
   try {
-    return await composeApp({ config, logger, databaseUrl, encryptionKey }, orm, started);
+    return await composeApp({ config, logger, databaseUrl, encryptionKey, ...(now ? { now } : {}) }, orm, started);
   } catch (error) {
     await stopInReverse(started).catch(() => undefined);
     throw error;
@@ -110,7 +121,7 @@ async function stopInReverse(started: readonly Stop[]): Promise<void> {
 }
 
 async function composeApp(
-  { config, logger, databaseUrl, encryptionKey }: AppOptions,
+  { config, logger, databaseUrl, encryptionKey, now = () => new Date() }: AppOptions,
   orm: MikroORM,
   started: Stop[],
 ): Promise<App> {
@@ -182,7 +193,16 @@ async function composeApp(
     bufferLimit: config.subscriptionBufferLimit,
   };
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
-  const shared = { events, webhooks, sql, publicUrl: config.publicUrl };
+  const mailer = config.smtp ? createMailer(config.smtp) : undefined;
+  if (mailer) started.push(async () => mailer.close());
+  const admins = {
+    invitationTtlMs: config.admins.invitationTtlMs,
+    invitationUrl: (token: string) => config.admins.invitationUrl.replaceAll('{token}', encodeURIComponent(token)),
+    sessionTtlMs: config.admins.sessionTtlMs,
+    mailer,
+    logger,
+  };
+  const shared = { events, webhooks, sql, publicUrl: config.publicUrl, admins, now };
   const schema = await buildAppSchema();
   const validationRules = [depthRule(config.graphqlMaxDepth), storableTextRule];
   const formatError = createFormatError({
@@ -213,6 +233,7 @@ async function composeApp(
     production,
     validationRules,
     operationPlugins: [
+      authorizationPlugin(),
       costLimitPlugin<GraphQLContext>(config.graphqlMaxComplexity),
       forgetScimAuthAfterMutations<GraphQLContext>(scimAuth),
     ],
@@ -231,7 +252,7 @@ async function composeApp(
       context: async ({ ctx }) => {
         // Inside the request context (first middleware) this is the request's own EntityManager.
         const em = orm.em.getContext();
-        return createContext(em, await authenticate(em, ctx.get('authorization')), shared);
+        return createContext(em, await authenticate(em, ctx.get('authorization'), now()), shared);
       },
     }),
   );

@@ -3,9 +3,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Database, Sql } from '../db/sql.js';
 import type { EventRelay } from '../events/notify.js';
 import type { SecretBox } from '../lib/encryption.js';
-import type { Viewer } from '../tenancy/types.js';
+import type { Logger } from '../lib/logger.js';
+import type { Mailer } from '../lib/mailer.js';
+import type { Scope, Viewer } from '../tenancy/types.js';
 import type { UrlPolicy } from '../webhooks/url-guard.js';
 import { createLoaders, type Loaders } from './loaders.js';
+import { scopeOf } from './policy.js';
 
 /** What subscriptions and the events API need from the process. */
 export interface EventsRuntime {
@@ -24,6 +27,17 @@ export interface WebhooksRuntime {
   readonly timeoutMs: number;
 }
 
+/** What admin invitations and sessions need. */
+export interface AdminsRuntime {
+  readonly invitationTtlMs: number;
+  /** The link an invitation token is accepted at (ADMIN_INVITATION_URL with the token filled in). */
+  invitationUrl(token: string): string;
+  readonly sessionTtlMs: number;
+  /** Sends invitation emails when SMTP_URL is set. */
+  readonly mailer: Mailer | undefined;
+  readonly logger: Logger;
+}
+
 /** The WebSocket a subscription runs on (absent over HTTP). */
 export interface SubscriptionConnection {
   /** Closes the socket with the slow-subscriber close code; the client resumes with `after`. */
@@ -36,15 +50,20 @@ export interface GraphQLContext {
   /** Plain SQL for the provisioning aggregate (directory users and groups). */
   readonly sql: Database;
   readonly viewer: Viewer;
+  /** What the viewer may see (from the policy); reading it as an anonymous viewer is UNAUTHENTICATED. */
+  readonly scope: Scope;
   readonly loaders: Loaders;
   readonly events: EventsRuntime;
   readonly webhooks: WebhooksRuntime;
   /** Base for SCIM URLs, e.g. `https://dsync.example.com`. */
   readonly publicUrl: string;
+  readonly admins: AdminsRuntime;
+  /** The clock expiry is judged by (tests control it). */
+  readonly now: () => Date;
   readonly connection?: SubscriptionConnection;
 }
 
-export type SharedContext = Pick<GraphQLContext, 'events' | 'webhooks' | 'sql' | 'publicUrl'>;
+export type SharedContext = Pick<GraphQLContext, 'events' | 'webhooks' | 'sql' | 'publicUrl' | 'admins' | 'now'>;
 
 export function createContext(
   em: EntityManager,
@@ -55,7 +74,10 @@ export function createContext(
   return {
     em,
     viewer,
-    loaders: createLoaders(em, shared.sql, viewer.environmentId),
+    get scope() {
+      return scopeOf(viewer);
+    },
+    loaders: createLoaders(em, shared.sql, () => scopeOf(viewer)),
     ...shared,
     ...(connection ? { connection } : {}),
   };

@@ -13,7 +13,9 @@ const CODES: Record<DomainErrorCode, string> = {
   expired: 'CURSOR_EXPIRED',
 };
 
-export function unauthenticated(message = 'A valid API key is required: Authorization: Bearer dsk_…'): GraphQLError {
+export function unauthenticated(
+  message = 'A valid API key or admin session is required: Authorization: Bearer dsk_… or dsa_…',
+): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 

@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 
+import { AdminResolver, OrganizationAdminsResolver } from './admins/admin.resolver.js';
 import { ApiKeyResolver } from './api-keys/api-key.resolver.js';
 import { DirectoryResolver } from './directories/directory.resolver.js';
 import { DirectoryGroupResolver, DirectoryUserResolver } from './directory-data/directory-data.resolver.js';
@@ -13,6 +14,8 @@ import { WebhookResolver } from './webhooks/webhook.resolver.js';
 export const resolvers = [
   ViewerResolver,
   OrganizationResolver,
+  OrganizationAdminsResolver,
+  AdminResolver,
   DirectoryResolver,
   DirectoryUserResolver,
   DirectoryGroupResolver,
