@@ -250,7 +250,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     throw new ConfigError('Invalid configuration: WEBHOOK_STALE_LOCK_MS must be at least 3 × WEBHOOK_TIMEOUT_MS');
   }
   if (e.SMTP_URL && !e.SMTP_FROM) {
-    throw new ConfigError('Invalid configuration: SMTP_FROM is required with SMTP_URL (e.g. "dsync <no-reply@example.com>")');
+    throw new ConfigError(
+      'Invalid configuration: SMTP_FROM is required with SMTP_URL (e.g. "dsync <no-reply@example.com>")',
+    );
   }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return Object.freeze({
