@@ -50,8 +50,8 @@ export interface GraphQLContext {
   /** Plain SQL for the provisioning aggregate (directory users and groups). */
   readonly sql: Database;
   readonly viewer: Viewer;
-  /** What the viewer may see (from the policy); reading it as an anonymous viewer is UNAUTHENTICATED. */
-  readonly scope: Scope;
+  /** What the viewer may see (from the policy); UNAUTHENTICATED for an anonymous viewer. */
+  readonly scope: () => Scope;
   readonly loaders: Loaders;
   readonly events: EventsRuntime;
   readonly webhooks: WebhooksRuntime;
@@ -74,9 +74,7 @@ export function createContext(
   return {
     em,
     viewer,
-    get scope() {
-      return scopeOf(viewer);
-    },
+    scope: () => scopeOf(viewer),
     loaders: createLoaders(em, shared.sql, () => scopeOf(viewer)),
     ...shared,
     ...(connection ? { connection } : {}),

@@ -26,7 +26,7 @@ export class DirectoryResolver {
     description: 'NOT_FOUND when no such directory is in your environment.',
   })
   async directory(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DirectoryNode> {
-    return toDirectoryNode(await findDirectoryOrFail(ctx.em, ctx.scope, id), ctx.publicUrl);
+    return toDirectoryNode(await findDirectoryOrFail(ctx.em, ctx.scope(), id), ctx.publicUrl);
   }
 
   @FieldResolver(() => OrganizationNode)
@@ -41,7 +41,7 @@ export class DirectoryResolver {
     @Arg('input', () => CreateDirectoryInput) input: CreateDirectoryInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<DirectoryWithToken> {
-    return withToken(ctx, await createDirectory(ctx.em, ctx.scope, input));
+    return withToken(ctx, await createDirectory(ctx.em, ctx.scope(), input));
   }
 
   @Mutation(() => DirectoryUpdateResult)
@@ -50,13 +50,13 @@ export class DirectoryResolver {
     @Arg('input', () => UpdateDirectoryInput) input: UpdateDirectoryInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<DirectoryUpdateResult> {
-    const result = await updateDirectory(ctx.em, ctx.scope, id, input);
+    const result = await updateDirectory(ctx.em, ctx.scope(), id, input);
     return { directory: toDirectoryNode(result.directory, ctx.publicUrl), token: result.token };
   }
 
   @Mutation(() => DirectoryWithToken, { description: 'Issues a new bearer token; the old one stops working at once.' })
   async rotateDirectoryToken(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DirectoryWithToken> {
-    return withToken(ctx, await rotateDirectoryToken(ctx.em, ctx.scope, id));
+    return withToken(ctx, await rotateDirectoryToken(ctx.em, ctx.scope(), id));
   }
 
   @Mutation(() => ID)

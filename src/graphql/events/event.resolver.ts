@@ -27,7 +27,7 @@ import { EventConnection, EventFilter, EventNode, ProvisioningEventsArgs } from 
  * it exists elsewhere.
  */
 async function scopedFilter(ctx: GraphQLContext, asked: Omit<EventQuery, 'environmentId'>): Promise<EventQuery> {
-  const scope = ctx.scope;
+  const scope = ctx.scope();
   const { environmentId } = scope;
   const within = scope.organizationId ?? null;
   checkEventFilter({ ...asked, environmentId });
@@ -59,7 +59,7 @@ async function scopedFilter(ctx: GraphQLContext, asked: Omit<EventQuery, 'enviro
 
 /** The commit position after event `eventId` of the caller's scope. */
 function positionAfter(ctx: GraphQLContext, eventId: string): Promise<number> {
-  const { environmentId, organizationId } = ctx.scope;
+  const { environmentId, organizationId } = ctx.scope();
   return positionAfterEvent(ctx.events.sql, environmentId, eventId, retentionCutoff(ctx), organizationId ?? null);
 }
 
@@ -110,7 +110,7 @@ export class EventResolver {
 
   @Query(() => EventNode, { nullable: true, description: 'NOT_FOUND when no such event is in your environment.' })
   async event(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<EventNode> {
-    const { environmentId, organizationId } = ctx.scope;
+    const { environmentId, organizationId } = ctx.scope();
     return toPublicEvent(await findEvent(ctx.events.sql, environmentId, id, organizationId ?? null));
   }
 

@@ -23,7 +23,7 @@ export class OrganizationResolver {
     @Arg('filter', () => OrganizationFilter, { nullable: true }) filter: OrganizationFilter | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrganizationConnection> {
-    const result = await listOrganizations(ctx.em, ctx.scope, filter ?? {}, page);
+    const result = await listOrganizations(ctx.em, ctx.scope(), filter ?? {}, page);
     return toConnection(result, toOrganizationNode);
   }
 
@@ -32,7 +32,7 @@ export class OrganizationResolver {
     description: 'NOT_FOUND when no such organization is in your environment.',
   })
   async organization(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<OrganizationNode> {
-    return toOrganizationNode(await findOrganizationOrFail(ctx.em, ctx.scope, id));
+    return toOrganizationNode(await findOrganizationOrFail(ctx.em, ctx.scope(), id));
   }
 
   @FieldResolver(() => DirectoryConnection)
