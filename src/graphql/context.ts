@@ -42,6 +42,8 @@ export interface AdminsRuntime {
 export interface SubscriptionConnection {
   /** Closes the socket with the slow-subscriber close code; the client resumes with `after`. */
   closeSlow(): void;
+  /** Closes the socket with 4401: its admin session expired while a subscription was open. */
+  closeExpired(): void;
 }
 
 /** What resolvers may use; built per HTTP request and per subscription. */

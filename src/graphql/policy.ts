@@ -132,6 +132,11 @@ export function scopeOf(viewer: Viewer): Scope {
   return { environmentId: viewer.environmentId };
 }
 
+/** Whether the viewer is an admin whose session has expired (checked again as a subscription delivers). */
+export function sessionExpired(viewer: Viewer, now: Date): boolean {
+  return viewer.kind === 'admin' && viewer.sessionExpiresAt.getTime() <= now.getTime();
+}
+
 /** The API key calling a vendor operation (the policy let only API keys in; FORBIDDEN otherwise). */
 export function vendorOf(viewer: Viewer): ApiKeyViewer {
   if (viewer.kind !== 'apiKey') throw forbidden('an API key is required');

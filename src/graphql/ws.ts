@@ -167,6 +167,7 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
         const socket = ctx.extra.socket;
         return createContext(orm.em.fork(), viewer, shared, {
           closeSlow: () => socket.close(CLOSE_SLOW_SUBSCRIBER, 'Subscriber too slow: resume with after'),
+          closeExpired: () => socket.close(CLOSE_UNAUTHORIZED, 'Admin session expired'),
         });
       },
       onError: (_ctx, _id, _payload, errors) => formatAll(errors),

@@ -221,6 +221,7 @@ export async function authenticateAdminSession(em: EntityManager, presented: str
     organizationId: session.admin.organization.id,
     adminId: session.admin.id,
     sessionId: session.id,
+    sessionExpiresAt: session.expiresAt,
   };
 }
 

@@ -17,6 +17,7 @@ export interface AdminViewer {
   readonly organizationId: string;
   readonly adminId: string;
   readonly sessionId: string;
+  readonly sessionExpiresAt: Date;
 }
 
 /** No credentials at all: may only accept an admin invitation. */

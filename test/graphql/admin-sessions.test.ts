@@ -3,8 +3,15 @@ import type { Client } from 'graphql-ws';
 
 import { acceptInvitation, ADMIN_VIEWER, inviteAdminAs, signedInAdmin, type AdminSession } from '../fixtures/admins.js';
 import { createDeferred } from '../fixtures/deferred.js';
-import { connectedClient, subscribeEvents } from '../fixtures/events.js';
-import { createOrganizationAs, errorCodes, graphql, type GraphQLResponse } from '../fixtures/graphql.js';
+import { connectedClient, lastEventId, subscribeEvents } from '../fixtures/events.js';
+import {
+  createDirectoryAs,
+  createOrganizationAs,
+  errorCodes,
+  graphql,
+  type GraphQLResponse,
+} from '../fixtures/graphql.js';
+import { scimClient, scimUserBody } from '../fixtures/scim.js';
 import { withDeadline } from '../fixtures/wait.js';
 import { wsClient } from '../fixtures/ws.js';
 import { startTestApp, testClock, type TestApp } from '../setup/app.js';
@@ -174,6 +181,26 @@ describe('admin sessions', () => {
     const closed = createDeferred<{ code: number; reason: string }>();
     clients.push(wsClient(t.url, `Bearer ${admin.token}`, closed.resolve));
     expect((await withDeadline(closed.promise, { what: 'the expired session socket to close' })).code).toBe(4401);
+  });
+
+  it('that expire while subscribed get no further event: the socket closes with 4401', async () => {
+    const directory = await createDirectoryAs(t.url, t.sandboxKey, organizationId);
+    const scim = scimClient(`${t.url}/scim/v2/${directory.directory.id}`, directory.token);
+    await scim.post('/Users', scimUserBody());
+    const after = await lastEventId(t.url, t.sandboxKey, directory.directory.id);
+    await scim.post('/Users', scimUserBody());
+    const admin = await signedInAdmin(t.url, t.sandboxKey, organizationId);
+    const open = await socket(other.url, admin.token);
+    // Subscribed once the event after `after` arrives; only then does the session expire.
+    const subscription = subscribeEvents(open.client, { after });
+    await subscription.take(1);
+    clock.advance(12 * HOUR + 1_000);
+    await scim.post('/Users', scimUserBody());
+    expect(await withDeadline(open.closed, { what: 'the expired session socket to close' })).toEqual({
+      code: 4401,
+      reason: 'Admin session expired',
+    });
+    expect(subscription.received).toHaveLength(1);
   });
 
   it('signOut ends the session: requests say so and its open sockets close with 4401', async () => {

@@ -18,6 +18,8 @@ import { findDirectoryOrFail } from '../../tenancy/directory.service.js';
 import { findOrganizationOrFail } from '../../tenancy/organization.service.js';
 import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
+import { unauthenticated } from '../errors.js';
+import { sessionExpired } from '../policy.js';
 import { EventConnection, EventFilter, EventNode, ProvisioningEventsArgs } from './event.type.js';
 
 /**
@@ -139,7 +141,13 @@ export class EventResolver {
   provisioningEvents(
     @Root() event: DirectoryEvent,
     @Args(() => ProvisioningEventsArgs) _args: ProvisioningEventsArgs,
+    @Ctx() ctx: GraphQLContext,
   ): EventNode {
+    // An admin session that expired while subscribed gets no further event: its socket is closed (4401).
+    if (sessionExpired(ctx.viewer, ctx.now())) {
+      ctx.connection?.closeExpired();
+      throw unauthenticated('admin session expired');
+    }
     return toPublicEvent(event);
   }
 }
