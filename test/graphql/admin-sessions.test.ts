@@ -169,6 +169,42 @@ describe('acceptAdminInvitation', () => {
   });
 });
 
+describe('inviteAdmin', () => {
+  it('refuses a malformed email with BAD_USER_INPUT, and an overlong name on acceptance', async () => {
+    for (const email of ['not-an-email', 'a@b', 'two@@example.com', `${'x'.repeat(250)}@example.com`]) {
+      const response = await graphql(
+        t.url,
+        t.sandboxKey,
+        'mutation ($id: ID!, $email: String!) { inviteAdmin(organizationId: $id, email: $email) { id } }',
+        { id: organizationId, email },
+      );
+      expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    }
+    const invitation = await inviteAdminAs(t.url, t.sandboxKey, organizationId);
+    expect(errorCodes(await acceptInvitation(t.url, invitation.token, 'x'.repeat(201)))).toEqual(['BAD_USER_INPUT']);
+    // A refused acceptance does not use the invitation up.
+    expect((await acceptInvitation(t.url, invitation.token, 'Grace')).errors).toBeUndefined();
+  });
+
+  it("goes with its organization: deleting it ends its admins' sessions and invitations", async () => {
+    const doomed = (await createOrganizationAs(t.url, t.sandboxKey)).id;
+    const admin = await signedInAdmin(t.url, t.sandboxKey, doomed);
+    const invitation = await inviteAdminAs(t.url, t.sandboxKey, doomed);
+    const deleted = await graphql(t.url, t.sandboxKey, 'mutation ($id: ID!) { deleteOrganization(id: $id) }', {
+      id: doomed,
+    });
+    expect(deleted.errors).toBeUndefined();
+    expect(refusal(await graphql(t.url, admin.token, ADMIN_VIEWER))).toEqual({
+      code: 'UNAUTHENTICATED',
+      message: 'admin session not found: sign in again with a new invitation',
+    });
+    expect(refusal(await acceptInvitation(t.url, invitation.token))).toEqual({
+      code: 'UNAUTHENTICATED',
+      message: 'invitation not found: the token is not valid',
+    });
+  });
+});
+
 describe('admin sessions', () => {
   it('expire after ADMIN_SESSION_TTL, over HTTP and at connection_init', async () => {
     const admin = await signedInAdmin(t.url, t.sandboxKey, organizationId);
