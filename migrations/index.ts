@@ -15,6 +15,7 @@ import { Migration20261201000710 } from './Migration20261201000710.js';
 import { Migration20261201002000 } from './Migration20261201002000.js';
 import { Migration20261201014500 } from './Migration20261201014500.js';
 import { Migration20261201014505 } from './Migration20261201014505.js';
+import { Migration20261201020125 } from './Migration20261201020125.js';
 import { Migration20261201020645 } from './Migration20261201020645.js';
 import { Migration20261201021510 } from './Migration20261201021510.js';
 
@@ -34,6 +35,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201002000', class: Migration20261201002000 },
   { name: 'Migration20261201014500', class: Migration20261201014500 },
   { name: 'Migration20261201014505', class: Migration20261201014505 },
+  { name: 'Migration20261201020125', class: Migration20261201020125 },
   { name: 'Migration20261201020645', class: Migration20261201020645 },
   { name: 'Migration20261201021510', class: Migration20261201021510 },
 ];

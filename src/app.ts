@@ -17,6 +17,7 @@ import { createEventRelay, type EventRelay } from './events/notify.js';
 import { createSequencer } from './events/sequencer.js';
 import { createApollo } from './graphql/apollo.js';
 import { authenticate } from './graphql/auth.js';
+import { authorizationPlugin } from './graphql/authorization-plugin.js';
 import { createContext, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { storableTextRule } from './graphql/input-guard.js';
@@ -33,6 +34,7 @@ import { SecretBox } from './lib/encryption.js';
 import { errorMessage } from './lib/error-message.js';
 import type { Logger } from './lib/logger.js';
 import { createRetentionJob } from './lib/retention.js';
+import { createMailer } from './lib/mailer.js';
 import { scimRouter } from './scim/router.js';
 import { bootstrapEnvironments, type BootstrapKey } from './tenancy/environment.service.js';
 import { createScimAuth } from './tenancy/scim-auth.js';
@@ -52,6 +54,8 @@ export interface AppOptions {
   readonly encryptionKey: Buffer;
   /** Receives every SQL statement (tests count them for query budgets). */
   readonly logQuery?: (sql: string) => void;
+  /** The clock admin invitations and sessions expire by (tests move it); default: the system clock. */
+  readonly now?: () => Date;
 }
 
 export interface App {
@@ -93,7 +97,14 @@ const TRUST_PROXY = true;
  * The composition root: ORM, domain, Koa, Apollo and graphql-ws on one HTTP server. Starts nothing listening
  * and creates no environments (see `bootstrap`). When it fails, everything it started is stopped again.
  */
-export async function createApp({ config, logger, databaseUrl, encryptionKey, logQuery }: AppOptions): Promise<App> {
+export async function createApp({
+  config,
+  logger,
+  databaseUrl,
+  encryptionKey,
+  logQuery,
+  now,
+}: AppOptions): Promise<App> {
   // Everything that can refuse to start (migrations, the reseal that needs the right ENCRYPTION_KEY) runs
   // before anything is started in the background; on a failure, what was started is stopped again.
   const orm = await initOrm({
@@ -104,7 +115,7 @@ export async function createApp({ config, logger, databaseUrl, encryptionKey, lo
   });
   const started: Stop[] = [() => orm.close(true)];
   try {
-    return await composeApp({ config, logger, databaseUrl, encryptionKey }, orm, started);
+    return await composeApp({ config, logger, databaseUrl, encryptionKey, ...(now ? { now } : {}) }, orm, started);
   } catch (error) {
     await stopInReverse(started).catch(() => undefined);
     throw error;
@@ -123,7 +134,7 @@ async function stopInReverse(started: readonly Stop[]): Promise<void> {
 }
 
 async function composeApp(
-  { config, logger, databaseUrl, encryptionKey }: AppOptions,
+  { config, logger, databaseUrl, encryptionKey, now = () => new Date() }: AppOptions,
   orm: MikroORM,
   started: Stop[],
 ): Promise<App> {
@@ -232,8 +243,17 @@ async function composeApp(
     ...(metrics ? { onLiveEvent: (event: DirectoryEvent) => metrics.eventToSubscriber(event.committedAt) } : {}),
   };
   const webhooks = { box, policy, timeoutMs: config.webhooks.timeoutMs };
+  const mailer = config.smtp ? createMailer(config.smtp) : undefined;
+  if (mailer) started.push(async () => mailer.close());
+  const admins = {
+    invitationTtlMs: config.admins.invitationTtlMs,
+    invitationUrl: (token: string) => config.admins.invitationUrl.replaceAll('{token}', encodeURIComponent(token)),
+    sessionTtlMs: config.admins.sessionTtlMs,
+    mailer,
+    logger,
+  };
   const audit = createAuditRecorder(sql, logger);
-  const shared = { events, webhooks, sql, publicUrl: config.publicUrl, audit };
+  const shared = { events, webhooks, sql, publicUrl: config.publicUrl, audit, admins, now };
   const schema = await buildAppSchema();
   const validationRules = [depthRule(config.graphqlMaxDepth), storableTextRule];
   const formatError = createFormatError({
@@ -265,6 +285,7 @@ async function composeApp(
     production,
     validationRules,
     operationPlugins: [
+      authorizationPlugin(),
       costLimitPlugin<GraphQLContext>(config.graphqlMaxComplexity),
       forgetScimAuthAfterMutations<GraphQLContext>(scimAuth),
     ],
@@ -283,7 +304,7 @@ async function composeApp(
       context: async ({ ctx }) => {
         // Inside the request context (first middleware) this is the request's own EntityManager.
         const em = orm.em.getContext();
-        const viewer = await authenticate(em, ctx.get('authorization'));
+        const viewer = await authenticate(em, ctx.get('authorization'), now());
         const origin = requestOrigin(ctx.ip, ctx.get('user-agent'), ctx.state.requestId);
         return createContext(em, viewer, shared, origin);
       },

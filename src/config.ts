@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-import { parseDurationList } from './lib/duration.js';
+import { parseDuration, parseDurationList } from './lib/duration.js';
 import { parseEncryptionKey } from './lib/encryption.js';
 
 /** Everything dsync can be told from the outside. `loadConfig` is the only place defaults live. */
@@ -61,6 +61,16 @@ export interface Config {
     /** Serve it on this port of its own (and not on `port`); `undefined` = on the main port. */
     readonly port: number | undefined;
   };
+  readonly admins: {
+    /** How long an admin invitation can be accepted. */
+    readonly invitationTtlMs: number;
+    /** The link an invitation is accepted at; `{token}` stands for the invitation token. */
+    readonly invitationUrl: string;
+    /** How long an admin session lasts from sign-in. */
+    readonly sessionTtlMs: number;
+  };
+  /** Where invitation emails are sent through; `undefined` = invitations are not emailed. */
+  readonly smtp: { readonly url: string; readonly from: string } | undefined;
   readonly webhooks: {
     /** Concurrent deliveries in this process; 0 = this process only enqueues. */
     readonly workers: number;
@@ -110,6 +120,30 @@ function parseOrigin(text: string, ctx: z.RefinementCtx): string {
   }
   return origin;
 }
+
+/** One duration such as `7d` or `12h` (lib/duration.ts), at least a second. */
+const duration = z.string().transform((text, ctx) => {
+  try {
+    const ms = parseDuration(text);
+    if (ms >= 1_000) return ms;
+    ctx.addIssue({ code: 'custom', message: 'must be at least 1s' });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `must be a duration such as 12h or 7d (${(error as Error).message})` });
+  }
+  return z.NEVER;
+});
+
+/** An http(s) URL with a `{token}` placeholder (the invitation link). */
+const invitationUrl = z.string().refine(
+  (text) => {
+    try {
+      return text.includes('{token}') && /^https?:$/.test(new URL(text.replace('{token}', 't')).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http:// or https:// URL containing {token}' },
+);
 
 const encryptionKey = z.string().transform((text, ctx) => parseKey(text, ctx));
 
@@ -178,6 +212,14 @@ const EnvSchema = z.object({
   SCIM_REQUEST_LOG_DAYS: z.coerce.number().positive().max(3_650).default(30),
   METRICS_ENABLED: booleanString.default(true),
   METRICS_PORT: port.optional(),
+  ADMIN_INVITATION_TTL: duration.optional(),
+  ADMIN_INVITATION_URL: invitationUrl.optional(),
+  ADMIN_SESSION_TTL: duration.optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^/\s]+/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  SMTP_FROM: z.string().trim().min(3).max(320).optional(),
   WEBHOOK_WORKERS: z.coerce.number().int().min(0).max(1_000).default(10),
   WEBHOOK_RETRY_DELAYS: z
     .string()
@@ -218,6 +260,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     // A live job must never look stale: it runs for at most half the threshold plus one attempt.
     throw new ConfigError('Invalid configuration: WEBHOOK_STALE_LOCK_MS must be at least 3 × WEBHOOK_TIMEOUT_MS');
   }
+  if (e.SMTP_URL && !e.SMTP_FROM) {
+    throw new ConfigError(
+      'Invalid configuration: SMTP_FROM is required with SMTP_URL (e.g. "dsync <no-reply@example.com>")',
+    );
+  }
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -228,7 +276,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     databasePoolSize: e.DATABASE_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
     nodeEnv: e.NODE_ENV,
     graphqlIntrospection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
     graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
@@ -248,6 +296,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     scimRateBurst: e.SCIM_RATE_BURST ?? Math.max(1, Math.ceil(2 * e.SCIM_RATE_LIMIT)),
     scimRequestLog: Object.freeze({ size: e.SCIM_REQUEST_LOG_SIZE, retentionDays: e.SCIM_REQUEST_LOG_DAYS }),
     metrics: Object.freeze({ enabled: e.METRICS_ENABLED, port: e.METRICS_PORT }),
+    admins: Object.freeze({
+      invitationTtlMs: e.ADMIN_INVITATION_TTL ?? parseDuration('7d'),
+      invitationUrl: e.ADMIN_INVITATION_URL ?? `${publicUrl}/portal/#invitation={token}`,
+      sessionTtlMs: e.ADMIN_SESSION_TTL ?? parseDuration('12h'),
+    }),
+    smtp: e.SMTP_URL && e.SMTP_FROM ? Object.freeze({ url: e.SMTP_URL, from: e.SMTP_FROM }) : undefined,
     webhooks: Object.freeze({
       workers: e.WEBHOOK_WORKERS,
       retryDelaysMs: e.WEBHOOK_RETRY_DELAYS ?? parseDurationList(DEFAULT_RETRY_DELAYS),

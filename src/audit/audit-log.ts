@@ -56,6 +56,8 @@ export interface AuditEntryRecord {
 /** Which entries a reader wants; `environmentId` is always the caller's own (the one environment filter). */
 export interface AuditLogFilter {
   readonly environmentId: string;
+  /** An admin's organization: only its entries (whatever `organizationId` asks for). */
+  readonly scopeOrganizationId?: string | undefined;
   readonly organizationId?: string | null | undefined;
   readonly actorType?: AuditActorType | null | undefined;
   readonly action?: string | null | undefined;
@@ -138,6 +140,9 @@ const ORGANIZATION_OF: Readonly<Record<string, string>> = {
   Directory:
     'select d.organization_id, o.environment_id from directories d join organizations o on o.id = d.organization_id where d.id = $1',
   Webhook: 'select w.organization_id, w.environment_id from webhooks w where w.id = $1',
+  Admin: 'select a.organization_id, a.environment_id from admins a where a.id = $1',
+  AdminInvitation:
+    'select i.organization_id, o.environment_id from admin_invitations i join organizations o on o.id = i.organization_id where i.id = $1',
 };
 
 export interface TargetScope {
@@ -176,6 +181,7 @@ function whereOf(filter: AuditLogFilter): { sql: string; params: unknown[] } {
     params.push(value);
     parts.push(condition(`$${params.length}`));
   };
+  if (filter.scopeOrganizationId) add((at) => `a.organization_id = ${at}`, filter.scopeOrganizationId);
   if (filter.organizationId) add((at) => `a.organization_id = ${at}`, filter.organizationId);
   if (filter.actorType) add((at) => `a.actor_type = ${at}`, filter.actorType);
   if (filter.action) add((at) => `a.action = ${at}`, filter.action);

@@ -3,6 +3,7 @@ import { DirectoryEventCounter, ProvisioningEvent } from '../events/event.entity
 import { GroupMember } from '../provisioning/group-member.entity.js';
 import { DirectoryGroup } from '../provisioning/group.entity.js';
 import { DirectoryUser } from '../provisioning/user.entity.js';
+import { Admin, AdminInvitation, AdminSession } from '../tenancy/admin.entity.js';
 import { ApiKey } from '../tenancy/api-key.entity.js';
 import { DirectoryHealth, DirectoryRequestCount } from '../tenancy/directory-health.entity.js';
 import { Directory } from '../tenancy/directory.entity.js';
@@ -33,4 +34,7 @@ export const entities = [
   AuditEntry,
   DirectoryHealth,
   DirectoryRequestCount,
+  Admin,
+  AdminInvitation,
+  AdminSession,
 ];

@@ -115,13 +115,19 @@ export async function readEventsByIds(sql: Sql, ids: readonly string[]): Promise
   return new Map(events.map((event) => [event.id, event]));
 }
 
-/** One committed event of the environment; NotFoundError otherwise. */
-export async function findEvent(sql: Sql, environmentId: string, id: string): Promise<DirectoryEvent> {
+/** One committed event of the environment (of one organization, when given); NotFoundError otherwise. */
+export async function findEvent(
+  sql: Sql,
+  environmentId: string,
+  id: string,
+  organizationId: string | null = null,
+): Promise<DirectoryEvent> {
   const [event] = isUuid(id)
     ? await selectEvents(
         sql,
-        `select ${COLUMNS} from events e where e.id = $1 and e.environment_id = $2 and e.position is not null`,
-        [id, environmentId],
+        `select ${COLUMNS} from events e where e.id = $1 and e.environment_id = $2 and e.position is not null
+          and ($3::uuid is null or e.organization_id = $3)`,
+        [id, environmentId, organizationId],
       )
     : [];
   if (!event) throw new NotFoundError('Event', id);
@@ -153,11 +159,13 @@ export async function positionAfterEvent(
   environmentId: string,
   eventId: string,
   retentionCutoff: Date,
+  organizationId: string | null = null,
 ): Promise<number> {
   const [row] = isUuid(eventId)
     ? await sql.query<{ position: string }>(
-        'select position from events where id = $1 and environment_id = $2 and position is not null',
-        [eventId, environmentId],
+        `select position from events where id = $1 and environment_id = $2 and position is not null
+          and ($3::uuid is null or organization_id = $3)`,
+        [eventId, environmentId, organizationId],
       )
     : [];
   if (row) return Number(row.position);
@@ -204,18 +212,23 @@ export async function newestPosition(sql: Sql): Promise<number> {
   return Number(row?.newest ?? 0);
 }
 
-/** Whether the environment has events of this organization or directory (which may since have been deleted). */
+/**
+ * Whether the environment (one organization of it, when `withinOrganizationId` is given) has events of this
+ * organization or directory (which may since have been deleted).
+ */
 export async function hasEventsOf(
   sql: Sql,
   environmentId: string,
   scope: { organizationId: string } | { directoryId: string },
+  withinOrganizationId: string | null = null,
 ): Promise<boolean> {
   const [column, id] =
     'organizationId' in scope ? ['organization_id', scope.organizationId] : ['directory_id', scope.directoryId];
-  const rows = await sql.query(`select 1 from events where environment_id = $1 and ${column} = $2 limit 1`, [
-    environmentId,
-    id,
-  ]);
+  const rows = await sql.query(
+    `select 1 from events where environment_id = $1 and ${column} = $2
+      and ($3::uuid is null or organization_id = $3) limit 1`,
+    [environmentId, id, withinOrganizationId],
+  );
   return rows.length > 0;
 }
 

@@ -24,6 +24,32 @@ export async function notifyApiKeyRevoked(em: EntityManager, apiKeyId: string): 
   await em.execute('select pg_notify(?, ?)', [API_KEY_REVOKED_CHANNEL, apiKeyId]);
 }
 
+/** The channel an ended admin session is announced on: payload `<reason>:<session id>` (never the token). */
+export const ADMIN_SESSION_ENDED_CHANNEL = 'dsync_admin_session_ended';
+
+/** Why an admin session ended before it expired. */
+export type SessionEndReason = 'signed_out' | 'revoked';
+
+/** Told the id of every admin session ended (signed out, or its admin revoked) in any process. */
+export type SessionEndedListener = (sessionId: string, reason: SessionEndReason) => void;
+
+/** Announces ended admin sessions to every process's relay; sent when `em`'s transaction (if any) commits. */
+export async function notifyAdminSessionsEnded(
+  em: EntityManager,
+  sessionIds: readonly string[],
+  reason: SessionEndReason,
+): Promise<void> {
+  for (const id of sessionIds) {
+    await em.execute('select pg_notify(?, ?)', [ADMIN_SESSION_ENDED_CHANNEL, `${reason}:${id}`]);
+  }
+}
+
+function parseSessionEnded(payload: string): { sessionId: string; reason: SessionEndReason } | undefined {
+  const match = /^(signed_out|revoked):(.+)$/.exec(payload);
+  if (!match?.[1] || !match[2] || !isUuid(match[2])) return undefined;
+  return { sessionId: match[2], reason: match[1] as SessionEndReason };
+}
+
 /**
  * The channel on which database triggers announce changes that decide whether a SCIM token authenticates
  * (migration Migration20261130234500): payload `directory:<id>` or `organization:<id>`.
@@ -101,6 +127,8 @@ export interface EventRelay {
   subscribe(sink: EventSink): () => void;
   /** Adds a listener for revoked API keys ({@link API_KEY_REVOKED_CHANNEL}); returns its removal. */
   onApiKeyRevoked(listener: RevocationListener): () => void;
+  /** Adds a listener for ended admin sessions ({@link ADMIN_SESSION_ENDED_CHANNEL}); returns its removal. */
+  onAdminSessionEnded(listener: SessionEndedListener): () => void;
   /** Adds a listener for SCIM-auth changes ({@link SCIM_AUTH_CHANNEL}); returns its removal. */
   onScimAuthChanged(listener: ScimAuthListener): () => void;
   /** LISTENs and starts from the newest committed event. */
@@ -121,6 +149,7 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
   const { databaseUrl, sql, logger, batchSize = 1_000, reconnectDelayMs = 250, maxReconnectDelayMs = 5_000 } = options;
   const sinks = createFanOut<DirectoryEvent>(logger, 'event sink failed');
   const revocationListeners = new Set<RevocationListener>();
+  const sessionListeners = new Set<SessionEndedListener>();
   const scimAuthListeners = new Set<ScimAuthListener>();
   const tellScimAuth = (change: ScimAuthChange) => {
     for (const listener of scimAuthListeners) listener(change);
@@ -139,6 +168,11 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
       if (isUuid(apiKeyId)) for (const listener of revocationListeners) listener(apiKeyId);
       return;
     }
+    if (channel === ADMIN_SESSION_ENDED_CHANNEL) {
+      const ended = parseSessionEnded(payload ?? '');
+      if (ended) for (const listener of sessionListeners) listener(ended.sessionId, ended.reason);
+      return;
+    }
     if (channel === SCIM_AUTH_CHANNEL) {
       const change = parseScimAuthChange(payload ?? '');
       if (change) tellScimAuth(change);
@@ -152,7 +186,7 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
 
   const listener = listen({
     databaseUrl,
-    channels: [EVENTS_CHANNEL, API_KEY_REVOKED_CHANNEL, SCIM_AUTH_CHANNEL],
+    channels: [EVENTS_CHANNEL, API_KEY_REVOKED_CHANNEL, ADMIN_SESSION_ENDED_CHANNEL, SCIM_AUTH_CHANNEL],
     logger,
     onNotification,
     onReconnected: () => {
@@ -173,6 +207,10 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
       revocationListeners.add(listener);
       return () => revocationListeners.delete(listener);
     },
+    onAdminSessionEnded(listener) {
+      sessionListeners.add(listener);
+      return () => sessionListeners.delete(listener);
+    },
     onScimAuthChanged(listener) {
       scimAuthListeners.add(listener);
       return () => scimAuthListeners.delete(listener);
@@ -185,6 +223,7 @@ export function createEventRelay(options: EventRelayOptions): EventRelay {
     async close() {
       sinks.clear();
       revocationListeners.clear();
+      sessionListeners.clear();
       scimAuthListeners.clear();
       await Promise.all([catchUp.close(), listener.close()]);
     },

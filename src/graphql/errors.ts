@@ -28,7 +28,9 @@ export function errorCodeOf(error: unknown): string {
   return 'INTERNAL_SERVER_ERROR';
 }
 
-export function unauthenticated(message = 'A valid API key is required: Authorization: Bearer dsk_…'): GraphQLError {
+export function unauthenticated(
+  message = 'A valid API key or admin session is required: Authorization: Bearer dsk_… or dsa_…',
+): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 

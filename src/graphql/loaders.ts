@@ -11,6 +11,7 @@ import type { Organization } from '../tenancy/organization.entity.js';
 import { findOrganizationsByIds } from '../tenancy/organization.service.js';
 import { healthOfDirectoryNodes } from './directories/health.read.js';
 import type { DirectoryHealthNode } from './directories/health.type.js';
+import type { Scope } from '../tenancy/types.js';
 import { groupPagesOfUsers, memberPagesOfGroups } from './directory-data/related-pages.js';
 
 /** A parent and the page of its related items that a nested connection asks for. */
@@ -60,10 +61,11 @@ export interface Loaders {
   readonly directoryHealth: DataLoader<string, DirectoryHealthNode>;
 }
 
-export function createLoaders(em: EntityManager, sql: Sql, environmentId: string): Loaders {
+/** `scope`: what the viewer may see (read when a loader first loads). */
+export function createLoaders(em: EntityManager, sql: Sql, scope: () => Scope): Loaders {
   return {
     organization: new DataLoader(async (ids) => {
-      const found = new Map((await findOrganizationsByIds(em, environmentId, ids)).map((org) => [org.id, org]));
+      const found = new Map((await findOrganizationsByIds(em, scope(), ids)).map((org) => [org.id, org]));
       return ids.map((id) => found.get(id) ?? null);
     }),
     directoriesOfOrganization: new DataLoader(async (organizationIds) => {

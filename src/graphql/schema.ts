@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 
+import { AdminResolver, OrganizationAdminsResolver } from './admins/admin.resolver.js';
 import { ApiKeyResolver } from './api-keys/api-key.resolver.js';
 import { AuditLogResolver } from './audit/audit-log.resolver.js';
 import { auditMutations } from './audit/audit-mutations.js';
@@ -16,6 +17,8 @@ import { WebhookResolver } from './webhooks/webhook.resolver.js';
 export const resolvers = [
   ViewerResolver,
   OrganizationResolver,
+  OrganizationAdminsResolver,
+  AdminResolver,
   DirectoryResolver,
   DirectoryUserResolver,
   DirectoryGroupResolver,

@@ -22,8 +22,12 @@ import { authenticate } from './auth.js';
 import { createContext, type SharedContext } from './context.js';
 import { checkVariables } from './input-guard.js';
 import { checkCost, MAX_TOKENS } from './limits.js';
+import { authorizeOperation } from './policy.js';
 
-/** Close code for a socket whose `connection_init` carried no valid API key, or whose key was revoked. */
+/**
+ * Close code for a socket whose `connection_init` carried no valid API key or admin session, or whose key was
+ * revoked, or whose admin session ended (signed out, admin revoked).
+ */
 export const CLOSE_UNAUTHORIZED = 4401;
 
 /**
@@ -51,6 +55,16 @@ export interface GraphqlWsOptions {
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
 
+/** Reason a socket of an ended admin session is closed with. */
+const SESSION_CLOSE_REASONS = { signed_out: 'Admin session signed out', revoked: 'Admin revoked' } as const;
+
+/** The credential a socket is tracked by, to close it when that credential stops working. */
+function credentialOf(viewer: Viewer): string | undefined {
+  if (viewer.kind === 'apiKey') return `apiKey:${viewer.apiKeyId}`;
+  if (viewer.kind === 'admin') return `session:${viewer.sessionId}`;
+  return undefined;
+}
+
 type SocketState = {
   viewer?: Viewer;
   authorization?: unknown;
@@ -70,9 +84,10 @@ function originOf(request: IncomingMessage, trustProxy: boolean): RequestOrigin 
 }
 
 /**
- * graphql-ws on the HTTP server's `/graphql` path. The API key comes from `connectionParams.authorization`
- * in `connection_init`; a bad one closes the socket with 4401. The key is checked again on every
- * `subscribe`, and revoking it (in any process: the relay's revocation channel) closes its sockets with 4401.
+ * graphql-ws on the HTTP server's `/graphql` path. The API key or admin session token comes from
+ * `connectionParams.authorization` in `connection_init`; a bad or missing one closes the socket with 4401. It
+ * is checked again on every `subscribe`, and revoking the key or ending the session (in any process: the
+ * relay's channels) closes its sockets with 4401. Every operation is checked against the policy (policy.ts).
  */
 export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise<void> } {
   const { orm, schema, shared, validationRules, maxCost, maxSubscriptionsPerSocket, formatError } = options;
@@ -88,30 +103,38 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
     ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
   ];
 
-  /** Open authenticated sockets by API key id, to close them when their key is revoked. */
-  const socketsByKey = new Map<string, Set<WebSocket>>();
-  const track = (apiKeyId: string, socket: WebSocket) => {
+  /** Open authenticated sockets by credential (credentialOf), to close them when it is revoked or ended. */
+  const socketsByCredential = new Map<string, Set<WebSocket>>();
+  const track = (credential: string, socket: WebSocket) => {
     if (socket.readyState !== socket.OPEN) return; // closed while authenticating: no 'close' event to come
-    const sockets = socketsByKey.get(apiKeyId) ?? new Set<WebSocket>();
-    socketsByKey.set(apiKeyId, sockets.add(socket));
+    const sockets = socketsByCredential.get(credential) ?? new Set<WebSocket>();
+    socketsByCredential.set(credential, sockets.add(socket));
     socket.once('close', () => {
       sockets.delete(socket);
-      if (sockets.size === 0 && socketsByKey.get(apiKeyId) === sockets) socketsByKey.delete(apiKeyId);
+      if (sockets.size === 0 && socketsByCredential.get(credential) === sockets) socketsByCredential.delete(credential);
     });
   };
-  const stopRevocations = shared.events.relay.onApiKeyRevoked((apiKeyId) => {
-    for (const socket of socketsByKey.get(apiKeyId) ?? []) socket.close(CLOSE_UNAUTHORIZED, 'API key revoked');
-  });
+  const closeAll = (credential: string, reason: string) => {
+    for (const socket of socketsByCredential.get(credential) ?? []) socket.close(CLOSE_UNAUTHORIZED, reason);
+  };
+  const stopRevocations = shared.events.relay.onApiKeyRevoked((apiKeyId) =>
+    closeAll(`apiKey:${apiKeyId}`, 'API key revoked'),
+  );
+  const stopSessionEnds = shared.events.relay.onAdminSessionEnded((sessionId, reason) =>
+    closeAll(`session:${sessionId}`, SESSION_CLOSE_REASONS[reason]),
+  );
 
   const server = useServer<Record<string, unknown> | undefined, SocketState>(
     {
       schema,
       onConnect: async (ctx) => {
         try {
-          const viewer = await authenticate(orm.em.fork(), ctx.connectionParams?.['authorization']);
+          const viewer = await authenticate(orm.em.fork(), ctx.connectionParams?.['authorization'], shared.now());
+          const credential = credentialOf(viewer);
+          if (!credential) throw new Error('no credentials');
           ctx.extra.viewer = viewer;
           ctx.extra.authorization = ctx.connectionParams?.['authorization'];
-          track(viewer.apiKeyId, ctx.extra.socket);
+          track(credential, ctx.extra.socket);
           return true;
         } catch {
           ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
@@ -134,7 +157,7 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
         const badVariables = checkVariables(payload.variables);
         if (badVariables) return [badVariables];
         try {
-          ctx.extra.viewer = await authenticate(orm.em.fork(), ctx.extra.authorization);
+          ctx.extra.viewer = await authenticate(orm.em.fork(), ctx.extra.authorization, shared.now());
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError('Unauthorized')];
         }
@@ -150,6 +173,8 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors;
         const operation = getOperationAST(document, payload.operationName);
+        const refused = operation && authorizeOperation(ctx.extra.viewer, document, operation);
+        if (refused) return [refused];
         const tooCostly = operation && checkCost(schema, document, operation, payload.variables, maxCost);
         if (tooCostly) return [tooCostly];
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName };
@@ -161,6 +186,7 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
         ctx.extra.origin ??= originOf(ctx.extra.request, options.trustProxy);
         return createContext(orm.em.fork(), viewer, shared, ctx.extra.origin, {
           closeSlow: () => socket.close(CLOSE_SLOW_SUBSCRIBER, 'Subscriber too slow: resume with after'),
+          closeExpired: () => socket.close(CLOSE_UNAUTHORIZED, 'Admin session expired'),
         });
       },
       onError: (_ctx, _id, _payload, errors) => formatAll(errors),
@@ -181,6 +207,7 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
   return {
     async dispose() {
       stopRevocations();
+      stopSessionEnds();
       await server.dispose();
     },
   };

@@ -45,7 +45,8 @@ const LOCK_NAME = `select pg_advisory_xact_lock(hashtextextended($1::text || '/'
 const NAME_TAKEN = `select exists (select 1 from directory_groups where directory_id = $1 and display_name_lower = $2
     and ($3::uuid is null or id <> $3)) as taken`;
 const IN_ENVIRONMENT = `select ${GROUP} from directory_groups g join directories d on d.id = g.directory_id
-    join organizations o on o.id = d.organization_id where g.id = $1 and o.environment_id = $2`;
+    join organizations o on o.id = d.organization_id where g.id = $1 and o.environment_id = $2
+    and ($3::uuid is null or o.id = $3)`;
 
 const PAGE_FILTER = `g.directory_id = $1 and ($2::text is null or g.display_name_lower = $2)
   and ($3::text is null or g.display_name_lower ilike $3)`;
@@ -143,9 +144,10 @@ export async function deleteGroupRow(sql: Sql, id: string): Promise<void> {
 export async function findGroupInEnvironment(
   sql: Sql,
   environmentId: string,
+  organizationId: string | null,
   id: string,
 ): Promise<GroupRow | undefined> {
-  return (await sql.query<GroupRow>(IN_ENVIRONMENT, [id, environmentId]))[0];
+  return (await sql.query<GroupRow>(IN_ENVIRONMENT, [id, environmentId, organizationId]))[0];
 }
 
 /**

@@ -74,7 +74,8 @@ const BY_IDS = `select ${WITH_GROUPS} from directory_users u where u.id = any($1
 const KNOWN_IN_DIRECTORY = 'select id from directory_users where directory_id = $1 and id = any($2::uuid[])';
 const DELETE = 'delete from directory_users where id = $1';
 const IN_ENVIRONMENT = `select ${USER} from directory_users u join directories d on d.id = u.directory_id
-    join organizations o on o.id = d.organization_id where u.id = $1 and o.environment_id = $2`;
+    join organizations o on o.id = d.organization_id where u.id = $1 and o.environment_id = $2
+    and ($3::uuid is null or o.id = $3)`;
 
 const PAGE_FILTER = `u.directory_id = $1 and ($2::text is null or u.state = $2) and ($3::text is null or u.email = $3)
   and ($4::text is null or u.user_name_lower = $4)
@@ -216,7 +217,12 @@ export async function deleteUserRow(sql: Sql, id: string): Promise<void> {
   await sql.run(DELETE, [id]);
 }
 
-/** A user of any directory of the environment, or undefined. */
-export async function findUserInEnvironment(sql: Sql, environmentId: string, id: string): Promise<UserRow | undefined> {
-  return (await sql.query<UserRow>(IN_ENVIRONMENT, [id, environmentId]))[0];
+/** A user of any directory of the environment (of one organization, when given), or undefined. */
+export async function findUserInEnvironment(
+  sql: Sql,
+  environmentId: string,
+  organizationId: string | null,
+  id: string,
+): Promise<UserRow | undefined> {
+  return (await sql.query<UserRow>(IN_ENVIRONMENT, [id, environmentId, organizationId]))[0];
 }

@@ -7,7 +7,7 @@ import { normalizeName } from '../lib/names.js';
 import { digestsEqual, hashSecret, issueSecret } from '../lib/secrets.js';
 import { ApiKey } from './api-key.entity.js';
 import { Environment } from './environment.entity.js';
-import type { Viewer } from './types.js';
+import type { ApiKeyViewer } from './types.js';
 
 /** `lastUsedAt` is refreshed at most this often, so authentication stays one indexed read. */
 const LAST_USED_GRANULARITY_MS = 60_000;
@@ -51,7 +51,7 @@ export function listApiKeys(em: EntityManager, environmentId: string, page: Page
 }
 
 /** Resolves a presented bearer secret to its viewer, or `null` for unknown or revoked keys. */
-export async function authenticateApiKey(em: EntityManager, presented: string): Promise<Viewer | null> {
+export async function authenticateApiKey(em: EntityManager, presented: string): Promise<ApiKeyViewer | null> {
   if (!presented.startsWith('dsk_')) return null;
   const hash = hashSecret(presented);
   const apiKey = await em.findOne(ApiKey, { secretHash: hash, revokedAt: null }, { populate: ['environment'] });
@@ -61,6 +61,7 @@ export async function authenticateApiKey(em: EntityManager, presented: string): 
     await em.nativeUpdate(ApiKey, { id: apiKey.id }, { lastUsedAt: now });
   }
   return {
+    kind: 'apiKey',
     environmentId: apiKey.environment.id,
     environmentName: apiKey.environment.name,
     apiKeyId: apiKey.id,

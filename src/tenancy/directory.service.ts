@@ -9,7 +9,7 @@ import { directorySnapshot, eventScope } from './directory-snapshot.js';
 import { Directory, DirectoryState } from './directory.entity.js';
 import { findOrganizationOrFail } from './organization.service.js';
 import { SCIM_TOKEN_PREFIX } from './scim-auth.js';
-import type { DirectoryChanges, NewDirectory } from './types.js';
+import type { DirectoryChanges, NewDirectory, Scope } from './types.js';
 
 export interface DirectoryWithToken {
   readonly directory: Directory;
@@ -31,18 +31,28 @@ function assignNewToken(directory: Directory): string {
   return token.plaintext;
 }
 
-export async function findDirectoryOrFail(em: EntityManager, environmentId: string, id: string): Promise<Directory> {
-  return findOneOrThrow(em, Directory, { id, organization: { environment: environmentId } }, 'Directory', id, {
+/** The directories a scope may see: of its environment, or of its one organization. */
+function directoriesOf(scope: Scope) {
+  return {
+    organization: {
+      environment: scope.environmentId,
+      ...(scope.organizationId ? { id: scope.organizationId } : {}),
+    },
+  };
+}
+
+export async function findDirectoryOrFail(em: EntityManager, scope: Scope, id: string): Promise<Directory> {
+  return findOneOrThrow(em, Directory, { id, ...directoriesOf(scope) }, 'Directory', id, {
     populate: ['organization'],
   });
 }
 
 export async function createDirectory(
   em: EntityManager,
-  environmentId: string,
+  scope: Scope,
   input: NewDirectory,
 ): Promise<DirectoryWithToken> {
-  const organization = await findOrganizationOrFail(em, environmentId, input.organizationId);
+  const organization = await findOrganizationOrFail(em, scope, input.organizationId);
   const token = issueSecret(SCIM_TOKEN_PREFIX);
   const directory = em.create(Directory, {
     organization,
@@ -58,11 +68,11 @@ export async function createDirectory(
 /** A provider change issues a new token: the old IdP connection must stop working (docs/decisions.md). */
 export async function updateDirectory(
   em: EntityManager,
-  environmentId: string,
+  scope: Scope,
   id: string,
   changes: DirectoryChanges,
 ): Promise<DirectoryUpdate> {
-  return em.transactional((tx) => updateLockedDirectory(tx, environmentId, id, changes));
+  return em.transactional((tx) => updateLockedDirectory(tx, scope, id, changes));
 }
 
 /**
@@ -70,8 +80,8 @@ export async function updateDirectory(
  * before recording an event: events are published in the order they were written, so a change that waited
  * for the lock must write its event after the change it waited for.
  */
-export function lockDirectoryOrFail(em: EntityManager, environmentId: string, id: string): Promise<Directory> {
-  return findOneOrThrow(em, Directory, { id, organization: { environment: environmentId } }, 'Directory', id, {
+export function lockDirectoryOrFail(em: EntityManager, scope: Scope, id: string): Promise<Directory> {
+  return findOneOrThrow(em, Directory, { id, ...directoriesOf(scope) }, 'Directory', id, {
     populate: ['organization'],
     lockMode: LockMode.PESSIMISTIC_WRITE,
     lockTableAliases: ['d0'],
@@ -81,11 +91,11 @@ export function lockDirectoryOrFail(em: EntityManager, environmentId: string, id
 
 async function updateLockedDirectory(
   em: EntityManager,
-  environmentId: string,
+  scope: Scope,
   id: string,
   changes: DirectoryChanges,
 ): Promise<DirectoryUpdate> {
-  const directory = await lockDirectoryOrFail(em, environmentId, id);
+  const directory = await lockDirectoryOrFail(em, scope, id);
   if (changes.name !== undefined && changes.name !== null) directory.name = normalizeName(changes.name);
   let token: string | null = null;
   if (changes.provider && changes.provider !== directory.provider) {
@@ -127,21 +137,17 @@ function switchDirectory(em: EntityManager, directory: Directory, requested: Dir
   }
 }
 
-export async function rotateDirectoryToken(
-  em: EntityManager,
-  environmentId: string,
-  id: string,
-): Promise<DirectoryWithToken> {
-  const directory = await findDirectoryOrFail(em, environmentId, id);
+export async function rotateDirectoryToken(em: EntityManager, scope: Scope, id: string): Promise<DirectoryWithToken> {
+  const directory = await findDirectoryOrFail(em, scope, id);
   const token = assignNewToken(directory);
   await em.flush();
   return { directory, token };
 }
 
 /** Deletes a directory (its users and groups go with it) and records `dsync.deleted` in the same transaction. */
-export async function deleteDirectory(em: EntityManager, environmentId: string, id: string): Promise<Directory> {
+export async function deleteDirectory(em: EntityManager, scope: Scope, id: string): Promise<Directory> {
   return em.transactional(async (tx) => {
-    const directory = await lockDirectoryOrFail(tx, environmentId, id);
+    const directory = await lockDirectoryOrFail(tx, scope, id);
     recordEvent(tx, eventScope(directory), 'dsync.deleted', {
       before: directorySnapshot(directory),
       after: null,

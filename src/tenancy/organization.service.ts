@@ -10,7 +10,7 @@ import { normalizeName } from '../lib/names.js';
 import { directorySnapshot, eventScope } from './directory-snapshot.js';
 import { Directory } from './directory.entity.js';
 import { Organization } from './organization.entity.js';
-import type { NewOrganization, OrganizationChanges, OrganizationFilter } from './types.js';
+import type { NewOrganization, OrganizationChanges, OrganizationFilter, Scope } from './types.js';
 
 // RFC 1123 host name: labels of letters, digits and inner hyphens, at least one dot.
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -36,12 +36,13 @@ async function flushUnique(em: EntityManager, domain: string | null): Promise<vo
   }
 }
 
-export async function findOrganizationOrFail(
-  em: EntityManager,
-  environmentId: string,
-  id: string,
-): Promise<Organization> {
-  return findOneOrThrow(em, Organization, { id, environment: environmentId }, 'Organization', id);
+/** What a scope may see of organizations: its environment's, or its one organization. */
+function inScope(scope: Scope): { environment: string; id?: string } {
+  return { environment: scope.environmentId, ...(scope.organizationId ? { id: scope.organizationId } : {}) };
+}
+
+export async function findOrganizationOrFail(em: EntityManager, scope: Scope, id: string): Promise<Organization> {
+  return findOneOrThrow(em, Organization, { $and: [{ id }, inScope(scope)] }, 'Organization', id);
 }
 
 export async function createOrganization(
@@ -65,7 +66,7 @@ export async function updateOrganization(
   id: string,
   changes: OrganizationChanges,
 ): Promise<Organization> {
-  const organization = await findOrganizationOrFail(em, environmentId, id);
+  const organization = await findOrganizationOrFail(em, { environmentId }, id);
   if (changes.name !== undefined && changes.name !== null) organization.name = normalizeName(changes.name);
   if (changes.domain !== undefined) organization.domain = changes.domain ? normalizeDomain(changes.domain) : null;
   if (changes.metadata !== undefined && changes.metadata !== null) organization.metadata = changes.metadata;
@@ -76,7 +77,7 @@ export async function updateOrganization(
 /** Deletes the organization; its directories go with it (foreign keys cascade). */
 export async function deleteOrganization(em: EntityManager, environmentId: string, id: string): Promise<Organization> {
   return em.transactional(async (tx) => {
-    const organization = await findOrganizationOrFail(tx, environmentId, id);
+    const organization = await findOrganizationOrFail(tx, { environmentId }, id);
     // Its directories go with it: each records `dsync.deleted`, in the same transaction, once its row is
     // locked (a change that was writing it has committed, and its event comes first).
     const directories = await tx.find(
@@ -99,11 +100,11 @@ export async function deleteOrganization(em: EntityManager, environmentId: strin
 
 export function listOrganizations(
   em: EntityManager,
-  environmentId: string,
+  scope: Scope,
   filter: OrganizationFilter,
   page: PageArgs,
 ): Promise<Page<Organization>> {
-  const where: FilterQuery<Organization> = { environment: environmentId };
+  const where: FilterQuery<Organization> = inScope(scope);
   if (filter.name) where.name = { $ilike: `%${escapeLike(filter.name.trim())}%` };
   if (filter.domain) where.domain = filter.domain.trim().toLowerCase();
   return paginate(em, Organization, where, page);
@@ -111,8 +112,8 @@ export function listOrganizations(
 
 export function findOrganizationsByIds(
   em: EntityManager,
-  environmentId: string,
+  scope: Scope,
   ids: readonly string[],
 ): Promise<Organization[]> {
-  return em.find(Organization, { id: { $in: ids.filter(isUuid) }, environment: environmentId });
+  return em.find(Organization, { $and: [{ id: { $in: ids.filter(isUuid) } }, inScope(scope)] });
 }

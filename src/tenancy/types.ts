@@ -1,13 +1,44 @@
 import type { DirectoryProvider, DirectoryState } from './directory.entity.js';
 import type { EnvironmentName } from './environment.entity.js';
 
-/** Who is calling the admin API: an API key of one environment. */
-export interface Viewer {
+/** An API key of one environment: the vendor, who may do everything in its environment. */
+export interface ApiKeyViewer {
+  readonly kind: 'apiKey';
   readonly environmentId: string;
   readonly environmentName: EnvironmentName;
   readonly apiKeyId: string;
   /** The key's name (audit log label); never its secret. */
   readonly apiKeyName: string;
+}
+
+/** A customer's IT admin signed in with an admin session: limited to one organization. */
+export interface AdminViewer {
+  readonly kind: 'admin';
+  readonly environmentId: string;
+  readonly environmentName: EnvironmentName;
+  readonly organizationId: string;
+  readonly adminId: string;
+  /** The admin's email (audit log label). */
+  readonly adminEmail: string;
+  readonly sessionId: string;
+  readonly sessionExpiresAt: Date;
+}
+
+/** No credentials at all: may only accept an admin invitation. */
+export interface AnonymousViewer {
+  readonly kind: 'anonymous';
+}
+
+/** Who is calling the admin API. */
+export type Viewer = ApiKeyViewer | AdminViewer | AnonymousViewer;
+
+/**
+ * What a caller may see: one environment, and within it one organization when set (an admin). Every tenancy
+ * lookup filters by it, so an id outside the scope is NOT_FOUND.
+ */
+export interface Scope {
+  readonly environmentId: string;
+  readonly organizationId?: string | undefined;
 }
 
 export interface NewOrganization {

@@ -70,7 +70,7 @@ async function checkOrganization(
   environmentId: string,
   organizationId: string | null | undefined,
 ): Promise<void> {
-  if (organizationId) await findOrganizationOrFail(em, environmentId, organizationId);
+  if (organizationId) await findOrganizationOrFail(em, { environmentId }, organizationId);
 }
 
 export async function findWebhookOrFail(

@@ -34,14 +34,14 @@ const USER_AGENT = 'audit-test/1.0';
 async function call(
   query: string,
   variables: Record<string, unknown> = {},
-  key = t.sandboxKey,
+  key: string | null = t.sandboxKey,
 ): Promise<GraphQLResponse<Record<string, any>> & { requestId: string }> {
   const requestId = `audit-${randomUUID()}`;
   const response = await fetch(`${t.url}/graphql`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      authorization: `Bearer ${key}`,
+      ...(key === null ? {} : { authorization: `Bearer ${key}` }),
       'x-request-id': requestId,
       'user-agent': USER_AGENT,
     },
@@ -87,17 +87,44 @@ async function entryOf(action: string, requestId: string): Promise<Entry> {
 }
 
 interface Case {
+  /** Runs before the call (e.g. creates what it acts on). */
+  readonly before?: () => Promise<void>;
+  /** The credential to call with (default the sandbox API key; null: none) and the actor expected. */
+  readonly as?: () => {
+    key: string | null;
+    actor: { actorType: string; actorId: string | null; actorLabel: string | null };
+  };
   readonly query: string;
   readonly variables: () => Record<string, unknown>;
   /** Checks the response, keeps what later cases need; returns the expected target id and organization. */
   readonly check: (data: Record<string, any>) => {
-    targetType: string;
-    targetId: string;
+    targetType: string | null;
+    targetId: string | null;
     organizationId: string | null;
   };
 }
 
-const state: { org?: string; dir?: string; token?: string; apiKey?: string; webhook?: string; eventId?: string } = {};
+const state: {
+  org?: string;
+  dir?: string;
+  token?: string;
+  apiKey?: string;
+  webhook?: string;
+  eventId?: string;
+  invitation?: string;
+  invitationToken?: string;
+  admin?: string;
+  adminEmail?: string;
+  session?: string;
+  pending?: string;
+} = {};
+
+/** The token in an invitation link's fragment (`…#invitation=<token>`). */
+function invitationTokenOf(url: string): string {
+  return decodeURIComponent(new URL(url).hash.replace(/^#invitation=/, ''));
+}
+
+const INVITE = 'mutation($o: ID!, $e: String!) { inviteAdmin(organizationId: $o, email: $e) { id url } }';
 
 /** One successful call per mutation, in an order where each finds what it needs (deletions last). */
 const CASES: Record<string, Case> = {
@@ -194,6 +221,54 @@ const CASES: Record<string, Case> = {
     variables: () => ({ w: state.webhook, since: new Date(Date.now() - 60_000).toISOString() }),
     check: () => ({ targetType: 'Webhook', targetId: state.webhook!, organizationId: state.org! }),
   },
+  inviteAdmin: {
+    query: INVITE,
+    variables: () => {
+      state.adminEmail = `${uniq('admin-')}@example.com`.toLowerCase();
+      return { o: state.org, e: state.adminEmail };
+    },
+    check: (data) => {
+      state.invitation = data['inviteAdmin'].id as string;
+      state.invitationToken = invitationTokenOf(data['inviteAdmin'].url as string);
+      secrets.push(state.invitationToken);
+      return { targetType: 'AdminInvitation', targetId: state.invitation, organizationId: state.org! };
+    },
+  },
+  acceptAdminInvitation: {
+    as: () => ({ key: null, actor: { actorType: 'ANONYMOUS', actorId: null, actorLabel: null } }),
+    query: 'mutation($t: String!) { acceptAdminInvitation(token: $t) { sessionToken admin { id } } }',
+    variables: () => ({ t: state.invitationToken }),
+    check: (data) => {
+      state.admin = data['acceptAdminInvitation'].admin.id as string;
+      state.session = data['acceptAdminInvitation'].sessionToken as string;
+      secrets.push(state.session);
+      return { targetType: 'Admin', targetId: state.admin, organizationId: state.org! };
+    },
+  },
+  signOut: {
+    as: () => ({
+      key: state.session!,
+      actor: { actorType: 'ADMIN', actorId: state.admin!, actorLabel: state.adminEmail! },
+    }),
+    query: 'mutation { signOut }',
+    variables: () => ({}),
+    check: () => ({ targetType: null, targetId: null, organizationId: state.org! }),
+  },
+  revokeAdmin: {
+    query: 'mutation($id: ID!) { revokeAdmin(id: $id) { id } }',
+    variables: () => ({ id: state.admin }),
+    check: () => ({ targetType: 'Admin', targetId: state.admin!, organizationId: state.org! }),
+  },
+  cancelInvitation: {
+    before: async () => {
+      const invited = await call(INVITE, { o: state.org, e: `${uniq('pending-')}@example.com`.toLowerCase() });
+      state.pending = invited.data!['inviteAdmin'].id as string;
+      secrets.push(invitationTokenOf(invited.data!['inviteAdmin'].url as string));
+    },
+    query: 'mutation($id: ID!) { cancelInvitation(id: $id) { id } }',
+    variables: () => ({ id: state.pending }),
+    check: () => ({ targetType: 'AdminInvitation', targetId: state.pending!, organizationId: state.org! }),
+  },
   deleteWebhook: {
     query: 'mutation($id: ID!) { deleteWebhook(id: $id) }',
     variables: () => ({ id: state.webhook }),
@@ -238,16 +313,19 @@ describe('audit log', () => {
     expect(Object.keys(CASES).sort()).toEqual([...mutations].sort()); // a new mutation needs a case here
     for (const [action, testCase] of Object.entries(CASES)) {
       if (action === 'redeliverEvent') await provisionAnEvent();
-      const response = await call(testCase.query, testCase.variables());
+      await testCase.before?.();
+      const as = testCase.as?.() ?? {
+        key: t.sandboxKey,
+        actor: { actorType: 'API_KEY', actorId: sandboxActor.id, actorLabel: sandboxActor.name },
+      };
+      const response = await call(testCase.query, testCase.variables(), as.key);
       expect({ action, errors: response.errors }).toEqual({ action, errors: undefined });
       const expected = testCase.check(response.data!);
       const entry = await entryOf(action, response.requestId);
       expect(entry).toEqual({
         id: expect.any(String),
         action,
-        actorType: 'API_KEY',
-        actorId: sandboxActor.id,
-        actorLabel: sandboxActor.name,
+        ...as.actor,
         targetType: expected.targetType,
         targetId: expected.targetId,
         organizationId: expected.organizationId,

@@ -39,10 +39,30 @@ function logCollector(lines: Record<string, unknown>[], raw: string[]): Writable
   });
 }
 
-/** A real server on an ephemeral port over its own fresh database. Always `close()` it in `afterAll`. */
+/** A clock a test moves forward (admin invitation and session expiry); it runs along with the real one. */
+export interface TestClock {
+  readonly now: () => Date;
+  readonly advance: (ms: number) => void;
+}
+
+export function testClock(): TestClock {
+  let offsetMs = 0;
+  return {
+    now: () => new Date(Date.now() + offsetMs),
+    advance: (ms) => {
+      offsetMs += ms;
+    },
+  };
+}
+
+/**
+ * A real server on an ephemeral port over its own fresh database (or `database`, shared with another app).
+ * Always `close()` it in `afterAll`. `clock`: the clock expiry is judged by (default: the system clock).
+ */
 export async function startTestApp(
   env: Record<string, string> = {},
   database?: TestDatabase,
+  { clock }: { clock?: TestClock } = {},
 ): Promise<TestApp & { rawLogs: string[] }> {
   const db = database ?? (await createTestDatabase());
   // No SCIM rate limit and no SCIM request log unless a test asks for them: many tests send hundreds of
@@ -66,6 +86,7 @@ export async function startTestApp(
     databaseUrl: db.url,
     encryptionKey: config.encryptionKey ?? TEST_ENCRYPTION_KEY,
     logQuery: (sql) => queries.push(sql),
+    ...(clock ? { now: clock.now } : {}),
   });
   const url = await app.listen(0, '127.0.0.1');
   servesDatabase(url, db.url);

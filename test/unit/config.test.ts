@@ -33,6 +33,12 @@ describe('loadConfig', () => {
       metrics: { enabled: true, port: undefined },
       encryptionKey: undefined,
       previousEncryptionKeys: [],
+      admins: {
+        invitationTtlMs: 7 * 86_400_000,
+        invitationUrl: 'http://localhost:8080/portal/#invitation={token}',
+        sessionTtlMs: 12 * 3_600_000,
+      },
+      smtp: undefined,
       webhooks: {
         workers: 10,
         retryDelaysMs: [
@@ -143,6 +149,30 @@ describe('loadConfig', () => {
     ).toEqual(keys);
   });
 
+  it('reads admin invitation and session settings, and SMTP with its sender', () => {
+    const config = loadConfig({
+      PUBLIC_URL: 'https://dsync.example.com/',
+      ADMIN_INVITATION_TTL: '2d',
+      ADMIN_SESSION_TTL: '30m',
+      SMTP_URL: 'smtp://user:secret@mail.example.com:587',
+      SMTP_FROM: 'dsync <no-reply@example.com>',
+    });
+    expect(config.admins).toEqual({
+      invitationTtlMs: 2 * 86_400_000,
+      invitationUrl: 'https://dsync.example.com/portal/#invitation={token}',
+      sessionTtlMs: 1_800_000,
+    });
+    expect(config.smtp).toEqual({
+      url: 'smtp://user:secret@mail.example.com:587',
+      from: 'dsync <no-reply@example.com>',
+    });
+    const custom = 'https://app.example.com/admin/accept?x=1#t={token}';
+    expect(loadConfig({ ADMIN_INVITATION_URL: custom }).admins.invitationUrl).toBe(custom);
+    expect(() => loadConfig({ SMTP_URL: 'smtp://mail.example.com' })).toThrow(
+      /^Invalid configuration: SMTP_FROM is required with SMTP_URL/,
+    );
+  });
+
   it('refuses a stale-lock threshold below three webhook timeouts', () => {
     expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_STALE_LOCK_MS: '29999' })).toThrow(
       new ConfigError('Invalid configuration: WEBHOOK_STALE_LOCK_MS must be at least 3 × WEBHOOK_TIMEOUT_MS'),
@@ -189,6 +219,13 @@ describe('loadConfig', () => {
     ['SCIM_REQUEST_LOG_SIZE', '-1'],
     ['SCIM_REQUEST_LOG_SIZE', '2.5'],
     ['SCIM_REQUEST_LOG_DAYS', '0'],
+    ['ADMIN_INVITATION_TTL', 'a week'],
+    ['ADMIN_INVITATION_TTL', '10ms'],
+    ['ADMIN_SESSION_TTL', '12'],
+    ['ADMIN_INVITATION_URL', 'https://app.example.com/accept'],
+    ['ADMIN_INVITATION_URL', 'javascript:alert({token})'],
+    ['SMTP_URL', 'mail.example.com:25'],
+    ['SMTP_URL', 'http://mail.example.com'],
   ])('fails with one line naming %s when it is %j', (variable, value) => {
     const load = () => loadConfig({ [variable]: value });
     expect(load).toThrow(ConfigError);

@@ -8,14 +8,19 @@ import { AuditLogConnection, AuditLogEntryNode, AuditLogFilter, toAuditLogEntryN
 
 @Resolver(() => AuditLogEntryNode)
 export class AuditLogResolver {
-  @Query(() => AuditLogConnection, { description: 'Mutations called in your environment, newest first.' })
+  @Query(() => AuditLogConnection, { description: 'Mutations called in your environment (an admin: in their organization), newest first.' })
   async auditLog(
     @Arg('filter', () => AuditLogFilter, { nullable: true }) filter: AuditLogFilter | null,
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<AuditLogConnection> {
-    const query: AuditQuery = { ...filter, environmentId: ctx.viewer.environmentId };
+    const scope = ctx.scope();
+    const query: AuditQuery = {
+      ...filter,
+      environmentId: scope.environmentId,
+      scopeOrganizationId: scope.organizationId,
+    };
     checkAuditLogFilter(query, new Set(Object.keys(info.schema.getMutationType()?.getFields() ?? {})));
     return toConnection(await listAuditEntries(ctx.sql, query, page), toAuditLogEntryNode);
   }

@@ -41,7 +41,7 @@ export function auditMutations(schema: GraphQLSchema): GraphQLSchema {
         }
         await context.audit.record({
           environmentId: actor.environmentId ?? scope.environmentId,
-          organizationId: scope.organizationId,
+          organizationId: scope.organizationId ?? actor.organizationId,
           actor,
           action: field.name,
           target,

@@ -40,6 +40,12 @@ export const TARGET_RULES: Readonly<Record<string, TargetRule>> = {
   testWebhook: byArg('Webhook'),
   redeliverEvent: byArg('Webhook', 'webhookId'),
   replayEvents: byArg('Webhook', 'webhookId'),
+  inviteAdmin: returned('AdminInvitation'),
+  cancelInvitation: byArg('AdminInvitation'),
+  revokeAdmin: byArg('Admin'),
+  acceptAdminInvitation: returned('Admin', 'admin'),
+  // The caller's own session: the actor (the admin) says whose; no id is read from the arguments or result.
+  signOut: { type: 'AdminSession' },
 };
 
 /** A target id as a string, or null (anything else is not an id). */

@@ -12,6 +12,7 @@ import {
 import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
 import { OrganizationNode, toOrganizationNode } from '../organizations/organization.type.js';
+import { vendorOf } from '../policy.js';
 import { CreateDirectoryInput, UpdateDirectoryInput } from './directory.inputs.js';
 import { DirectoryNode, DirectoryUpdateResult, DirectoryWithToken, toDirectoryNode } from './directory.type.js';
 import { DirectoryHealthNode } from './health.type.js';
@@ -29,7 +30,7 @@ export class DirectoryResolver {
     description: 'NOT_FOUND when no such directory is in your environment.',
   })
   async directory(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DirectoryNode> {
-    return toDirectoryNode(await findDirectoryOrFail(ctx.em, ctx.viewer.environmentId, id), ctx.publicUrl);
+    return toDirectoryNode(await findDirectoryOrFail(ctx.em, ctx.scope(), id), ctx.publicUrl);
   }
 
   @FieldResolver(() => OrganizationNode)
@@ -50,7 +51,7 @@ export class DirectoryResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: GraphQLContext,
   ): Promise<RequestLogConnection> {
-    const result = await listRequestLog(ctx.em, ctx.sql, ctx.viewer.environmentId, directory.id, filter ?? {}, page);
+    const result = await listRequestLog(ctx.em, ctx.sql, ctx.scope(), directory.id, filter ?? {}, page);
     return toConnection(result, toRequestLogEntryNode);
   }
 
@@ -68,7 +69,7 @@ export class DirectoryResolver {
     @Arg('input', () => CreateDirectoryInput) input: CreateDirectoryInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<DirectoryWithToken> {
-    return withToken(ctx, await createDirectory(ctx.em, ctx.viewer.environmentId, input));
+    return withToken(ctx, await createDirectory(ctx.em, ctx.scope(), input));
   }
 
   @Mutation(() => DirectoryUpdateResult)
@@ -77,18 +78,18 @@ export class DirectoryResolver {
     @Arg('input', () => UpdateDirectoryInput) input: UpdateDirectoryInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<DirectoryUpdateResult> {
-    const result = await updateDirectory(ctx.em, ctx.viewer.environmentId, id, input);
+    const result = await updateDirectory(ctx.em, ctx.scope(), id, input);
     return { directory: toDirectoryNode(result.directory, ctx.publicUrl), token: result.token };
   }
 
   @Mutation(() => DirectoryWithToken, { description: 'Issues a new bearer token; the old one stops working at once.' })
   async rotateDirectoryToken(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DirectoryWithToken> {
-    return withToken(ctx, await rotateDirectoryToken(ctx.em, ctx.viewer.environmentId, id));
+    return withToken(ctx, await rotateDirectoryToken(ctx.em, ctx.scope(), id));
   }
 
   @Mutation(() => ID)
   async deleteDirectory(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    await deleteDirectory(ctx.em, ctx.viewer.environmentId, id);
+    await deleteDirectory(ctx.em, { environmentId: vendorOf(ctx.viewer).environmentId }, id);
     return id;
   }
 }

@@ -7,6 +7,7 @@ import { findGroupInEnvironment, groupPage, type GroupRow } from '../../provisio
 import type { UserState } from '../../provisioning/user.entity.js';
 import { findUserInEnvironment, userPage, type UserRow } from '../../provisioning/user.sql.js';
 import { findDirectoryOrFail } from '../../tenancy/directory.service.js';
+import type { Scope } from '../../tenancy/types.js';
 
 /** What the admin API reads of provisioned users and groups, scoped to the caller's environment. */
 
@@ -30,12 +31,12 @@ function contains(text: string): string {
 export async function listDirectoryUsers(
   em: EntityManager,
   sql: Sql,
-  environmentId: string,
+  scope: Scope,
   directoryId: string,
   filter: UserListFilter,
   page: PageArgs,
 ): Promise<Page<UserRow>> {
-  await findDirectoryOrFail(em, environmentId, directoryId);
+  await findDirectoryOrFail(em, scope, directoryId);
   const first = pageSize(page.first);
   const after = page.after ? checkCursor(page.after) : null;
   const { rows, total } = await userPage(
@@ -56,12 +57,12 @@ export async function listDirectoryUsers(
 export async function listDirectoryGroups(
   em: EntityManager,
   sql: Sql,
-  environmentId: string,
+  scope: Scope,
   directoryId: string,
   filter: GroupListFilter,
   page: PageArgs,
 ): Promise<Page<GroupRow>> {
-  await findDirectoryOrFail(em, environmentId, directoryId);
+  await findDirectoryOrFail(em, scope, directoryId);
   const first = pageSize(page.first);
   const after = page.after ? checkCursor(page.after) : null;
   const { rows, total } = await groupPage(
@@ -77,10 +78,14 @@ export async function listDirectoryGroups(
   return keysetPage(rows, first, after, total);
 }
 
-export async function findDirectoryUserOrFail(sql: Sql, environmentId: string, id: string): Promise<UserRow> {
-  return foundOrThrow('DirectoryUser', id, () => findUserInEnvironment(sql, environmentId, id));
+export async function findDirectoryUserOrFail(sql: Sql, scope: Scope, id: string): Promise<UserRow> {
+  return foundOrThrow('DirectoryUser', id, () =>
+    findUserInEnvironment(sql, scope.environmentId, scope.organizationId ?? null, id),
+  );
 }
 
-export async function findDirectoryGroupOrFail(sql: Sql, environmentId: string, id: string): Promise<GroupRow> {
-  return foundOrThrow('DirectoryGroup', id, () => findGroupInEnvironment(sql, environmentId, id));
+export async function findDirectoryGroupOrFail(sql: Sql, scope: Scope, id: string): Promise<GroupRow> {
+  return foundOrThrow('DirectoryGroup', id, () =>
+    findGroupInEnvironment(sql, scope.environmentId, scope.organizationId ?? null, id),
+  );
 }

@@ -28,7 +28,7 @@ export class DirectoryUserResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: GraphQLContext,
   ): Promise<DirectoryUserConnection> {
-    const result = await listDirectoryUsers(ctx.em, ctx.sql, ctx.viewer.environmentId, directoryId, filter ?? {}, page);
+    const result = await listDirectoryUsers(ctx.em, ctx.sql, ctx.scope(), directoryId, filter ?? {}, page);
     return toConnection(result, toDirectoryUserNode);
   }
 
@@ -37,7 +37,7 @@ export class DirectoryUserResolver {
     description: 'NOT_FOUND when no such user is in your environment.',
   })
   async directoryUser(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DirectoryUserNode> {
-    return toDirectoryUserNode(await findDirectoryUserOrFail(ctx.sql, ctx.viewer.environmentId, id));
+    return toDirectoryUserNode(await findDirectoryUserOrFail(ctx.sql, ctx.scope(), id));
   }
 
   @FieldResolver(() => DirectoryGroupConnection)
@@ -62,14 +62,7 @@ export class DirectoryGroupResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: GraphQLContext,
   ): Promise<DirectoryGroupConnection> {
-    const result = await listDirectoryGroups(
-      ctx.em,
-      ctx.sql,
-      ctx.viewer.environmentId,
-      directoryId,
-      filter ?? {},
-      page,
-    );
+    const result = await listDirectoryGroups(ctx.em, ctx.sql, ctx.scope(), directoryId, filter ?? {}, page);
     return toConnection(result, toDirectoryGroupNode);
   }
 
@@ -78,7 +71,7 @@ export class DirectoryGroupResolver {
     description: 'NOT_FOUND when no such group is in your environment.',
   })
   async directoryGroup(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DirectoryGroupNode> {
-    return toDirectoryGroupNode(await findDirectoryGroupOrFail(ctx.sql, ctx.viewer.environmentId, id));
+    return toDirectoryGroupNode(await findDirectoryGroupOrFail(ctx.sql, ctx.scope(), id));
   }
 
   @FieldResolver(() => DirectoryUserConnection)

@@ -18,29 +18,51 @@ import { findDirectoryOrFail } from '../../tenancy/directory.service.js';
 import { findOrganizationOrFail } from '../../tenancy/organization.service.js';
 import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
+import { unauthenticated } from '../errors.js';
+import { sessionExpired } from '../policy.js';
 import { EventConnection, EventFilter, EventNode, ProvisioningEventsArgs } from './event.type.js';
 
 /**
- * The organization and directory a filter names must be in the caller's environment (or have been, for the
- * history of deleted ones); anything else is NOT_FOUND, never a hint that it exists elsewhere.
+ * The filter a caller asked for, checked and limited to its scope: an admin reads only their organization's
+ * events (naming another organization is NOT_FOUND). The organization and directory a filter names must be
+ * in the scope (or have been, for the history of deleted ones); anything else is NOT_FOUND, never a hint that
+ * it exists elsewhere.
  */
-async function checkScope(ctx: GraphQLContext, filter: EventQuery): Promise<void> {
-  checkEventFilter(filter);
-  const environmentId = ctx.viewer.environmentId;
+async function scopedFilter(ctx: GraphQLContext, asked: Omit<EventQuery, 'environmentId'>): Promise<EventQuery> {
+  const scope = ctx.scope();
+  const { environmentId } = scope;
+  const within = scope.organizationId ?? null;
+  checkEventFilter({ ...asked, environmentId });
+  if (within && asked.organizationId && asked.organizationId !== within)
+    throw new NotFoundError('Organization', asked.organizationId);
+  const filter: EventQuery = { ...asked, environmentId, organizationId: within ?? asked.organizationId };
   if (filter.organizationId) {
     const organizationId = filter.organizationId;
-    await findOrganizationOrFail(ctx.em, environmentId, organizationId).catch(async (error: unknown) => {
-      if (!(error instanceof NotFoundError) || !(await hasEventsOf(ctx.events.sql, environmentId, { organizationId })))
+    await findOrganizationOrFail(ctx.em, scope, organizationId).catch(async (error: unknown) => {
+      if (
+        !(error instanceof NotFoundError) ||
+        !(await hasEventsOf(ctx.events.sql, environmentId, { organizationId }, within))
+      )
         throw error;
     });
   }
   if (filter.directoryId) {
     const directoryId = filter.directoryId;
-    await findDirectoryOrFail(ctx.em, environmentId, directoryId).catch(async (error: unknown) => {
-      if (!(error instanceof NotFoundError) || !(await hasEventsOf(ctx.events.sql, environmentId, { directoryId })))
+    await findDirectoryOrFail(ctx.em, scope, directoryId).catch(async (error: unknown) => {
+      if (
+        !(error instanceof NotFoundError) ||
+        !(await hasEventsOf(ctx.events.sql, environmentId, { directoryId }, within))
+      )
         throw error;
     });
   }
+  return filter;
+}
+
+/** The commit position after event `eventId` of the caller's scope. */
+function positionAfter(ctx: GraphQLContext, eventId: string): Promise<number> {
+  const { environmentId, organizationId } = ctx.scope();
+  return positionAfterEvent(ctx.events.sql, environmentId, eventId, retentionCutoff(ctx), organizationId ?? null);
 }
 
 function retentionCutoff(ctx: GraphQLContext): Date {
@@ -50,7 +72,7 @@ function retentionCutoff(ctx: GraphQLContext): Date {
 async function resumePosition(ctx: GraphQLContext, args: ProvisioningEventsArgs): Promise<number | undefined> {
   const hasSequence = args.afterSequence !== null && args.afterSequence !== undefined;
   if (args.after && hasSequence) throw new InvalidInputError('give either after or afterSequence, not both', 'after');
-  if (args.after) return positionAfterEvent(ctx.events.sql, ctx.viewer.environmentId, args.after, retentionCutoff(ctx));
+  if (args.after) return positionAfter(ctx, args.after);
   if (hasSequence) {
     if (!args.directoryId)
       throw new InvalidInputError('afterSequence needs directoryId: sequences count per directory', 'afterSequence');
@@ -67,12 +89,9 @@ export class EventResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: GraphQLContext,
   ): Promise<EventConnection> {
-    const query: EventQuery = { ...filter, environmentId: ctx.viewer.environmentId };
-    await checkScope(ctx, query);
+    const query = await scopedFilter(ctx, { ...filter });
     const first = pageSize(page.first);
-    const after = page.after
-      ? await positionAfterEvent(ctx.events.sql, ctx.viewer.environmentId, page.after, retentionCutoff(ctx))
-      : 0;
+    const after = page.after ? await positionAfter(ctx, page.after) : 0;
     const [rows, totalCount] = await Promise.all([
       readEventsAfter(ctx.events.sql, query, after, first + 1),
       countEvents(ctx.events.sql, query),
@@ -93,7 +112,8 @@ export class EventResolver {
 
   @Query(() => EventNode, { nullable: true, description: 'NOT_FOUND when no such event is in your environment.' })
   async event(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<EventNode> {
-    return toPublicEvent(await findEvent(ctx.events.sql, ctx.viewer.environmentId, id));
+    const { environmentId, organizationId } = ctx.scope();
+    return toPublicEvent(await findEvent(ctx.events.sql, environmentId, id, organizationId ?? null));
   }
 
   @Subscription(() => EventNode, {
@@ -101,13 +121,11 @@ export class EventResolver {
       'Provisioning events as they commit, in commit order. With after/afterSequence: first the missed ones, then live, ' +
       'without gaps or duplicates. A subscriber that falls too far behind is disconnected with close code 4290; resume with after.',
     subscribe: async ({ args, context }: SubscribeResolverData<unknown, ProvisioningEventsArgs, GraphQLContext>) => {
-      const filter: EventQuery = {
-        environmentId: context.viewer.environmentId,
+      const filter = await scopedFilter(context, {
         organizationId: args.organizationId,
         directoryId: args.directoryId,
         types: args.types,
-      };
-      await checkScope(context, filter);
+      });
       const after = await resumePosition(context, args);
       const { relay, sql, bufferLimit, onLiveEvent } = context.events;
       return new EventStream({
@@ -124,7 +142,13 @@ export class EventResolver {
   provisioningEvents(
     @Root() event: DirectoryEvent,
     @Args(() => ProvisioningEventsArgs) _args: ProvisioningEventsArgs,
+    @Ctx() ctx: GraphQLContext,
   ): EventNode {
+    // An admin session that expired while subscribed gets no further event: its socket is closed (4401).
+    if (sessionExpired(ctx.viewer, ctx.now())) {
+      ctx.connection?.closeExpired();
+      throw unauthenticated('admin session expired');
+    }
     return toPublicEvent(event);
   }
 }

@@ -11,6 +11,7 @@ import {
 import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
 import { DirectoryConnection, toDirectoryNode } from '../directories/directory.type.js';
+import { vendorOf } from '../policy.js';
 import { CreateOrganizationInput, OrganizationFilter, UpdateOrganizationInput } from './organization.inputs.js';
 import { OrganizationConnection, OrganizationNode, toOrganizationNode } from './organization.type.js';
 
@@ -22,7 +23,7 @@ export class OrganizationResolver {
     @Arg('filter', () => OrganizationFilter, { nullable: true }) filter: OrganizationFilter | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrganizationConnection> {
-    const result = await listOrganizations(ctx.em, ctx.viewer.environmentId, filter ?? {}, page);
+    const result = await listOrganizations(ctx.em, ctx.scope(), filter ?? {}, page);
     return toConnection(result, toOrganizationNode);
   }
 
@@ -31,7 +32,7 @@ export class OrganizationResolver {
     description: 'NOT_FOUND when no such organization is in your environment.',
   })
   async organization(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<OrganizationNode> {
-    return toOrganizationNode(await findOrganizationOrFail(ctx.em, ctx.viewer.environmentId, id));
+    return toOrganizationNode(await findOrganizationOrFail(ctx.em, ctx.scope(), id));
   }
 
   @FieldResolver(() => DirectoryConnection)
@@ -49,7 +50,7 @@ export class OrganizationResolver {
     @Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrganizationNode> {
-    return toOrganizationNode(await createOrganization(ctx.em, ctx.viewer.environmentId, input));
+    return toOrganizationNode(await createOrganization(ctx.em, vendorOf(ctx.viewer).environmentId, input));
   }
 
   @Mutation(() => OrganizationNode)
@@ -58,12 +59,12 @@ export class OrganizationResolver {
     @Arg('input', () => UpdateOrganizationInput) input: UpdateOrganizationInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrganizationNode> {
-    return toOrganizationNode(await updateOrganization(ctx.em, ctx.viewer.environmentId, id, input));
+    return toOrganizationNode(await updateOrganization(ctx.em, vendorOf(ctx.viewer).environmentId, id, input));
   }
 
   @Mutation(() => ID, { description: 'Deletes the organization and all of its directories.' })
   async deleteOrganization(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    await deleteOrganization(ctx.em, ctx.viewer.environmentId, id);
+    await deleteOrganization(ctx.em, vendorOf(ctx.viewer).environmentId, id);
     return id;
   }
 }

@@ -20,7 +20,7 @@ export class SetupGuideResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<SetupGuide> {
     if (directoryId === null || directoryId === undefined) return setupGuide(provider);
-    const directory = await findDirectoryOrFail(ctx.em, ctx.viewer.environmentId, directoryId);
+    const directory = await findDirectoryOrFail(ctx.em, ctx.scope(), directoryId);
     return setupGuide(provider, {
       name: directory.name,
       scimBaseUrl: scimBaseUrl(ctx.publicUrl, directory.id),

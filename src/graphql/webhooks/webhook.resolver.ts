@@ -17,6 +17,7 @@ import {
 } from '../../webhooks/webhook.service.js';
 import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
+import { vendorOf } from '../policy.js';
 import { DateTimeScalar } from '../scalars.js';
 import {
   CreateWebhookInput,
@@ -38,14 +39,14 @@ export class WebhookResolver {
   @Query(() => WebhookConnection, { description: 'Webhook endpoints of your environment.' })
   async webhooks(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<WebhookConnection> {
     return toConnection(
-      await paginate(ctx.em, WebhookEndpoint, { environmentId: ctx.viewer.environmentId }, page),
+      await paginate(ctx.em, WebhookEndpoint, { environmentId: vendorOf(ctx.viewer).environmentId }, page),
       toWebhookNode,
     );
   }
 
   @Query(() => WebhookNode, { nullable: true, description: 'NOT_FOUND when no such webhook is in your environment.' })
   async webhook(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<WebhookNode> {
-    return toWebhookNode(await findWebhookOrFail(ctx.em, ctx.viewer.environmentId, id));
+    return toWebhookNode(await findWebhookOrFail(ctx.em, vendorOf(ctx.viewer).environmentId, id));
   }
 
   @FieldResolver(() => WebhookDeliveryConnection, { description: 'Delivery log, newest first.' })
@@ -69,7 +70,7 @@ export class WebhookResolver {
     @Arg('input', () => CreateWebhookInput) input: CreateWebhookInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<WebhookWithSecret> {
-    const created = await createWebhook(ctx.em, ctx.viewer.environmentId, input, ctx.webhooks);
+    const created = await createWebhook(ctx.em, vendorOf(ctx.viewer).environmentId, input, ctx.webhooks);
     return { webhook: toWebhookNode(created.webhook), secret: created.secret };
   }
 
@@ -79,18 +80,18 @@ export class WebhookResolver {
     @Arg('input', () => UpdateWebhookInput) input: UpdateWebhookInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<WebhookNode> {
-    return toWebhookNode(await updateWebhook(ctx.em, ctx.viewer.environmentId, id, input, ctx.webhooks));
+    return toWebhookNode(await updateWebhook(ctx.em, vendorOf(ctx.viewer).environmentId, id, input, ctx.webhooks));
   }
 
   @Mutation(() => WebhookWithSecret, { description: 'A new signing secret, returned once; the old one stops at once.' })
   async rotateWebhookSecret(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<WebhookWithSecret> {
-    const rotated = await rotateWebhookSecret(ctx.em, ctx.viewer.environmentId, id, ctx.webhooks);
+    const rotated = await rotateWebhookSecret(ctx.em, vendorOf(ctx.viewer).environmentId, id, ctx.webhooks);
     return { webhook: toWebhookNode(rotated.webhook), secret: rotated.secret };
   }
 
   @Mutation(() => ID, { description: 'Deletes the endpoint and its delivery log; queued deliveries are dropped.' })
   async deleteWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    await deleteWebhook(ctx.em, ctx.viewer.environmentId, id);
+    await deleteWebhook(ctx.em, vendorOf(ctx.viewer).environmentId, id);
     return id;
   }
 
@@ -98,7 +99,7 @@ export class WebhookResolver {
     description: 'Sends a webhook.test event now and returns the attempt.',
   })
   async testWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<WebhookDeliveryAttemptNode> {
-    const webhook = await findWebhookOrFail(ctx.em, ctx.viewer.environmentId, id);
+    const webhook = await findWebhookOrFail(ctx.em, vendorOf(ctx.viewer).environmentId, id);
     return toAttemptNode(await sendTestEvent(webhook, ctx.webhooks));
   }
 
@@ -108,7 +109,9 @@ export class WebhookResolver {
     @Arg('eventId', () => ID) eventId: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<WebhookDeliveryNode> {
-    return toDeliveryNode(await redeliverEvent(ctx.em, ctx.events.sql, ctx.viewer.environmentId, webhookId, eventId));
+    return toDeliveryNode(
+      await redeliverEvent(ctx.em, ctx.events.sql, vendorOf(ctx.viewer).environmentId, webhookId, eventId),
+    );
   }
 
   @Mutation(() => Int, {
@@ -121,6 +124,6 @@ export class WebhookResolver {
     @Arg('until', () => DateTimeScalar, { nullable: true }) until: Date | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<number> {
-    return replayEvents(ctx.em, ctx.viewer.environmentId, webhookId, since, until ?? null);
+    return replayEvents(ctx.em, vendorOf(ctx.viewer).environmentId, webhookId, since, until ?? null);
   }
 }
