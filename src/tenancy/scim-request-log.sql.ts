@@ -41,16 +41,15 @@ export function resolvedTarget(alias: string): string {
       where ${alias}.directory_id is null and o.domain = ${alias}.org_domain having count(*) = 1))`;
 }
 
-// One statement for any batch size (one prepared text): the rows travel as arrays. A record of a failed
+// One statement for any batch size (one prepared text): the rows travel as one JSON array (JSON.stringify is
+// native; the driver's array parameters escape every element in JavaScript). A record of a failed
 // authentication names its directory by id or by organization domain; it is kept only if that directory
 // exists (the domain: only if exactly one directory has it). A directory deleted meanwhile drops its rows.
 const INSERT = `with v as (
-  select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::timestamptz[], $5::text[], $6::text[], $7::int[],
-    $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bool[], $16::text[],
-    $17::bool[])
-    as v(directory_id, org_domain, id, created_at, method, path, status, scim_type, error_detail, duration_ms,
-      user_agent, request_id, auth_failure, request_body, request_body_truncated, response_body,
-      response_body_truncated)
+  select * from json_to_recordset($1::json) as v(directory_id uuid, org_domain text, id uuid,
+    created_at timestamptz, method text, path text, status int, scim_type text, error_detail text,
+    duration_ms int, user_agent text, request_id text, auth_failure text, request_body text,
+    request_body_truncated bool, response_body text, response_body_truncated bool)
 ), resolved as (
   select ${resolvedTarget('v')} as target, v.* from v left join directories d on d.id = v.directory_id
 ), inserted as (
@@ -58,42 +57,47 @@ const INSERT = `with v as (
   select target, ${COLUMNS} from resolved where target is not null
   returning directory_id
 )
-select distinct directory_id from inserted`;
+select directory_id, count(*)::int as rows from inserted group by directory_id`;
 
-/** Writes a batch in one statement; resolves with the directories that got rows. */
-export async function insertRequestLog(sql: Sql, records: readonly ScimRequestLogRecord[]): Promise<string[]> {
-  const column = <T>(pick: (record: ScimRequestLogRecord) => T): T[] => records.map(pick);
-  const rows = await sql.query<{ directory_id: string }>(INSERT, [
-    column((r) => ('directoryId' in r.target ? r.target.directoryId : null)),
-    column((r) => ('organizationDomain' in r.target ? r.target.organizationDomain : null)),
-    column((r) => r.id),
-    column((r) => r.createdAt.toISOString()),
-    column((r) => r.method),
-    column((r) => r.path),
-    column((r) => r.status),
-    column((r) => r.scimType),
-    column((r) => r.errorDetail),
-    column((r) => r.durationMs),
-    column((r) => r.userAgent),
-    column((r) => r.requestId),
-    column((r) => r.authFailure),
-    column((r) => r.requestBody),
-    column((r) => r.requestBodyTruncated),
-    column((r) => r.responseBody),
-    column((r) => r.responseBodyTruncated),
-  ]);
-  return rows.map((row) => row.directory_id);
+/** Writes a batch in one statement; resolves with how many rows each directory got. */
+export async function insertRequestLog(
+  sql: Sql,
+  records: readonly ScimRequestLogRecord[],
+): Promise<Map<string, number>> {
+  const rows = records.map((r) => ({
+    directory_id: 'directoryId' in r.target ? r.target.directoryId : null,
+    org_domain: 'organizationDomain' in r.target ? r.target.organizationDomain : null,
+    id: r.id,
+    created_at: r.createdAt.toISOString(),
+    method: r.method,
+    path: r.path,
+    status: r.status,
+    scim_type: r.scimType,
+    error_detail: r.errorDetail,
+    duration_ms: r.durationMs,
+    user_agent: r.userAgent,
+    request_id: r.requestId,
+    auth_failure: r.authFailure,
+    request_body: r.requestBody,
+    request_body_truncated: r.requestBodyTruncated,
+    response_body: r.responseBody,
+    response_body_truncated: r.responseBodyTruncated,
+  }));
+  const written = await sql.query<{ directory_id: string; rows: number }>(INSERT, [JSON.stringify(rows)]);
+  return new Map(written.map((row) => [row.directory_id, row.rows]));
 }
 
-// Per directory: everything older than its `keep`-th newest row, and everything before the retention cutoff
-// (ids are UUIDv7: time-ordered). Each directory costs one scan of at most `keep` + a batch of its index rows.
-const TRIM = `delete from scim_request_log l
-using (
-  select t.directory_id,
-    (select k.id from scim_request_log k where k.directory_id = t.directory_id order by k.id desc offset $2 limit 1) as cut
+// Per directory: everything up to its `keep`-th newest row or the retention cutoff, whichever is later (ids are
+// UUIDv7: time-ordered). The cut is computed once per directory (materialized: as a subquery in the join it
+// would be evaluated again for every row it deletes), then each directory's rows below it go in one range
+// scan of the (directory_id, id) key: at most `keep` + a batch of index rows per directory.
+const TRIM = `with c as materialized (
+  select t.directory_id, greatest($3::uuid,
+    (select k.id from scim_request_log k where k.directory_id = t.directory_id order by k.id desc offset $2 limit 1)
+  ) as cut
   from unnest($1::uuid[]) as t(directory_id)
-) c
-where l.directory_id = c.directory_id and (l.id <= c.cut or l.id < $3::uuid)`;
+)
+delete from scim_request_log l using c where l.directory_id = c.directory_id and l.id <= c.cut`;
 
 /** Keeps the `keep` newest entries of each directory, none older than `before`; resolves with how many went. */
 export function trimRequestLog(sql: Sql, directoryIds: readonly string[], keep: number, before: Date): Promise<number> {

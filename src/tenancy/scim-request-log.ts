@@ -30,8 +30,10 @@ export interface ScimRequestLogOptions {
 
 /**
  * The per-directory SCIM request log's writer: {@link ScimRequestLog.record} only queues (it never waits or
- * throws); a timer, or a full batch, writes the queue in one multi-row INSERT outside any request's
- * transaction, then trims the directories it touched to the newest `size` entries and the retention window.
+ * throws); every full batch, and whatever is queued once a second, is written in one multi-row INSERT
+ * outside any request's transaction. Directories are trimmed to the newest `size` entries and the retention
+ * window in bulk: once a second for every directory written since, and at once for a directory that got a
+ * tenth of `size` new entries — so a directory holds at most about 10% more than `size` for up to a second.
  * An hourly sweep purges directories that got no traffic. Write failures drop that batch with one warning.
  *
  * Each flush also writes directory health (directory-health.ts): every request recorded, before the log's
@@ -75,6 +77,9 @@ export function createScimRequestLog({
   const failures = new Map<string, number>();
   const tally = createHealthTally();
   let healthFailing = false;
+  // Rows written per directory since it was last trimmed; trimmed in bulk (see trimDue).
+  const untrimmed = new Map<string, number>();
+  const trimEvery = Math.max(1, Math.ceil(size / 10));
 
   const cutoff = () => new Date(now() - retentionDays * 86_400_000);
 
@@ -103,14 +108,27 @@ export function createScimRequestLog({
 
   async function writeBatch(batch: readonly ScimRequestLogRecord[]): Promise<void> {
     try {
-      const touched = await insertRequestLog(sql, batch);
-      if (touched.length > 0) await trimRequestLog(sql, touched, size, cutoff());
+      for (const [directoryId, rows] of await insertRequestLog(sql, batch)) {
+        untrimmed.set(directoryId, (untrimmed.get(directoryId) ?? 0) + rows);
+      }
+      await trimDue(false);
       failing = false;
     } catch (error) {
       if (!failing)
         logger.warn({ error: errorMessage(error) }, 'SCIM request log: cannot write entries; dropping them');
       failing = true;
     }
+  }
+
+  /**
+   * Trims the directories that got a tenth of `size` new rows (`all`: every directory written since its last
+   * trim) in one statement: one delete of many rows is far cheaper than a delete per batch.
+   */
+  async function trimDue(all: boolean): Promise<void> {
+    const due = [...untrimmed].filter(([, rows]) => all || rows >= trimEvery).map(([directoryId]) => directoryId);
+    if (due.length === 0) return;
+    for (const directoryId of due) untrimmed.delete(directoryId);
+    await trimRequestLog(sql, due, size, cutoff());
   }
 
   async function writeHealth(): Promise<void> {
@@ -128,12 +146,18 @@ export function createScimRequestLog({
     }
   }
 
-  async function drain(): Promise<void> {
+  /** Writes full batches (`all`: everything queued, then trims every directory written). */
+  async function drain(all: boolean): Promise<void> {
     await writeHealth();
-    while (queue.length > 0) {
+    while (queue.length >= (all ? 1 : batchSize)) {
       const batch = queue.slice(0, batchSize);
       queue = queue.slice(batch.length);
       await writeBatch(batch);
+    }
+    if (all) {
+      await trimDue(true).catch((error: unknown) => {
+        if (!failing) logger.warn({ error: errorMessage(error) }, 'SCIM request log: cannot trim entries');
+      });
     }
     if (overflow > 0) {
       logger.warn({ dropped: overflow }, 'SCIM request log: queue full; oldest entries dropped');
@@ -141,8 +165,8 @@ export function createScimRequestLog({
     }
   }
 
-  const flush = (): Promise<void> => {
-    flushing ??= drain().finally(() => {
+  const flush = (all: boolean): Promise<void> => {
+    flushing ??= drain(all).finally(() => {
       flushing = undefined;
     });
     return flushing;
@@ -157,7 +181,7 @@ export function createScimRequestLog({
     );
   };
 
-  const flushTimer = setInterval(() => void flush(), flushIntervalMs);
+  const flushTimer = setInterval(() => void flush(true), flushIntervalMs);
   flushTimer.unref();
   const sweepTimer = setInterval(sweep, sweepIntervalMs);
   sweepTimer.unref();
@@ -171,18 +195,18 @@ export function createScimRequestLog({
         overflow += 1;
       }
       queue.push(entry);
-      if (queue.length >= batchSize) void flush();
+      if (queue.length >= batchSize) void flush(false);
     },
     async flush() {
       // A flush already running may have taken its batch before the latest entries arrived.
       await flushing;
-      await flush();
+      await flush(true);
     },
     async stop() {
       clearInterval(flushTimer);
       clearInterval(sweepTimer);
       await flushing;
-      await flush();
+      await flush(true);
     },
   };
 }
