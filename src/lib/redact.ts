@@ -17,6 +17,8 @@ const BEARER = /^bearer\s+\S/i;
 const JWT = /^eyJ[\w-]+\.[\w-]+\.[\w-]*$/;
 /** A long run of base64/base64url/hex characters… */
 const LONG_OPAQUE = /^[A-Za-z0-9+/=_-]{32,}$/;
+/** The shortest string any of the forms above matches (`eyJa.b.`). */
+const MIN_SECRET_LENGTH = 7;
 
 /**
  * True for strings that look like credentials: our token formats, `Bearer …`, JWTs, and long opaque
@@ -26,6 +28,8 @@ const LONG_OPAQUE = /^[A-Za-z0-9+/=_-]{32,}$/;
  */
 export function looksLikeSecret(text: string): boolean {
   const value = text.trim();
+  // Shorter than the shortest form above (`eyJ…` with two dots): most values, decided without a pattern.
+  if (value.length < MIN_SECRET_LENGTH) return false;
   if (OUR_SECRET.test(value) || BEARER.test(value) || JWT.test(value)) return true;
   return LONG_OPAQUE.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value) && /\d/.test(value);
 }
@@ -111,7 +115,11 @@ export function redactQuery(query: string): string {
     .join('&');
 }
 
+const WORD_SEPARATOR = /[\s"'()]/;
+
 /** A filter such as `userName eq "dst_…"`: any quoted or space-separated word that looks like a credential. */
 function containsSecret(text: string): boolean {
+  // One word: looksLikeSecret has judged it whole already.
+  if (!WORD_SEPARATOR.test(text)) return false;
   return text.split(/[\s"'()]+/).some((word) => word !== '' && looksLikeSecret(word));
 }

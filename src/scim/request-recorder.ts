@@ -45,9 +45,12 @@ function targetOf(target: ScimTarget): ScimTarget | undefined {
   return domain.length > 0 && domain.length <= MAX_DOMAIN_CHARS ? { organizationDomain: domain } : undefined;
 }
 
-/** Text PostgreSQL stores: no NUL. */
+/** A NUL, or half of a surrogate pair: text PostgreSQL cannot store (nor read from JSON). */
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Text PostgreSQL stores: each NUL and unpaired surrogate replaced by U+FFFD. */
 function storable(text: string): string {
-  return text.replace(/\0/g, '\uFFFD');
+  return text.replace(UNSTORABLE, '\uFFFD');
 }
 
 /** A JSON body redacted and serialized, cut to {@link MAX_LOGGED_BODY_BYTES} (on a character boundary). */
@@ -58,6 +61,8 @@ export function loggedBody(body: unknown): { text: string | null; truncated: boo
   // The budget: a body whose copied characters exceed the cap serializes to more bytes than the cap (JSON
   // adds quotes and escapes, UTF-8 adds bytes), so the cut falls within what was copied, never in `[cut]`.
   const text = storable(JSON.stringify(redactJson(body, MAX_LOGGED_BODY_BYTES + 1)) ?? '');
+  // At most 3 UTF-8 bytes per UTF-16 unit: most bodies are known to fit without encoding them.
+  if (text.length * 3 <= MAX_LOGGED_BODY_BYTES) return { text, truncated: false };
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= MAX_LOGGED_BODY_BYTES) return { text, truncated: false };
   // A cut through a multi-byte character decodes to U+FFFD at the end: drop it.
