@@ -26,6 +26,17 @@ const MIN_SECRET_LENGTH = 7;
  * like. userNames, emails, URLs, UUIDs, hex digests and typical IdP ids (Okta `00u…`, 20 chars) stay: they
  * have `@`, `.`, `:` or fewer than 32 characters, or lack one of the three character classes.
  */
+/**
+ * A superset of what {@link looksLikeSecret} (of the whole string, or of one of its words) can match: one of
+ * the credential forms starting at the beginning or after a word separator. Most values fail it at once.
+ */
+const MIGHT_BE_SECRET = /(?:^|[\s"'()])(?:ds[a-z]_|bearer\s|eyJ|[A-Za-z0-9+/=_-]{32})/i;
+
+/** Whether `text`, or a word of it, looks like a credential (see {@link looksLikeSecret}). */
+function isSecretText(text: string): boolean {
+  return MIGHT_BE_SECRET.test(text) && (looksLikeSecret(text) || containsSecret(text));
+}
+
 export function looksLikeSecret(text: string): boolean {
   const value = text.trim();
   // Shorter than the shortest form above (`eyJ…` with two dots): most values, decided without a pattern.
@@ -72,7 +83,7 @@ function redactValue(input: unknown, depth: number, budget: { left: number }): u
   const value = hasToJson(input) ? input.toJSON() : input;
   if (value === undefined) return undefined;
   if (typeof value === 'string') {
-    const kept = looksLikeSecret(value) || containsSecret(value) ? REDACTED : value;
+    const kept = isSecretText(value) ? REDACTED : value;
     budget.left -= kept.length;
     return kept;
   }
@@ -92,6 +103,46 @@ function redactValue(input: unknown, depth: number, budget: { left: number }): u
   return copy;
 }
 
+/**
+ * `value` as JSON text with secrets replaced, like `JSON.stringify(redactJson(value, budget))`. Most bodies
+ * hold no secret: they are first only read (no copy), and serialized as they are when nothing needs
+ * replacing and they are smaller than `budget`.
+ */
+export function redactedJsonText(value: unknown, budget = Infinity): string | undefined {
+  const state = { left: budget };
+  if (isClean(value, 0, state) && state.left > 0) return JSON.stringify(value);
+  return JSON.stringify(redactJson(value, budget));
+}
+
+/** True when {@link redactValue} would replace nothing in `value` (within the budget; a Date or other `toJSON` counts as not clean). */
+function isClean(value: unknown, depth: number, budget: { left: number }): boolean {
+  if (budget.left <= 0) return true; // the rest is cut anyway; the caller sees the spent budget
+  if (typeof value === 'string') {
+    budget.left -= value.length;
+    return !isSecretText(value);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    budget.left -= 8;
+    return true;
+  }
+  if (value === null || value === undefined) return true;
+  if (typeof value !== 'object' || depth >= MAX_DEPTH || hasToJson(value)) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isClean(item, depth + 1, budget)) return false;
+    return true;
+  }
+  const source = value as Record<string, unknown>;
+  if (typeof source['path'] === 'string' && isSecretPath(source['path'])) return false;
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue;
+    budget.left -= key.length;
+    const item = source[key];
+    if (item !== undefined && item !== null && isSecretName(key)) return false;
+    if (!isClean(item, depth + 1, budget)) return false;
+  }
+  return true;
+}
+
 function hasToJson(value: unknown): value is { toJSON(): unknown } {
   return typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }
@@ -109,7 +160,7 @@ export function redactQuery(query: string): string {
       } catch {
         decoded = pair.slice(at + 1);
       }
-      const secret = isSecretName(pair.slice(0, at)) || looksLikeSecret(decoded) || containsSecret(decoded);
+      const secret = isSecretName(pair.slice(0, at)) || isSecretText(decoded);
       return secret ? `${pair.slice(0, at + 1)}${encodeURIComponent(REDACTED)}` : pair;
     })
     .join('&');

@@ -3,10 +3,10 @@ import type { Context, Middleware, Next } from 'koa';
 import { errorMessage } from '../lib/error-message.js';
 import { isUuid, newId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
-import { redactJson, redactQuery } from '../lib/redact.js';
+import { redactedJsonText, redactQuery } from '../lib/redact.js';
 import { SCIM_TOKEN_PREFIX, type ScimTarget } from '../tenancy/scim-auth.js';
 import type { ScimRequestLog } from '../tenancy/scim-request-log.js';
-import type { ScimAuthFailure } from '../tenancy/scim-request-log.sql.js';
+import type { ScimAuthFailure, ScimRequestLogRecord } from '../tenancy/scim-request-log.sql.js';
 
 /** Serialized bodies kept per entry, each (UTF-8 bytes); a longer one is cut and marked. */
 export const MAX_LOGGED_BODY_BYTES = 16 * 1024;
@@ -48,9 +48,11 @@ function targetOf(target: ScimTarget): ScimTarget | undefined {
 /** A NUL, or half of a surrogate pair: text PostgreSQL cannot store (nor read from JSON). */
 const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+const UNSTORABLE_CHAR = /[\0\uD800-\uDFFF]/;
+
 /** Text PostgreSQL stores: each NUL and unpaired surrogate replaced by U+FFFD. */
 function storable(text: string): string {
-  return text.replace(UNSTORABLE, '\uFFFD');
+  return UNSTORABLE_CHAR.test(text) ? text.replace(UNSTORABLE, '\uFFFD') : text;
 }
 
 /** A JSON body redacted and serialized, cut to {@link MAX_LOGGED_BODY_BYTES} (on a character boundary). */
@@ -60,7 +62,7 @@ export function loggedBody(body: unknown): { text: string | null; truncated: boo
   }
   // The budget: a body whose copied characters exceed the cap serializes to more bytes than the cap (JSON
   // adds quotes and escapes, UTF-8 adds bytes), so the cut falls within what was copied, never in `[cut]`.
-  const text = storable(JSON.stringify(redactJson(body, MAX_LOGGED_BODY_BYTES + 1)) ?? '');
+  const text = storable(redactedJsonText(body, MAX_LOGGED_BODY_BYTES + 1) ?? '');
   // At most 3 UTF-8 bytes per UTF-16 unit: most bodies are known to fit without encoding them.
   if (text.length * 3 <= MAX_LOGGED_BODY_BYTES) return { text, truncated: false };
   const bytes = Buffer.from(text, 'utf8');
@@ -73,9 +75,25 @@ export function loggedBody(body: unknown): { text: string | null; truncated: boo
   return { text: cut, truncated: true };
 }
 
-function loggedPath(ctx: Context): string {
-  const query = ctx.querystring ? `?${redactQuery(ctx.querystring)}` : '';
-  return storable(`${ctx.path}${query}`).slice(0, MAX_PATH_CHARS);
+function loggedPath(path: string, querystring: string): string {
+  const query = querystring ? `?${redactQuery(querystring)}` : '';
+  return storable(`${path}${query}`).slice(0, MAX_PATH_CHARS);
+}
+
+/** JSON values (objects, arrays, leaves) a body may have and still be held unserialized until it is written. */
+const MAX_HELD_NODES = 200;
+
+/** Whether `value` has more than `budget` JSON values (counting stops there). */
+function isLarge(value: unknown, budget = { left: MAX_HELD_NODES }): boolean {
+  if (--budget.left < 0) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (isLarge(item, budget)) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) if (Object.hasOwn(record, key) && isLarge(record[key], budget)) return true;
+  return false;
 }
 
 function errorField(body: unknown, name: 'detail' | 'scimType'): string | null {
@@ -119,25 +137,51 @@ function record(
   durationMs: number,
 ): void {
   const failed = ctx.status >= 400;
-  const request = loggedBody(ctx.request.body);
-  const response = loggedBody(ctx.body);
+  const status = ctx.status;
+  const method = ctx.method;
+  const path = ctx.path;
+  const querystring = ctx.querystring;
+  const requestBody: unknown = ctx.request.body;
+  const responseBody: unknown = ctx.body;
   const userAgent = ctx.get('user-agent');
+  const requestId = typeof ctx.state['requestId'] === 'string' ? ctx.state['requestId'] : null;
+  const scimType = failed ? errorField(responseBody, 'scimType') : null;
+  const errorDetail = failed ? errorField(responseBody, 'detail') : null;
+  const authFailure = 'reason' in outcome ? outcome.reason : null;
+  const id = newId();
+  const complete = (): ScimRequestLogRecord => {
+    const request = loggedBody(requestBody);
+    const response = loggedBody(responseBody);
+    return {
+      target,
+      id,
+      createdAt,
+      method,
+      path: loggedPath(path, querystring),
+      status,
+      scimType,
+      errorDetail,
+      durationMs,
+      userAgent: userAgent ? storable(userAgent).slice(0, MAX_USER_AGENT_CHARS) : null,
+      requestId,
+      authFailure,
+      requestBody: request.text,
+      requestBodyTruncated: request.truncated,
+      responseBody: response.text,
+      responseBodyTruncated: response.truncated,
+    };
+  };
+  // Held until written: small bodies as they are (most are never written: see PendingRequestLogEntry);
+  // large ones are cut to 16 KiB now, so a flush window of big pages or Bulk bodies cannot pile up in memory.
+  const large = (ctx.request.length ?? 0) > MAX_LOGGED_BODY_BYTES || isLarge(requestBody) || isLarge(responseBody);
+  const done = large ? complete() : undefined;
   log.record({
     target,
-    id: newId(),
     createdAt,
-    method: ctx.method,
-    path: loggedPath(ctx),
-    status: ctx.status,
-    scimType: failed ? errorField(ctx.body, 'scimType') : null,
-    errorDetail: failed ? errorField(ctx.body, 'detail') : null,
-    durationMs,
-    userAgent: userAgent ? storable(userAgent).slice(0, MAX_USER_AGENT_CHARS) : null,
-    requestId: typeof ctx.state['requestId'] === 'string' ? ctx.state['requestId'] : null,
-    authFailure: 'reason' in outcome ? outcome.reason : null,
-    requestBody: request.text,
-    requestBodyTruncated: request.truncated,
-    responseBody: response.text,
-    responseBodyTruncated: response.truncated,
+    status,
+    scimType,
+    errorDetail,
+    authFailure,
+    complete: done ? () => done : complete,
   });
 }

@@ -25,6 +25,19 @@ export interface ScimRequestLogRecord {
   readonly responseBodyTruncated: boolean;
 }
 
+/**
+ * A request as the recorder hands it over: what directory health and the failed-authentication limit need
+ * at once, and the rest — bodies redacted and serialized, the path — made by `complete()` only when the
+ * entry is written, so that entries trimmed before they are written (more than the cap of one directory
+ * within one flush) cost no serialization and no database work.
+ */
+export interface PendingRequestLogEntry extends Pick<
+  ScimRequestLogRecord,
+  'target' | 'createdAt' | 'status' | 'scimType' | 'errorDetail' | 'authFailure'
+> {
+  complete(): ScimRequestLogRecord;
+}
+
 export interface ScimRequestLogRow extends Omit<ScimRequestLogRecord, 'target' | 'createdAt'> {
   readonly createdAt: Date;
 }

@@ -7,6 +7,7 @@ import {
   insertRequestLog,
   purgeRequestLog,
   trimRequestLog,
+  type PendingRequestLogEntry,
   type ScimRequestLogRecord,
 } from './scim-request-log.sql.js';
 
@@ -17,10 +18,13 @@ export interface ScimRequestLogOptions {
   readonly size: number;
   /** Entries older than this many days go (SCIM_REQUEST_LOG_DAYS). */
   readonly retentionDays: number;
-  /** Entries written per statement; a queue this long is flushed at once. */
+  /** Entries written per statement. */
   readonly batchSize?: number;
   readonly flushIntervalMs?: number;
-  /** Entries waiting at most; beyond, the oldest are dropped (a slow database never holds requests up). */
+  /**
+   * Entries held at most (all directories); beyond, a flush starts and new entries are dropped until it has
+   * taken what is held (a slow database never holds requests up, nor grows memory).
+   */
   readonly maxQueued?: number;
   /** Failed authentications recorded per minute per URL target in this process; the rest are only counted. */
   readonly authFailuresPerMinute?: number;
@@ -29,22 +33,23 @@ export interface ScimRequestLogOptions {
 }
 
 /**
- * The per-directory SCIM request log's writer: {@link ScimRequestLog.record} only queues (it never waits or
- * throws); every full batch, and whatever is queued once a second, is written in one multi-row INSERT
- * outside any request's transaction. Directories are trimmed to the newest `size` entries and the retention
- * window in bulk: once a second for every directory written since, and at once for a directory that got a
- * tenth of `size` new entries — so a directory holds at most about 10% more than `size` for up to a second.
- * An hourly sweep purges directories that got no traffic. Write failures drop that batch with one warning.
+ * The per-directory SCIM request log's writer: {@link ScimRequestLog.record} only holds the entry (it never
+ * waits or throws); once a second the entries held are completed (bodies redacted and serialized) and
+ * written in multi-row INSERTs outside any request's transaction, then the directories written are trimmed
+ * to the newest `size` entries and the retention window in one DELETE. At most the newest `size` entries
+ * of a directory are held between two flushes — older ones would be trimmed at once — so a directory busier
+ * than `size` requests a second costs `size` entries a second, however busy it is. An hourly sweep purges
+ * directories that got no traffic. Write failures drop that batch with one warning.
  *
  * Each flush also writes directory health (directory-health.ts): every request recorded, before the log's
  * limits, is tallied in memory and upserted in one statement per flush; the sweep drops hourly counts older
  * than two days.
  */
 export interface ScimRequestLog {
-  record(entry: ScimRequestLogRecord): void;
-  /** Writes everything queued so far. */
+  record(entry: PendingRequestLogEntry): void;
+  /** Writes everything held so far. */
   flush(): Promise<void>;
-  /** Stops the timers and writes what is queued. */
+  /** Stops the timers and writes what is held. */
   stop(): Promise<void>;
 }
 
@@ -61,13 +66,16 @@ export function createScimRequestLog({
   retentionDays,
   batchSize = 100,
   flushIntervalMs = 1_000,
-  maxQueued = 1_000,
+  maxQueued = 5_000,
   authFailuresPerMinute = 10,
   sweepIntervalMs = 3_600_000,
   now = Date.now,
 }: ScimRequestLogOptions): ScimRequestLog {
-  let queue: ScimRequestLogRecord[] = [];
-  // Entries dropped because the queue was full: reported (as a warning) after each flush.
+  // The newest `size` entries of each target (a directory id, or `@domain` for a failed authentication),
+  // oldest first, and how many are held in all.
+  let held = new Map<string, PendingRequestLogEntry[]>();
+  let heldCount = 0;
+  // Entries dropped because maxQueued were held while a flush was running: reported after the flush.
   let overflow = 0;
   let failing = false;
   let flushing: Promise<void> | undefined;
@@ -77,13 +85,10 @@ export function createScimRequestLog({
   const failures = new Map<string, number>();
   const tally = createHealthTally();
   let healthFailing = false;
-  // Rows written per directory since it was last trimmed; trimmed in bulk (see trimDue).
-  const untrimmed = new Map<string, number>();
-  const trimEvery = Math.max(1, Math.ceil(size / 10));
 
   const cutoff = () => new Date(now() - retentionDays * 86_400_000);
 
-  function admitAuthFailure(entry: ScimRequestLogRecord): boolean {
+  function admitAuthFailure(entry: PendingRequestLogEntry): boolean {
     const current = Math.floor(now() / 60_000);
     if (current !== minute) {
       if (suppressed > 0) {
@@ -106,29 +111,33 @@ export function createScimRequestLog({
     return true;
   }
 
-  async function writeBatch(batch: readonly ScimRequestLogRecord[]): Promise<void> {
+  /** Writes one batch; resolves with the directories that got rows (none when the write failed). */
+  async function writeBatch(batch: readonly ScimRequestLogRecord[]): Promise<string[]> {
     try {
-      for (const [directoryId, rows] of await insertRequestLog(sql, batch)) {
-        untrimmed.set(directoryId, (untrimmed.get(directoryId) ?? 0) + rows);
-      }
-      await trimDue(false);
+      const written = await insertRequestLog(sql, batch);
       failing = false;
+      return [...written.keys()];
     } catch (error) {
       if (!failing)
         logger.warn({ error: errorMessage(error) }, 'SCIM request log: cannot write entries; dropping them');
       failing = true;
+      return [];
     }
   }
 
-  /**
-   * Trims the directories that got a tenth of `size` new rows (`all`: every directory written since its last
-   * trim) in one statement: one delete of many rows is far cheaper than a delete per batch.
-   */
-  async function trimDue(all: boolean): Promise<void> {
-    const due = [...untrimmed].filter(([, rows]) => all || rows >= trimEvery).map(([directoryId]) => directoryId);
-    if (due.length === 0) return;
-    for (const directoryId of due) untrimmed.delete(directoryId);
-    await trimRequestLog(sql, due, size, cutoff());
+  /** The entries held, completed (bodies serialized); one that cannot be is skipped with a warning. */
+  function complete(entries: Iterable<PendingRequestLogEntry[]>): ScimRequestLogRecord[] {
+    const records: ScimRequestLogRecord[] = [];
+    for (const list of entries) {
+      for (const entry of list) {
+        try {
+          records.push(entry.complete());
+        } catch (error) {
+          logger.warn({ error: errorMessage(error) }, 'SCIM request log: entry not recorded');
+        }
+      }
+    }
+    return records;
   }
 
   async function writeHealth(): Promise<void> {
@@ -146,27 +155,29 @@ export function createScimRequestLog({
     }
   }
 
-  /** Writes full batches (`all`: everything queued, then trims every directory written). */
-  async function drain(all: boolean): Promise<void> {
+  async function drain(): Promise<void> {
     await writeHealth();
-    while (queue.length >= (all ? 1 : batchSize)) {
-      const batch = queue.slice(0, batchSize);
-      queue = queue.slice(batch.length);
-      await writeBatch(batch);
+    const taken = held;
+    held = new Map();
+    heldCount = 0;
+    const records = complete(taken.values());
+    const written = new Set<string>();
+    for (let start = 0; start < records.length; start += batchSize) {
+      for (const directoryId of await writeBatch(records.slice(start, start + batchSize))) written.add(directoryId);
     }
-    if (all) {
-      await trimDue(true).catch((error: unknown) => {
+    if (written.size > 0) {
+      await trimRequestLog(sql, [...written], size, cutoff()).catch((error: unknown) => {
         if (!failing) logger.warn({ error: errorMessage(error) }, 'SCIM request log: cannot trim entries');
       });
     }
     if (overflow > 0) {
-      logger.warn({ dropped: overflow }, 'SCIM request log: queue full; oldest entries dropped');
+      logger.warn({ dropped: overflow }, 'SCIM request log: too many entries held; newest dropped');
       overflow = 0;
     }
   }
 
-  const flush = (all: boolean): Promise<void> => {
-    flushing ??= drain(all).finally(() => {
+  const flush = (): Promise<void> => {
+    flushing ??= drain().finally(() => {
       flushing = undefined;
     });
     return flushing;
@@ -181,7 +192,7 @@ export function createScimRequestLog({
     );
   };
 
-  const flushTimer = setInterval(() => void flush(true), flushIntervalMs);
+  const flushTimer = setInterval(() => void flush(), flushIntervalMs);
   flushTimer.unref();
   const sweepTimer = setInterval(sweep, sweepIntervalMs);
   sweepTimer.unref();
@@ -190,23 +201,34 @@ export function createScimRequestLog({
     record(entry) {
       tally.add(entry);
       if (entry.authFailure !== null && !admitAuthFailure(entry)) return;
-      if (queue.length >= maxQueued) {
-        queue.shift();
+      if (heldCount >= maxQueued) {
+        // A flush is running (or the database is slow): memory stays bounded.
         overflow += 1;
+        void flush();
+        return;
       }
-      queue.push(entry);
-      if (queue.length >= batchSize) void flush(false);
+      const key = 'directoryId' in entry.target ? entry.target.directoryId : `@${entry.target.organizationDomain}`;
+      const list = held.get(key);
+      if (!list) held.set(key, [entry]);
+      else if (list.length < size) list.push(entry);
+      else {
+        // The oldest would be trimmed as soon as written: it is never completed.
+        list.shift();
+        list.push(entry);
+        return;
+      }
+      heldCount += 1;
     },
     async flush() {
       // A flush already running may have taken its batch before the latest entries arrived.
       await flushing;
-      await flush(true);
+      await flush();
     },
     async stop() {
       clearInterval(flushTimer);
       clearInterval(sweepTimer);
       await flushing;
-      await flush(true);
+      await flush();
     },
   };
 }

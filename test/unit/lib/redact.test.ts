@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { looksLikeSecret, REDACTED, redactJson, redactQuery } from '../../../src/lib/redact.js';
+import { looksLikeSecret, REDACTED, redactedJsonText, redactJson, redactQuery } from '../../../src/lib/redact.js';
 
 describe('looksLikeSecret', () => {
   it.each([
@@ -66,6 +66,37 @@ describe('redactJson', () => {
         { op: 'replace', path: 'displayName', value: 'Ada' },
       ],
     });
+  });
+});
+
+describe('redactedJsonText', () => {
+  const secrets = [
+    'dst_Q2hhbmdlTWUtVGhpcy1Jcy1Ob3QtQS1SZWFsLVRva2Vu0',
+    'Bearer abc.def',
+    '  bearer abc.def',
+    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2ln',
+    'Xk9fQ2mLp7RtZ8vW3yB6nC1dE4gH5jK0',
+    'the key is "dsk_sandbox_Q2hhbmdlTWUtVGhpcy1Jcy1Ob3Q" (rotate it)',
+    'userName eq "Xk9fQ2mLp7RtZ8vW3yB6nC1dE4gH5jK0"',
+  ];
+  const bodies: [string, unknown][] = [
+    ['a clean user', { userName: 'ada@example.com', name: { givenName: 'Ada' }, emails: [{ value: 'a@b.c' }], n: 1 }],
+    ['a password', { userName: 'ada', password: 'hunter2' }],
+    ['a PATCH on a password path', { Operations: [{ op: 'replace', path: 'password', value: 'p' }] }],
+    ['a Date', { when: new Date(0), userName: 'ada' }],
+    ['a body past the budget', { items: Array.from({ length: 500 }, (_, i) => `item number ${i}`) }],
+    ...secrets.map((secret): [string, unknown] => [
+      `a credential in ${JSON.stringify(secret)}`,
+      { x: [{ y: secret }] },
+    ]),
+  ];
+
+  it.each(bodies)('serializes %s exactly as redactJson does', (_name, body) => {
+    expect(redactedJsonText(body, 2_000)).toBe(JSON.stringify(redactJson(body, 2_000)));
+  });
+
+  it.each(secrets)('never keeps %s', (secret) => {
+    expect(redactedJsonText({ attribute: secret })).toBe(JSON.stringify({ attribute: REDACTED }));
   });
 });
 
