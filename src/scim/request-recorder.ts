@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
 
 import { errorMessage } from '../lib/error-message.js';
-import { isUuid, newId } from '../lib/ids.js';
+import { idAt, isUuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { redactedJsonText, redactQuery } from '../lib/redact.js';
 import { SCIM_TOKEN_PREFIX, type ScimTarget } from '../tenancy/scim-auth.js';
@@ -148,13 +148,12 @@ function record(
   const scimType = failed ? errorField(responseBody, 'scimType') : null;
   const errorDetail = failed ? errorField(responseBody, 'detail') : null;
   const authFailure = 'reason' in outcome ? outcome.reason : null;
-  const id = newId();
   const complete = (): ScimRequestLogRecord => {
     const request = loggedBody(requestBody);
     const response = loggedBody(responseBody);
     return {
       target,
-      id,
+      id: idAt(createdAt),
       createdAt,
       method,
       path: loggedPath(path, querystring),
