@@ -1,7 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { OperationTypeNode } from 'graphql';
 
+import { auditRefusedMutations } from './audit/audit-mutations.js';
 import type { GraphQLContext } from './context.js';
-import { authorizeOperation } from './policy.js';
+import { errorCodeOf } from './errors.js';
+import { authorizeOperation, rootFields } from './policy.js';
 
 /** Enforces the policy over HTTP, once the operation is known and before any of it runs. */
 export function authorizationPlugin(): ApolloServerPlugin<GraphQLContext> {
@@ -10,7 +13,11 @@ export function authorizationPlugin(): ApolloServerPlugin<GraphQLContext> {
       return {
         async didResolveOperation({ contextValue, document, operation }) {
           const refused = operation && authorizeOperation(contextValue.viewer, document, operation);
-          if (refused) throw refused;
+          if (!refused) return;
+          if (operation.operation === OperationTypeNode.MUTATION) {
+            await auditRefusedMutations(contextValue, rootFields(document, operation), errorCodeOf(refused));
+          }
+          throw refused;
         },
       };
     },

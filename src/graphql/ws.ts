@@ -4,6 +4,7 @@ import {
   getOperationAST,
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
+  OperationTypeNode,
   parse,
   specifiedRules,
   validate,
@@ -18,11 +19,13 @@ import type { RequestOrigin } from '../audit/audit-log.js';
 import { requestOrigin } from '../audit/recorder.js';
 import { requestIdOf } from '../lib/request-id.js';
 import type { Viewer } from '../tenancy/types.js';
+import { auditRefusedMutations } from './audit/audit-mutations.js';
 import { authenticate } from './auth.js';
 import { createContext, type SharedContext } from './context.js';
+import { errorCodeOf } from './errors.js';
 import { checkVariables } from './input-guard.js';
 import { checkCost, MAX_TOKENS } from './limits.js';
-import { authorizeOperation } from './policy.js';
+import { authorizeOperation, rootFields } from './policy.js';
 
 /**
  * Close code for a socket whose `connection_init` carried no valid API key or admin session, or whose key was
@@ -174,7 +177,14 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
         if (errors.length > 0) return errors;
         const operation = getOperationAST(document, payload.operationName);
         const refused = operation && authorizeOperation(ctx.extra.viewer, document, operation);
-        if (refused) return [refused];
+        if (refused) {
+          if (operation.operation === OperationTypeNode.MUTATION) {
+            ctx.extra.origin ??= originOf(ctx.extra.request, options.trustProxy);
+            const context = { audit: shared.audit, viewer: ctx.extra.viewer, origin: ctx.extra.origin };
+            await auditRefusedMutations(context, rootFields(document, operation), errorCodeOf(refused));
+          }
+          return [refused];
+        }
         const tooCostly = operation && checkCost(schema, document, operation, payload.variables, maxCost);
         if (tooCostly) return [tooCostly];
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName };

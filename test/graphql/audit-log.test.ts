@@ -388,6 +388,43 @@ describe('audit log', () => {
     }
   });
 
+  it('records a mutation the policy refused, over HTTP and WebSocket, with its code and no target', async () => {
+    const org = (await call('mutation { createOrganization(input: { name: "Refused" }) { id } }')).data![
+      'createOrganization'
+    ].id as string;
+    const invited = await call(INVITE, { o: org, e: `${uniq('refused-')}@example.com`.toLowerCase() });
+    const token = invitationTokenOf(invited.data!['inviteAdmin'].url as string);
+    const accepted = await call(
+      'mutation($t: String!) { acceptAdminInvitation(token: $t) { sessionToken admin { id } } }',
+      { t: token },
+      null,
+    );
+    const session = accepted.data!['acceptAdminInvitation'].sessionToken as string;
+    const adminId = accepted.data!['acceptAdminInvitation'].admin.id as string;
+    secrets.push(token, session);
+
+    const refused = await call('mutation($id: ID!) { deleteOrganization(id: $id) }', { id: org }, session);
+    expect(errorCodes(refused)).toEqual(['FORBIDDEN']);
+    expect(await entryOf('deleteOrganization', refused.requestId)).toMatchObject({
+      actorType: 'ADMIN',
+      actorId: adminId,
+      organizationId: org,
+      targetType: null,
+      targetId: null,
+      outcome: 'FORBIDDEN',
+    });
+
+    const client = wsClient(t.url, session);
+    try {
+      const overSocket = subscribe(client, 'mutation { createApiKey(name: "sneaky") { secret } }');
+      await waitUntil(() => overSocket.errors.length > 0, { what: 'the refusal over the WebSocket' });
+    } finally {
+      await client.dispose();
+    }
+    const { entries } = await auditLog({ action: 'createApiKey', actorType: 'ADMIN' });
+    expect(entries).toEqual([expect.objectContaining({ actorId: adminId, organizationId: org, outcome: 'FORBIDDEN' })]);
+  });
+
   it('filters by organization, actor type, action and time, and pages newest first', async () => {
     const org = (await call('mutation { createOrganization(input: { name: "Paged" }) { id } }')).data![
       'createOrganization'

@@ -53,3 +53,28 @@ export function auditMutations(schema: GraphQLSchema): GraphQLSchema {
   }
   return schema;
 }
+
+/**
+ * Audits the mutations of an operation the authorization policy refused before it ran (policy.ts): one
+ * entry per root mutation field, with the refusal's code as its outcome and no target (nothing was read of
+ * the arguments). Refused queries and subscriptions are not audited, like queries that run.
+ */
+export async function auditRefusedMutations(
+  context: Pick<GraphQLContext, 'audit' | 'viewer' | 'origin'>,
+  fields: readonly string[],
+  code: string,
+): Promise<void> {
+  const actor = actorOf(context.viewer);
+  if (actor.environmentId === null) return; // anonymous: no environment to file it under
+  for (const field of fields) {
+    await context.audit.record({
+      environmentId: actor.environmentId,
+      organizationId: actor.organizationId,
+      actor,
+      action: field,
+      target: null,
+      origin: context.origin,
+      outcome: code,
+    });
+  }
+}
