@@ -9,9 +9,9 @@ import type { Directory } from '../tenancy/directory.entity.js';
 import { findDirectoriesOfOrganizations } from '../tenancy/directory.service.js';
 import type { Organization } from '../tenancy/organization.entity.js';
 import { findOrganizationsByIds } from '../tenancy/organization.service.js';
+import type { Scope } from '../tenancy/types.js';
 import { healthOfDirectoryNodes } from './directories/health.read.js';
 import type { DirectoryHealthNode } from './directories/health.type.js';
-import type { Scope } from '../tenancy/types.js';
 import { groupPagesOfUsers, memberPagesOfGroups } from './directory-data/related-pages.js';
 
 /** A parent and the page of its related items that a nested connection asks for. */

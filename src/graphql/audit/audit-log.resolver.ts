@@ -8,7 +8,9 @@ import { AuditLogConnection, AuditLogEntryNode, AuditLogFilter, toAuditLogEntryN
 
 @Resolver(() => AuditLogEntryNode)
 export class AuditLogResolver {
-  @Query(() => AuditLogConnection, { description: 'Mutations called in your environment (an admin: in their organization), newest first.' })
+  @Query(() => AuditLogConnection, {
+    description: 'Mutations called in your environment (an admin: in their organization), newest first.',
+  })
   async auditLog(
     @Arg('filter', () => AuditLogFilter, { nullable: true }) filter: AuditLogFilter | null,
     @Args(() => PageArgs) page: PageArgs,

@@ -4,8 +4,8 @@ import { checkCursor, keysetPage, pageSize, type Page, type PageArgs } from '../
 import type { Sql } from '../../db/sql.js';
 import { InvalidInputError } from '../../lib/errors.js';
 import { findDirectoryOrFail } from '../../tenancy/directory.service.js';
-import type { Scope } from '../../tenancy/types.js';
 import { requestLogPage, type ScimRequestLogRow } from '../../tenancy/scim-request-log.sql.js';
+import type { Scope } from '../../tenancy/types.js';
 import type { RequestLogFilter } from './request-log.type.js';
 
 /** A page of a directory's SCIM request log, newest first; the directory must be in the caller's `scope`. */
