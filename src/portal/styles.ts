@@ -36,7 +36,7 @@ body { margin: 0; }
 .who { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 12px; }
 .who button { background: transparent; color: var(--on-accent); border: 2px solid var(--on-accent); }
 main { max-width: 1100px; margin: 0 auto; padding: 20px; }
-main:focus { outline: none; }
+main:focus, main:focus-visible { outline: none; box-shadow: none; }
 h1 { font-size: 1.5rem; margin: 0.2em 0 0.6em; }
 h2 { font-size: 1.2rem; margin: 1.2em 0 0.5em; }
 h3 { font-size: 1.05rem; margin: 1em 0 0.3em; }
