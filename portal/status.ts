@@ -89,7 +89,7 @@ export function statusPanel(
     else state.textContent = `Waiting for ${idp}'s first request…`;
     replace(
       detail,
-      `Last request: ${when(health.lastRequestAt)}`,
+      health.lastRequestAt ? `Last request: ${when(health.lastRequestAt)}` : '',
       health.lastError ? ` · last error: ${health.lastError.status} ${health.lastError.detail ?? ''}` : '',
     );
   };
