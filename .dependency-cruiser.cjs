@@ -73,6 +73,14 @@ module.exports = {
       to: { path: ['^src/scim/', '^src/webhooks/worker\\.ts$'] },
     },
     {
+      name: 'portal-serves-the-page-only',
+      comment:
+        'portal/ (the admin page, its session endpoints and cookie) accepts invitations through tenancy/ and audits; the page itself talks GraphQL.',
+      severity: 'error',
+      from: { path: '^src/portal/' },
+      to: { path: '^src/(provisioning|scim|graphql|webhooks|events)/' },
+    },
+    {
       name: 'http-knows-only-errors',
       severity: 'error',
       from: { path: '^src/http/' },

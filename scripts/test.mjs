@@ -5,11 +5,13 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 const results = '.jest-results.json';
 rmSync(results, { force: true });
 
-// Type-check everything (tests included), build dist/ for the tests that start `node dist/src/main.js`,
-// check the dependency rules and that every runtime import is a production dependency.
+// Type-check everything (tests included), build dist/ for the tests that start `node dist/src/main.js` and
+// the portal's browser code (dist/portal/, served by the server the tests start), check the dependency rules
+// and that every runtime import is a production dependency.
 const steps = [
   ['tsc', '-p', 'tsconfig.json', '--noEmit'],
   ['tsc', '-p', 'tsconfig.build.json'],
+  ['tsc', '-p', 'portal/tsconfig.json'],
   ['depcruise', 'src', '--config', '.dependency-cruiser.cjs'],
   ['node', 'scripts/check-runtime-deps.mjs'],
   ['eslint', '.'],

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { koaMiddleware } from '@as-integrations/koa';
 import { bodyParser } from '@koa/bodyparser';
@@ -19,7 +19,7 @@ import { createApollo } from './graphql/apollo.js';
 import { authenticate } from './graphql/auth.js';
 import { authorizationPlugin } from './graphql/authorization-plugin.js';
 import { createContext, type GraphQLContext } from './graphql/context.js';
-import { createFormatError } from './graphql/errors.js';
+import { createFormatError, unauthenticated } from './graphql/errors.js';
 import { storableTextRule } from './graphql/input-guard.js';
 import { costLimitPlugin, depthRule } from './graphql/limits.js';
 import { buildAppSchema } from './graphql/schema.js';
@@ -35,6 +35,8 @@ import { errorMessage } from './lib/error-message.js';
 import type { Logger } from './lib/logger.js';
 import { createMailer } from './lib/mailer.js';
 import { createRetentionJob } from './lib/retention.js';
+import { portalRouter } from './portal/router.js';
+import { cookieCredential, sessionCookie } from './portal/session-cookie.js';
 import { scimRouter } from './scim/router.js';
 import { bootstrapEnvironments, type BootstrapKey } from './tenancy/environment.service.js';
 import { createScimAuth } from './tenancy/scim-auth.js';
@@ -89,6 +91,10 @@ export interface App {
 }
 
 const GRAPHQL_BODY_LIMIT = '1mb';
+
+const COOKIE_REFUSED =
+  "The portal's session cookie is accepted only from PUBLIC_URL's origin (a POST with content-type: application/json, " +
+  'or a WebSocket opened from there); API clients send Authorization: Bearer …';
 
 /** dsync runs behind a reverse proxy: the client's address is X-Forwarded-For's first entry. */
 const TRUST_PROXY = true;
@@ -261,6 +267,15 @@ async function composeApp(
     onInternalError: (error) => logger.error({ err: error }, 'graphql internal error'),
   });
 
+  // The admin portal's session cookie stands in for an Authorization header, only where it is allowed
+  // (portal/session-cookie.ts); an API client's Authorization header always wins.
+  const cookie = sessionCookie(config.publicUrl);
+  const cookieAuthorization = (request: IncomingMessage, upgrade: boolean): string | undefined => {
+    const found = cookieCredential(cookie, { method: request.method ?? 'GET', headers: request.headers }, { upgrade });
+    if (found.kind === 'refused') throw unauthenticated(COOKIE_REFUSED);
+    return found.kind === 'session' ? found.token : undefined;
+  };
+
   // Attached once listening: the WebSocket server re-emits the HTTP server's errors, and graphql-ws would
   // print a failed listen (port in use) as an internal error of its own.
   let ws: { dispose(): Promise<void> } | undefined;
@@ -275,6 +290,7 @@ async function composeApp(
       maxCost: config.graphqlMaxComplexity,
       maxPayloadBytes: config.wsMaxPayloadBytes,
       maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket,
+      cookieAuthorization: (request) => cookieAuthorization(request, true),
       introspection: config.graphqlIntrospection,
       formatError,
     }));
@@ -304,7 +320,7 @@ async function composeApp(
       context: async ({ ctx }) => {
         // Inside the request context (first middleware) this is the request's own EntityManager.
         const em = orm.em.getContext();
-        const viewer = await authenticate(em, ctx.get('authorization'), now());
+        const viewer = await authenticate(em, ctx.get('authorization') || cookieAuthorization(ctx.req, false), now());
         const origin = requestOrigin(ctx.ip, ctx.get('user-agent'), ctx.state.requestId);
         return createContext(em, viewer, shared, origin);
       },
@@ -329,7 +345,20 @@ async function composeApp(
   koa.use(scim.routes()).use(scim.allowedMethods());
   koa.use(requestContext(orm));
   const metricsOnMainPort = metrics && config.metrics.port === undefined ? [metricsRouter(metrics.registry)] : [];
-  for (const router of [healthRouter(orm), ...metricsOnMainPort, graphqlRouter]) {
+  const portal = config.portal.enabled
+    ? [
+        portalRouter({
+          ...config.portal,
+          publicUrl: config.publicUrl,
+          cookie,
+          em: () => orm.em.getContext(),
+          sessionTtlMs: config.admins.sessionTtlMs,
+          now,
+          audit,
+        }),
+      ]
+    : [];
+  for (const router of [healthRouter(orm), ...metricsOnMainPort, graphqlRouter, ...portal]) {
     koa.use(router.routes()).use(router.allowedMethods());
   }
   const handle = koa.callback();

@@ -69,6 +69,16 @@ export interface Config {
     /** How long an admin session lasts from sign-in. */
     readonly sessionTtlMs: number;
   };
+  /** The admin portal at `/portal` (the page an invitation link opens). */
+  readonly portal: {
+    readonly enabled: boolean;
+    /** The vendor's name as the portal shows it ("… invited you"). */
+    readonly title: string;
+    /** An http(s) image shown beside the title; `undefined` = none. */
+    readonly logoUrl: string | undefined;
+    /** `#rrggbb`: the header and primary buttons (text on it is black or white, whichever contrasts more). */
+    readonly accentColor: string;
+  };
   /** Where invitation emails are sent through; `undefined` = invitations are not emailed. */
   readonly smtp: { readonly url: string; readonly from: string } | undefined;
   readonly webhooks: {
@@ -156,6 +166,15 @@ const DEFAULT_RETRY_DELAYS = '5s,30s,2m,10m,30m,1h,3h,6h,12h,24h';
  */
 const DEFAULT_SCIM_RATE_LIMIT = 100;
 
+/** The portal's default accent: a blue that white text reads on at AA. */
+const DEFAULT_ACCENT_COLOR = '#1f4fd1';
+
+/** `#abc` → `#aabbcc`, lower-case. */
+function longHex(color: string): string {
+  const hex = color.slice(1).toLowerCase();
+  return `#${hex.length === 3 ? [...hex].map((digit) => digit + digit).join('') : hex}`;
+}
+
 const EnvSchema = z.object({
   PORT: port.default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -215,6 +234,13 @@ const EnvSchema = z.object({
   ADMIN_INVITATION_TTL: duration.optional(),
   ADMIN_INVITATION_URL: invitationUrl.optional(),
   ADMIN_SESSION_TTL: duration.optional(),
+  PORTAL_ENABLED: booleanString.default(true),
+  PORTAL_TITLE: z.string().trim().min(1).max(100).optional(),
+  PORTAL_LOGO_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  PORTAL_ACCENT_COLOR: z
+    .string()
+    .regex(/^#(?:[0-9a-fA-F]{3}){1,2}$/, 'must be a hex colour such as #1f4fd1 or #14d')
+    .optional(),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\/[^/\s]+/, 'must be an smtp:// or smtps:// URL')
@@ -300,6 +326,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       invitationTtlMs: e.ADMIN_INVITATION_TTL ?? parseDuration('7d'),
       invitationUrl: e.ADMIN_INVITATION_URL ?? `${publicUrl}/portal/#invitation={token}`,
       sessionTtlMs: e.ADMIN_SESSION_TTL ?? parseDuration('12h'),
+    }),
+    portal: Object.freeze({
+      enabled: e.PORTAL_ENABLED,
+      title: e.PORTAL_TITLE ?? 'dsync',
+      logoUrl: e.PORTAL_LOGO_URL,
+      accentColor: longHex(e.PORTAL_ACCENT_COLOR ?? DEFAULT_ACCENT_COLOR),
     }),
     smtp: e.SMTP_URL && e.SMTP_FROM ? Object.freeze({ url: e.SMTP_URL, from: e.SMTP_FROM }) : undefined,
     webhooks: Object.freeze({

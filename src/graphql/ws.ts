@@ -55,6 +55,11 @@ export interface GraphqlWsOptions {
   readonly maxPayloadBytes: number;
   /** Operations one socket may run at the same time. */
   readonly maxSubscriptionsPerSocket: number;
+  /**
+   * The credential of an upgrade request whose `connection_init` has no `authorization` (the admin portal's
+   * cookie, accepted only from PUBLIC_URL's origin); throws when the request may not use it.
+   */
+  readonly cookieAuthorization?: (request: IncomingMessage) => string | undefined;
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
 
@@ -132,11 +137,16 @@ export function createGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise
       schema,
       onConnect: async (ctx) => {
         try {
-          const viewer = await authenticate(orm.em.fork(), ctx.connectionParams?.['authorization'], shared.now());
+          const given = ctx.connectionParams?.['authorization'];
+          const authorization =
+            given === undefined || given === null || given === ''
+              ? options.cookieAuthorization?.(ctx.extra.request)
+              : given;
+          const viewer = await authenticate(orm.em.fork(), authorization, shared.now());
           const credential = credentialOf(viewer);
           if (!credential) throw new Error('no credentials');
           ctx.extra.viewer = viewer;
-          ctx.extra.authorization = ctx.connectionParams?.['authorization'];
+          ctx.extra.authorization = authorization;
           track(credential, ctx.extra.socket);
           return true;
         } catch {

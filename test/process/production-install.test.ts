@@ -68,6 +68,12 @@ describe('a production install (dependencies only) runs the built server', () =>
       await waitForStdout(server, /dsync is up/);
       const ready = await fetch(`http://127.0.0.1:${env.PORT}/readyz`);
       expect(ready.status).toBe(200);
+      // The admin portal is served from dist/ alone: its page, stylesheet and compiled browser modules.
+      for (const asset of ['/portal/', '/portal/portal.css', '/portal/js/app.js', '/portal/js/live.js'])
+        expect({ asset, status: (await fetch(`http://127.0.0.1:${env.PORT}${asset}`)).status }).toEqual({
+          asset,
+          status: 200,
+        });
       server.child.kill('SIGTERM');
       expect(await exitCode(server)).toBe(0);
     },

@@ -58,11 +58,12 @@ export function testClock(): TestClock {
 /**
  * A real server on an ephemeral port over its own fresh database (or `database`, shared with another app).
  * Always `close()` it in `afterAll`. `clock`: the clock expiry is judged by (default: the system clock).
+ * `port`: listen there instead of on an ephemeral port (for a PUBLIC_URL a browser reaches it at).
  */
 export async function startTestApp(
   env: Record<string, string> = {},
   database?: TestDatabase,
-  { clock }: { clock?: TestClock } = {},
+  { clock, port = 0 }: { clock?: TestClock; port?: number } = {},
 ): Promise<TestApp & { rawLogs: string[] }> {
   const db = database ?? (await createTestDatabase());
   // No SCIM rate limit and no SCIM request log unless a test asks for them: many tests send hundreds of
@@ -88,7 +89,7 @@ export async function startTestApp(
     logQuery: (sql) => queries.push(sql),
     ...(clock ? { now: clock.now } : {}),
   });
-  const url = await app.listen(0, '127.0.0.1');
+  const url = await app.listen(port, '127.0.0.1');
   servesDatabase(url, db.url);
   await app.bootstrap(); // as main.ts does once listening: keys of a fresh database in app.bootstrapKeys
   const key = (name: string) =>

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
         invitationUrl: 'http://localhost:8080/portal/#invitation={token}',
         sessionTtlMs: 12 * 3_600_000,
       },
+      portal: { enabled: true, title: 'dsync', logoUrl: undefined, accentColor: '#1f4fd1' },
       smtp: undefined,
       webhooks: {
         workers: 10,
@@ -173,6 +174,22 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the portal settings: switch, title, logo and accent colour (short hex widened, lower-case)', () => {
+    const config = loadConfig({
+      PORTAL_ENABLED: 'false',
+      PORTAL_TITLE: '  Acme HR  ',
+      PORTAL_LOGO_URL: 'https://cdn.acme.example/logo.svg',
+      PORTAL_ACCENT_COLOR: '#F0a',
+    });
+    expect(config.portal).toEqual({
+      enabled: false,
+      title: 'Acme HR',
+      logoUrl: 'https://cdn.acme.example/logo.svg',
+      accentColor: '#ff00aa',
+    });
+    expect(loadConfig({ PORTAL_ACCENT_COLOR: '#0A0B0C' }).portal.accentColor).toBe('#0a0b0c');
+  });
+
   it('refuses a stale-lock threshold below three webhook timeouts', () => {
     expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_STALE_LOCK_MS: '29999' })).toThrow(
       new ConfigError('Invalid configuration: WEBHOOK_STALE_LOCK_MS must be at least 3 × WEBHOOK_TIMEOUT_MS'),
@@ -226,6 +243,14 @@ describe('loadConfig', () => {
     ['ADMIN_INVITATION_URL', 'javascript:alert({token})'],
     ['SMTP_URL', 'mail.example.com:25'],
     ['SMTP_URL', 'http://mail.example.com'],
+    ['PORTAL_ENABLED', 'yes'],
+    ['PORTAL_TITLE', 'x'.repeat(101)],
+    ['PORTAL_LOGO_URL', 'javascript:alert(1)'],
+    ['PORTAL_LOGO_URL', 'logo.png'],
+    ['PORTAL_ACCENT_COLOR', 'blue'],
+    ['PORTAL_ACCENT_COLOR', '#12345'],
+    ['PORTAL_ACCENT_COLOR', '#1234567'],
+    ['PORTAL_ACCENT_COLOR', 'red;} body{display:none'],
   ])('fails with one line naming %s when it is %j', (variable, value) => {
     const load = () => loadConfig({ [variable]: value });
     expect(load).toThrow(ConfigError);
