@@ -52,9 +52,17 @@ export function unqualifyCore(kind: ResourceKind, body: ScimResource): ScimResou
  */
 function canonicalize(kind: ResourceKind, body: ScimResource): ScimResource {
   const result: ScimResource = {};
+  const names = new Set<string>();
   for (const [key, value] of Object.entries(unqualifyCore(kind, body))) {
     const resolved = attributeOfBody(kind, key);
-    const name = key.toLowerCase().startsWith('urn:') ? key : (resolved.segments[0] ?? key);
+    // A core attribute keeps its short name, also when sent as `urn:…:core:2.0:User:password` (so what the
+    // server owns or never keeps is recognized by name below); extension keys stay as sent.
+    const canonical = resolved.segments[0];
+    const name = canonical && !canonical.toLowerCase().startsWith('urn:') ? canonical : key;
+    if (names.has(name.toLowerCase())) {
+      throw new ScimError(400, `${name} is given twice (plain and qualified by its schema URN)`, 'invalidValue');
+    }
+    names.add(name.toLowerCase());
     if (resolved.attribute?.subAttributes && !resolved.attribute.multiValued && isObject(value)) {
       const sub: ScimResource = {};
       for (const [subKey, subValue] of Object.entries(value)) {

@@ -25,6 +25,37 @@ function ids(body: { Resources?: { id: string }[] }): string[] {
   return (body.Resources ?? []).map((resource) => resource.id);
 }
 
+describe('core attributes qualified by the core schema URN as flat keys', () => {
+  it('never keeps or echoes a password, nor takes server-owned attributes, sent under their full name', async () => {
+    const userName = `${uniq('fqn')}@example.com`;
+    const res = await ctx.dir.scim.post('/Users', {
+      schemas: [USER_SCHEMA],
+      userName,
+      [`${USER_SCHEMA}:password`]: 'hunter2-Qualified',
+      [`${USER_SCHEMA}:meta`]: { resourceType: 'Spoofed', version: 'W/"999"' },
+      [`${USER_SCHEMA}:groups`]: [{ value: 'spoofed' }],
+      [`${USER_SCHEMA}:title`]: 'Engineer',
+    });
+    expect(res.status).toBe(201);
+    expect(JSON.stringify(res.body)).not.toContain('hunter2-Qualified');
+    expect(res.body).toMatchObject({ title: 'Engineer', groups: [], meta: { resourceType: 'User', version: 'W/"1"' } });
+    const raw = (await storedRaw('directory_users', res.body.id)) as Record<string, unknown>;
+    expect(JSON.stringify(raw)).not.toContain('hunter2-Qualified');
+    expect(JSON.stringify(raw)).not.toContain('Spoofed');
+    expect(raw).toMatchObject({ title: 'Engineer' });
+  });
+
+  it('refuses an attribute sent both plain and qualified with 400 invalidValue', async () => {
+    const userName = `${uniq('fqn')}@example.com`;
+    const res = await ctx.dir.scim.post('/Users', {
+      schemas: [USER_SCHEMA],
+      userName,
+      [`${USER_SCHEMA}:userName`]: `other-${userName}`,
+    });
+    expect(res).toMatchObject({ status: 400, body: { scimType: 'invalidValue' } });
+  });
+});
+
 describe('core attributes inside the core schema URN (POST/PUT bodies)', () => {
   it('creates a user the way the conformance tool sends it; raw and response stay unqualified', async () => {
     const userName = `${uniq('fqn')}@example.com`;
