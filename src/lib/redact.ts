@@ -147,6 +147,16 @@ function hasToJson(value: unknown): value is { toJSON(): unknown } {
   return typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }
 
+/**
+ * Free text (an error's detail, which may quote what the client sent) with each credential-like word
+ * replaced; the whole text when it is one credential (`Bearer …`).
+ */
+export function redactText(text: string): string {
+  if (!MIGHT_BE_SECRET.test(text)) return text;
+  if (looksLikeSecret(text)) return REDACTED;
+  return text.replace(/[^\s"'()]+/g, (word) => (looksLikeSecret(word) ? REDACTED : word));
+}
+
 /** A query string with each credential-like value (and each value of a secret-named parameter) replaced. */
 export function redactQuery(query: string): string {
   return query

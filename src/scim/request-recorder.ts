@@ -3,7 +3,7 @@ import type { Context, Middleware, Next } from 'koa';
 import { errorMessage } from '../lib/error-message.js';
 import { idAt, isUuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
-import { redactedJsonText, redactQuery } from '../lib/redact.js';
+import { redactedJsonText, redactQuery, redactText } from '../lib/redact.js';
 import { SCIM_TOKEN_PREFIX, type ScimTarget } from '../tenancy/scim-auth.js';
 import type { ScimRequestLog } from '../tenancy/scim-request-log.js';
 import type { ScimAuthFailure, ScimRequestLogRecord } from '../tenancy/scim-request-log.sql.js';
@@ -99,7 +99,8 @@ function isLarge(value: unknown, budget = { left: MAX_HELD_NODES }): boolean {
 function errorField(body: unknown, name: 'detail' | 'scimType'): string | null {
   if (typeof body !== 'object' || body === null) return null;
   const value = (body as Record<string, unknown>)[name];
-  return typeof value === 'string' ? storable(value).slice(0, MAX_PATH_CHARS) : null;
+  // A detail may quote the request (a filter with a token in it): redacted like the bodies.
+  return typeof value === 'string' ? storable(redactText(value)).slice(0, MAX_PATH_CHARS) : null;
 }
 
 /**

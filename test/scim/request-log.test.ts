@@ -229,6 +229,7 @@ describe('SCIM request log', () => {
       bearer: 'Bearer abcdefghij0123456789',
       opaque: 'Xk9fQ2mLp7RtZ8vW3yB6nC1dE4gH5jK0',
       filterToken: foreignToken(),
+      errorDetailToken: foreignToken(),
     };
     const posted = await target.scim.post(
       '/Users',
@@ -251,10 +252,19 @@ describe('SCIM request log', () => {
     );
     expect(patched.status).toBeLessThan(500);
     await target.scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${secrets.filterToken}"`)}`);
+    // An invalid filter whose error detail quotes it, credential and all.
+    const bad = await target.scim.get(
+      `/Users?filter=${encodeURIComponent(`userName eq "${secrets.errorDetailToken}" and`)}`,
+    );
+    expect(bad.status).toBe(400);
     await flush(t);
 
-    expect(await storedCount(target.directoryId)).toBe(4);
-    const stored = await storedText(target.directoryId);
+    expect(await storedCount(target.directoryId)).toBe(5);
+    const health = await admin.query<{ t: string }>(
+      'select h::text as t from directory_health h where directory_id = $1',
+      [target.directoryId],
+    );
+    const stored = `${await storedText(target.directoryId)} ${health.rows.map((row) => row.t).join(' ')}`;
     for (const [name, secret] of Object.entries(secrets)) {
       expect({ name, found: stored.includes(secret) || stored.includes(encodeURIComponent(secret)) }).toEqual({
         name,

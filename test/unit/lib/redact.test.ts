@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { looksLikeSecret, REDACTED, redactedJsonText, redactJson, redactQuery } from '../../../src/lib/redact.js';
+import {
+  looksLikeSecret,
+  REDACTED,
+  redactedJsonText,
+  redactJson,
+  redactQuery,
+  redactText,
+} from '../../../src/lib/redact.js';
 
 describe('looksLikeSecret', () => {
   it.each([
@@ -97,6 +104,16 @@ describe('redactedJsonText', () => {
 
   it.each(secrets)('never keeps %s', (secret) => {
     expect(redactedJsonText({ attribute: secret })).toBe(JSON.stringify({ attribute: REDACTED }));
+  });
+});
+
+describe('redactText', () => {
+  it('replaces each credential-like word of a detail and keeps the rest', () => {
+    expect(redactText('invalid filter: userName eq "Xk9fQ2mLp7RtZ8vW3yB6nC1dE4gH5jK0" and')).toBe(
+      `invalid filter: userName eq "${REDACTED}" and`,
+    );
+    expect(redactText('Bearer abc.def')).toBe(REDACTED);
+    expect(redactText('no user with userName "ada@example.com"')).toBe('no user with userName "ada@example.com"');
   });
 });
 
