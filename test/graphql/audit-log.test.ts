@@ -423,6 +423,26 @@ describe('audit log', () => {
     }
     const { entries } = await auditLog({ action: 'createApiKey', actorType: 'ADMIN' });
     expect(entries).toEqual([expect.objectContaining({ actorId: adminId, organizationId: org, outcome: 'FORBIDDEN' })]);
+
+    // Naming another organization's directory files the refused call under the admin's own organization:
+    // nothing of it reaches the other organization's log.
+    const other = (await call('mutation { createOrganization(input: { name: "Other" }) { id } }')).data![
+      'createOrganization'
+    ].id as string;
+    const otherDirectory = await call(
+      'mutation($o: ID!) { createDirectory(input: { organizationId: $o, name: "Theirs", provider: OKTA }) { token directory { id } } }',
+      { o: other },
+    );
+    secrets.push(otherDirectory.data!['createDirectory'].token as string);
+    const theirs = otherDirectory.data!['createDirectory'].directory.id as string;
+    const probe = await call('mutation($id: ID!) { rotateDirectoryToken(id: $id) { token } }', { id: theirs }, session);
+    expect(errorCodes(probe)).toEqual(['NOT_FOUND']);
+    expect(await entryOf('rotateDirectoryToken', probe.requestId)).toMatchObject({
+      actorId: adminId,
+      organizationId: org,
+      outcome: 'NOT_FOUND',
+    });
+    expect((await auditLog({ organizationId: other, actorType: 'ADMIN' })).entries).toEqual([]);
   });
 
   it('filters by organization, actor type, action and time, and pages newest first', async () => {

@@ -41,7 +41,9 @@ export function auditMutations(schema: GraphQLSchema): GraphQLSchema {
         }
         await context.audit.record({
           environmentId: actor.environmentId ?? scope.environmentId,
-          organizationId: scope.organizationId ?? actor.organizationId,
+          // An admin acts in its own organization only: its entries are filed there, never under the
+          // organization of an id it named (another organization's, when the call was refused).
+          organizationId: actor.organizationId ?? scope.organizationId,
           actor,
           action: field.name,
           target,
