@@ -13,7 +13,7 @@ import { requestContext } from './db/request-context.js';
 import { sqlDatabase } from './db/sql.js';
 import { purgeEventsBefore } from './events/event-log.js';
 import type { DirectoryEvent } from './events/event-types.js';
-import { createEventRelay, type EventRelay } from './events/notify.js';
+import { createEventRelay, notifyAdminSessionsEnded, type EventRelay } from './events/notify.js';
 import { createSequencer } from './events/sequencer.js';
 import { createApollo } from './graphql/apollo.js';
 import { authenticate } from './graphql/auth.js';
@@ -38,6 +38,7 @@ import { createRetentionJob } from './lib/retention.js';
 import { portalRouter } from './portal/router.js';
 import { cookieCredential, sessionCookie } from './portal/session-cookie.js';
 import { scimRouter } from './scim/router.js';
+import { authenticateAdminSession, signOut } from './tenancy/admin.service.js';
 import { bootstrapEnvironments, type BootstrapKey } from './tenancy/environment.service.js';
 import { createScimAuth } from './tenancy/scim-auth.js';
 import { createScimRateLimiter } from './tenancy/scim-rate-limit.js';
@@ -355,6 +356,14 @@ async function composeApp(
           sessionTtlMs: config.admins.sessionTtlMs,
           now,
           audit,
+          endSession: async (token) => {
+            const em = orm.em.fork();
+            const viewer = await authenticateAdminSession(em, token, now()).catch(() => undefined);
+            if (!viewer) return undefined;
+            await signOut(em, viewer.sessionId, now());
+            await notifyAdminSessionsEnded(em, [viewer.sessionId], 'signed_out');
+            return viewer;
+          },
         }),
       ]
     : [];

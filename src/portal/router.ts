@@ -11,6 +11,7 @@ import { requestOrigin, type AuditRecorder } from '../audit/recorder.js';
 import type { RequestState } from '../http/request-log.js';
 import { InvalidInputError, UnauthenticatedError } from '../lib/errors.js';
 import { acceptInvitation } from '../tenancy/admin.service.js';
+import type { AdminViewer } from '../tenancy/types.js';
 import { portalPage, type PortalBranding } from './page.js';
 import type { SessionCookie } from './session-cookie.js';
 import { portalStyles } from './styles.js';
@@ -25,6 +26,11 @@ export interface PortalOptions extends PortalBranding {
   readonly sessionTtlMs: number;
   readonly now: () => Date;
   readonly audit: AuditRecorder;
+  /**
+   * Ends the admin session a cookie holds (its open WebSockets close, in every process); resolves with who
+   * it was, or undefined when the token opens no live session.
+   */
+  readonly endSession: (token: string) => Promise<AdminViewer | undefined>;
 }
 
 /**
@@ -160,7 +166,24 @@ export function portalRouter(options: PortalOptions): Router<RequestState> {
       }
     },
   );
-  router.delete('/session', sameOrigin, (ctx) => {
+  // Signing out ends the session on the server too, not only in this browser: a copy of the cookie stops
+  // working at once.
+  router.delete('/session', sameOrigin, async (ctx) => {
+    const token = cookie.read(ctx.get('cookie') || undefined);
+    const ended = token ? await options.endSession(token) : undefined;
+    if (ended) {
+      const target = { type: 'AdminSession', id: ended.sessionId };
+      const origin = requestOrigin(ctx.ip, ctx.get('user-agent'), ctx.state.requestId);
+      await options.audit.record({
+        environmentId: ended.environmentId,
+        organizationId: ended.organizationId,
+        actor: actorOf(ended),
+        action: 'signOut',
+        target,
+        origin,
+        outcome: 'ok',
+      });
+    }
     ctx.set('Set-Cookie', cookie.clear());
     ctx.status = 204;
   });

@@ -203,6 +203,29 @@ describe('POST /portal/session', () => {
     expect(cleared.status).toBe(204);
     expect(cleared.headers.get('set-cookie')).toBe(`${COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict; Secure`);
   });
+
+  it('DELETE ends the session on the server: a copy of the cookie stops working at once', async () => {
+    const { token } = await portalSession();
+    const json = { origin: ORIGIN, 'content-type': 'application/json' };
+    expect((await withCookie(token, json)).body.errors).toBeUndefined();
+    const ended = await fetch(`${t.url}/portal/session`, {
+      method: 'DELETE',
+      headers: { origin: ORIGIN, cookie: `${COOKIE}=${token}` },
+    });
+    expect(ended.status).toBe(204);
+    const after = await withCookie(token, json);
+    expect(after.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const audit = await graphql(
+      t.url,
+      t.sandboxKey,
+      'query ($f: AuditLogFilter) { auditLog(filter: $f, first: 10) { edges { node { actorType outcome } } } }',
+      { f: { action: 'signOut' } },
+    );
+    expect(audit.data?.['auditLog'].edges.map((edge: any) => edge.node)).toContainEqual({
+      actorType: 'ADMIN',
+      outcome: 'ok',
+    });
+  });
 });
 
 describe('the session cookie in GraphQL', () => {
