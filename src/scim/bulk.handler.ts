@@ -23,10 +23,14 @@ export interface BulkContext {
   readonly logger: Logger;
   /**
    * Charges the directory's rate limit for a request costing `tokens` in all, of which the request has paid
-   * one (a request costing more than the bucket holds costs a full bucket): `undefined` when granted, else
-   * the seconds to wait. Absent = no limit.
+   * one: `undefined` when granted, else the seconds to wait. Absent = no limit.
    */
   readonly charge?: ((tokens: number) => undefined | number | Promise<undefined | number>) | undefined;
+  /**
+   * Operations one Bulk may hold: {@link BULK_MAX_OPERATIONS}, or the directory's rate-limit burst when that
+   * is smaller — a Bulk costs one token per operation, and more than the bucket holds could never be paid.
+   */
+  readonly maxOperations: number;
   /** Runs one operation exactly as the single-resource endpoint would (body guard included). */
   run(resource: Resource, req: ScimRequest): Promise<ScimResponse>;
 }
@@ -217,10 +221,10 @@ export async function handleBulk(req: ScimRequest, context: BulkContext): Promis
   const failOnErrors = parseFailOnErrors(req.body['failOnErrors']);
   const list = req.body['Operations'] ?? req.body['operations'];
   if (!Array.isArray(list)) throw new ScimError(400, 'a BulkRequest needs an "Operations" array', 'invalidSyntax');
-  if (list.length > BULK_MAX_OPERATIONS) {
+  if (list.length > context.maxOperations) {
     throw new ScimError(
       413,
-      `a Bulk request may hold at most ${BULK_MAX_OPERATIONS} operations (maxOperations)`,
+      `a Bulk request may hold at most ${context.maxOperations} operations (maxOperations)`,
       'tooMany',
     );
   }

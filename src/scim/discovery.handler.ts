@@ -1,4 +1,4 @@
-import { BULK_MAX_OPERATIONS, BULK_MAX_PAYLOAD_SIZE } from './bulk.handler.js';
+import { BULK_MAX_PAYLOAD_SIZE } from './bulk.handler.js';
 import { ScimError } from './errors.js';
 import { MAX_RESULTS } from './list-params.js';
 import { LIST_RESPONSE_SCHEMA, type ScimRequest, type ScimResponse } from './request.js';
@@ -24,11 +24,11 @@ function listOf(resources: unknown[]): ScimResponse {
 }
 
 /** RFC 7643 §5: what this server supports, kept true to the implementation. */
-function serviceProviderConfig(req: ScimRequest) {
+function serviceProviderConfig(req: ScimRequest, maxBulkOperations: number) {
   return {
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
     patch: { supported: true },
-    bulk: { supported: true, maxOperations: BULK_MAX_OPERATIONS, maxPayloadSize: BULK_MAX_PAYLOAD_SIZE },
+    bulk: { supported: true, maxOperations: maxBulkOperations, maxPayloadSize: BULK_MAX_PAYLOAD_SIZE },
     filter: { supported: true, maxResults: MAX_RESULTS },
     changePassword: { supported: false },
     sort: { supported: true },
@@ -86,11 +86,11 @@ function byId<T extends { id: string }>(items: T[], id: string, what: string): S
 }
 
 /** `/ServiceProviderConfig`, `/ResourceTypes[/{id}]`, `/Schemas[/{id}]` (RFC 7644 §4). Read-only. */
-export function handleDiscovery(resource: string, req: ScimRequest): ScimResponse {
+export function handleDiscovery(resource: string, req: ScimRequest, maxBulkOperations: number): ScimResponse {
   if (req.method !== 'GET') throw new ScimError(405, `${req.method} is not supported on /${resource}`);
   if (resource === 'ServiceProviderConfig') {
     if (req.id) throw new ScimError(404, 'ServiceProviderConfig has no sub-resources');
-    return { status: 200, body: serviceProviderConfig(req) };
+    return { status: 200, body: serviceProviderConfig(req, maxBulkOperations) };
   }
   if (resource === 'ResourceTypes')
     return req.id ? byId(resourceTypes(req), req.id, 'ResourceType') : listOf(resourceTypes(req));

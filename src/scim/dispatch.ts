@@ -26,7 +26,7 @@ export type DispatchContext = Omit<BulkContext, 'run'>;
 export function dispatcher(context: DispatchContext) {
   return async (resource: string | undefined, req: ScimRequest): Promise<ScimResponse> => {
     if (resource === 'Users' || resource === 'Groups') return dispatchResource(resource, req);
-    if (resource && DISCOVERY.has(resource)) return handleDiscovery(resource, req);
+    if (resource && DISCOVERY.has(resource)) return handleDiscovery(resource, req, context.maxOperations);
     if (resource === '.search') return handleRootSearch(req);
     if (resource === 'Bulk') return handleBulk(req, { ...context, run: dispatchResource });
     throw new ScimError(404, `no SCIM endpoint ${JSON.stringify(`/${resource ?? ''}`)}`);

@@ -11,6 +11,7 @@ import { DirectoryState } from '../tenancy/directory.entity.js';
 import { markDirectorySynced, scopeOf, type ScimAuth, type ScimTarget } from '../tenancy/scim-auth.js';
 import type { ScimRateLimiter } from '../tenancy/scim-rate-limit.js';
 import type { ScimRequestLog } from '../tenancy/scim-request-log.js';
+import { BULK_MAX_OPERATIONS } from './bulk.handler.js';
 import { dispatcher } from './dispatch.js';
 import { ScimError, toScimError, toScimErrorBody } from './errors.js';
 import { noteScimAuthFailure, noteScimDirectory, recordScimRequests } from './request-recorder.js';
@@ -157,7 +158,8 @@ export function scimRouter({ orm, sql, publicUrl, logger, auth, rateLimit, reque
       }
       const dispatch = dispatcher({
         logger: (ctx.state['log'] as Logger | undefined) ?? logger,
-        charge: rateLimit && ((tokens) => rateLimit.take(directory.id, Math.min(tokens, rateLimit.burst) - 1)),
+        charge: rateLimit && ((tokens) => rateLimit.take(directory.id, tokens - 1)),
+        maxOperations: rateLimit ? Math.min(BULK_MAX_OPERATIONS, rateLimit.burst) : BULK_MAX_OPERATIONS,
       });
       const response = await dispatch(target.resource, {
         sql,

@@ -383,17 +383,22 @@ describe('POST /Bulk and the rate limit', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 429]);
   });
 
-  it('a batch larger than the burst costs a full bucket, so it can run', async () => {
+  it('holds at most the burst in operations (advertised as maxOperations): more is 413 tooMany, nothing runs', async () => {
     const dir = await createTestDirectory(app.url, app.sandboxKey);
-    const operations = Array.from({ length: BURST + 5 }, (_, i) => ({
+    const config = await dir.scim.get('/ServiceProviderConfig');
+    expect(config.body.bulk).toMatchObject({ supported: true, maxOperations: BURST });
+    const operations = Array.from({ length: BURST + 1 }, (_, i) => ({
       method: 'POST',
       path: '/Users',
       bulkId: `u${i}`,
       data: scimUserBody(),
     }));
     const res = await bulk(operations, {}, dir);
-    expect(res.status).toBe(200);
-    expect(res.body.Operations).toHaveLength(BURST + 5);
-    expect((await dir.scim.get('/Users?count=0')).status).toBe(429);
+    expect(res).toMatchObject({ status: 413, body: { scimType: 'tooMany' } });
+    expect((await dir.scim.get('/Users?count=0')).body.totalResults).toBe(0);
+    // Repeated, such requests never spend more than the bucket holds: the budget is one token each.
+    const statuses: number[] = [];
+    for (let i = 0; i < BURST; i++) statuses.push((await bulk(operations, {}, dir)).status);
+    expect(statuses.at(-1)).toBe(429);
   });
 });
