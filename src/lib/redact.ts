@@ -1,14 +1,19 @@
 /**
  * Redaction of what the SCIM request log stores (bodies and query strings). Two rules:
  *
- * - a secret-named attribute — its last name segment (after any `urn:…:`) contains `password`, `secret` or
- *   `token`, any case, any depth — has its value replaced, and so has the `value` of a PATCH operation whose
+ * - a secret-named attribute (see {@link SECRET_NAME}: its last name segment, after any `urn:…:`, any case,
+ *   any depth) has its value replaced, and so has the `value` of a PATCH operation whose
  *   `path` names one (`{"op":"replace","path":"password","value":"…"}`);
  * - any string that looks like a credential is replaced wherever it appears: see {@link looksLikeSecret}.
  */
 export const REDACTED = '[redacted]';
 
-const SECRET_NAME = /password|secret|token/i;
+/**
+ * Attribute names whose values are secrets: passwords and passphrases (`pass`, `pwd`), secrets, tokens,
+ * credentials, one-time codes, PINs and keys (`apiKey`, `privateKey`). Over-matching (`passportNumber`) only
+ * hides a value from the diagnostic log.
+ */
+const SECRET_NAME = /pass|pwd|secret|token|credential|otp|pin$|key$/i;
 
 /** Our own secrets: SCIM tokens `dst_…`, API keys `dsk_<environment>_…`. */
 const OUR_SECRET = /^ds[a-z]_[\w-]{10,}/;

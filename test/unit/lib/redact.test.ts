@@ -55,6 +55,23 @@ describe('redactJson', () => {
     });
   });
 
+  it('replaces other secret-named attributes: passphrases, PINs, keys, credentials, one-time codes', () => {
+    const secretNamed = {
+      pwd: 'a',
+      passphrase: 'b',
+      pin: 'c',
+      apiKey: 'd',
+      'urn:example:ext:1.0:User:privateKey': 'e',
+      credentials: { value: 'f' },
+      otpSeed: 'g',
+    };
+    const kept = { userName: 'ada', displayName: 'Ada', title: 'Engineer', shipping: 'x', keyboardLayout: 'de' };
+    expect(redactJson({ ...secretNamed, ...kept })).toEqual({
+      ...Object.fromEntries(Object.keys(secretNamed).map((key) => [key, REDACTED])),
+      ...kept,
+    });
+  });
+
   it('replaces the value of a PATCH operation on a password path', () => {
     expect(
       redactJson({
