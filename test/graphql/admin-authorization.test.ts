@@ -422,6 +422,30 @@ describe('an admin in their own organization', () => {
     await forbidden('query ($id: ID!) { organization(id: $id) { invitations { id } } }', { id: f.a.organizationId });
   });
 
+  it("does not read the vendor's records: organization metadata, nor where the vendor's calls came from", async () => {
+    const updated = await graphql(
+      t.url,
+      t.sandboxKey,
+      'mutation ($id: ID!) { updateOrganization(id: $id, input: { metadata: { plan: "gold", note: "internal" } }) { id } }',
+      { id: f.a.organizationId },
+    );
+    expect(updated.errors).toBeUndefined();
+    const read = 'query ($id: ID!) { organization(id: $id) { metadata } }';
+    const asVendor = await graphql(t.url, t.sandboxKey, read, { id: f.a.organizationId });
+    expect(asVendor.data?.['organization'].metadata).toEqual({ plan: 'gold', note: 'internal' });
+    const asAdmin = await graphql(t.url, f.adminA, read, { id: f.a.organizationId });
+    expect(asAdmin.data?.['organization'].metadata).toEqual({});
+
+    const entries = await graphql(
+      t.url,
+      f.adminA,
+      '{ auditLog(first: 100, filter: { actorType: API_KEY }) { edges { node { action ip userAgent } } } }',
+    );
+    const nodes = entries.data?.['auditLog'].edges.map((edge: any) => edge.node) ?? [];
+    expect(nodes).toContainEqual({ action: 'updateOrganization', ip: null, userAgent: null });
+    expect(nodes.every((node: any) => node.ip === null && node.userAgent === null)).toBe(true);
+  });
+
   it("receives only their organization's live events over provisioningEvents", async () => {
     const client = await adminSocket();
     // Resuming after A's newest event: everything later arrives, however long subscribing takes.

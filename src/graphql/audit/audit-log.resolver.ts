@@ -24,6 +24,8 @@ export class AuditLogResolver {
       scopeOrganizationId: scope.organizationId,
     };
     checkAuditLogFilter(query, new Set(Object.keys(info.schema.getMutationType()?.getFields() ?? {})));
-    return toConnection(await listAuditEntries(ctx.sql, query, page), toAuditLogEntryNode);
+    return toConnection(await listAuditEntries(ctx.sql, query, page), (entry) =>
+      toAuditLogEntryNode(entry, ctx.viewer),
+    );
   }
 }

@@ -2,6 +2,7 @@ import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql
 
 import { AuditActorType } from '../../audit/actor.js';
 import type { AuditEntryRecord } from '../../audit/audit-log.js';
+import type { Viewer } from '../../tenancy/types.js';
 import { Connection } from '../connection.js';
 import { DateTimeScalar } from '../scalars.js';
 
@@ -38,10 +39,17 @@ export class AuditLogEntryNode {
   @Field(() => ID, { nullable: true, description: 'The organization the target belongs to, when it has one.' })
   organizationId!: string | null;
 
-  @Field(() => String, { nullable: true, description: "The caller's IP address (X-Forwarded-For when proxied)." })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The caller's IP address (X-Forwarded-For when proxied); null for an admin reading the vendor's entries.",
+  })
   ip!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The User-Agent header, at most 256 characters.' })
+  @Field(() => String, {
+    nullable: true,
+    description: "The User-Agent header, at most 256 characters; null for an admin reading the vendor's entries.",
+  })
   userAgent!: string | null;
 
   @Field(() => String, { nullable: true, description: 'The x-request-id of the HTTP request (or WebSocket).' })
@@ -75,7 +83,12 @@ export class AuditLogFilter {
   until?: Date | null;
 }
 
-export function toAuditLogEntryNode(entry: AuditEntryRecord): AuditLogEntryNode {
+/**
+ * One entry as `viewer` may see it: an admin reads its organization's entries, but not where the vendor's
+ * API calls came from (the vendor's servers' IP and user agent).
+ */
+export function toAuditLogEntryNode(entry: AuditEntryRecord, viewer: Viewer): AuditLogEntryNode {
+  const vendorOrigin = viewer.kind === 'admin' && entry.actorType === AuditActorType.API_KEY;
   return {
     id: entry.id,
     action: entry.action,
@@ -85,8 +98,8 @@ export function toAuditLogEntryNode(entry: AuditEntryRecord): AuditLogEntryNode 
     targetType: entry.targetType,
     targetId: entry.targetId,
     organizationId: entry.organizationId,
-    ip: entry.ip,
-    userAgent: entry.userAgent,
+    ip: vendorOrigin ? null : entry.ip,
+    userAgent: vendorOrigin ? null : entry.userAgent,
     requestId: entry.requestId,
     outcome: entry.outcome,
     createdAt: entry.createdAt,

@@ -12,6 +12,7 @@ import { PageArgs, toConnection } from '../connection.js';
 import type { GraphQLContext } from '../context.js';
 import { DirectoryConnection, toDirectoryNode } from '../directories/directory.type.js';
 import { vendorOf } from '../policy.js';
+import { JSONObjectScalar } from '../scalars.js';
 import { CreateOrganizationInput, OrganizationFilter, UpdateOrganizationInput } from './organization.inputs.js';
 import { OrganizationConnection, OrganizationNode, toOrganizationNode } from './organization.type.js';
 
@@ -43,6 +44,12 @@ export class OrganizationResolver {
   ): Promise<DirectoryConnection> {
     const directories = await ctx.loaders.directoriesOfOrganization.load(organization.id);
     return toConnection(paginateArray(directories, page), (directory) => toDirectoryNode(directory, ctx.publicUrl));
+  }
+
+  /** The vendor's records (plans, internal notes, billing ids) are not the customer admin's to read. */
+  @FieldResolver(() => JSONObjectScalar)
+  metadata(@Root() organization: OrganizationNode, @Ctx() ctx: GraphQLContext): Record<string, unknown> {
+    return ctx.viewer.kind === 'apiKey' ? organization.metadata : {};
   }
 
   @Mutation(() => OrganizationNode)

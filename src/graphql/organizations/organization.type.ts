@@ -15,7 +15,9 @@ export class OrganizationNode {
   @Field(() => String, { nullable: true, description: 'Primary domain, unique within the environment.' })
   domain!: string | null;
 
-  @Field(() => JSONObjectScalar)
+  @Field(() => JSONObjectScalar, {
+    description: "The vendor's own data about the organization; empty for the organization's admins.",
+  })
   metadata!: Record<string, unknown>;
 
   @Field(() => DateTimeScalar)
