@@ -97,9 +97,6 @@ const COOKIE_REFUSED =
   "The portal's session cookie is accepted only from PUBLIC_URL's origin (a POST with content-type: application/json, " +
   'or a WebSocket opened from there); API clients send Authorization: Bearer …';
 
-/** dsync runs behind a reverse proxy: the client's address is X-Forwarded-For's first entry. */
-const TRUST_PROXY = true;
-
 /**
  * The composition root: ORM, domain, Koa, Apollo and graphql-ws on one HTTP server. Starts nothing listening
  * and creates no environments (see `bootstrap`). When it fails, everything it started is stopped again.
@@ -200,7 +197,7 @@ async function composeApp(
   orm.em.getEventManager().registerSubscriber({ afterTransactionCommit: () => sequencer.wake() });
 
   // X-Forwarded-For is trusted (ctx.ip, and the WebSocket upgrade's IP in ws.ts alike).
-  const koa = new Koa<RequestState>({ proxy: TRUST_PROXY });
+  const koa = new Koa<RequestState>({ proxy: config.trustProxy });
   // Koa composes its middleware when callback() is called, so the handler is attached after koa.use below.
   const httpServer = createServer();
   const production = config.nodeEnv === 'production';
@@ -286,7 +283,7 @@ async function composeApp(
       schema,
       orm,
       shared,
-      trustProxy: TRUST_PROXY,
+      trustProxy: config.trustProxy,
       validationRules,
       maxCost: config.graphqlMaxComplexity,
       maxPayloadBytes: config.wsMaxPayloadBytes,

@@ -21,6 +21,8 @@ export interface Config {
   readonly logFormat: 'json' | 'pretty' | undefined;
   /** Base URL the outside world reaches this server at; SCIM base URLs are built from it. */
   readonly publicUrl: string;
+  /** Behind a reverse proxy: the client's address is X-Forwarded-For's first entry (else the peer's). */
+  readonly trustProxy: boolean;
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly graphqlIntrospection: boolean;
   readonly graphqlMaxDepth: number;
@@ -189,6 +191,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  TRUST_PROXY: booleanString.default(false),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   GRAPHQL_INTROSPECTION: booleanString.optional(),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
@@ -303,6 +306,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     publicUrl,
+    trustProxy: e.TRUST_PROXY,
     nodeEnv: e.NODE_ENV,
     graphqlIntrospection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
     graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,

@@ -445,6 +445,33 @@ describe('audit log', () => {
     expect((await auditLog({ organizationId: other, actorType: 'ADMIN' })).entries).toEqual([]);
   });
 
+  it('takes the IP from X-Forwarded-For only with TRUST_PROXY=true', async () => {
+    const createWith = async (url: string, key: string) => {
+      const requestId = `audit-${randomUUID()}`;
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${key}`,
+          'x-request-id': requestId,
+          'x-forwarded-for': '203.0.113.9',
+        },
+        body: JSON.stringify({ query: 'mutation { createOrganization(input: { name: "Proxied" }) { id } }' }),
+      });
+      expect(response.status).toBe(200);
+      return requestId;
+    };
+    expect((await entryOf('createOrganization', await createWith(t.url, t.sandboxKey))).ip).toBe('127.0.0.1');
+    const proxied = await startTestApp({ WEBHOOK_WORKERS: '0', TRUST_PROXY: 'true' }, t.database);
+    try {
+      const requestId = await createWith(proxied.url, t.sandboxKey);
+      const { entries } = await auditLog({ action: 'createOrganization' });
+      expect(entries.find((entry: any) => entry.requestId === requestId)?.ip).toBe('203.0.113.9');
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('filters by organization, actor type, action and time, and pages newest first', async () => {
     const org = (await call('mutation { createOrganization(input: { name: "Paged" }) { id } }')).data![
       'createOrganization'

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       databasePoolSize: 10,
       logLevel: 'info',
       publicUrl: 'http://localhost:8080',
+      trustProxy: false,
       nodeEnv: 'development',
       graphqlIntrospection: true,
       graphqlMaxDepth: 12,
