@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildSchema } from 'graphql';
 
+import { INVITE_ADMIN, tokenOfUrl } from '../fixtures/admins.js';
 import { errorCodes, graphql, uniq, type GraphQLResponse } from '../fixtures/graphql.js';
 import { startReceiver, type Receiver } from '../fixtures/receiver.js';
 import { scimClient, scimUserBody } from '../fixtures/scim.js';
@@ -119,13 +120,6 @@ const state: {
   pending?: string;
 } = {};
 
-/** The token in an invitation link's fragment (`…#invitation=<token>`). */
-function invitationTokenOf(url: string): string {
-  return decodeURIComponent(new URL(url).hash.replace(/^#invitation=/, ''));
-}
-
-const INVITE = 'mutation($o: ID!, $e: String!) { inviteAdmin(organizationId: $o, email: $e) { id url } }';
-
 /** One successful call per mutation, in an order where each finds what it needs (deletions last). */
 const CASES: Record<string, Case> = {
   createOrganization: {
@@ -222,14 +216,14 @@ const CASES: Record<string, Case> = {
     check: () => ({ targetType: 'Webhook', targetId: state.webhook!, organizationId: state.org! }),
   },
   inviteAdmin: {
-    query: INVITE,
+    query: INVITE_ADMIN,
     variables: () => {
       state.adminEmail = `${uniq('admin-')}@example.com`.toLowerCase();
-      return { o: state.org, e: state.adminEmail };
+      return { organizationId: state.org, email: state.adminEmail };
     },
     check: (data) => {
       state.invitation = data['inviteAdmin'].id as string;
-      state.invitationToken = invitationTokenOf(data['inviteAdmin'].url as string);
+      state.invitationToken = tokenOfUrl(data['inviteAdmin'].url as string);
       secrets.push(state.invitationToken);
       return { targetType: 'AdminInvitation', targetId: state.invitation, organizationId: state.org! };
     },
@@ -261,9 +255,12 @@ const CASES: Record<string, Case> = {
   },
   cancelInvitation: {
     before: async () => {
-      const invited = await call(INVITE, { o: state.org, e: `${uniq('pending-')}@example.com`.toLowerCase() });
+      const invited = await call(INVITE_ADMIN, {
+        organizationId: state.org,
+        email: `${uniq('pending-')}@example.com`.toLowerCase(),
+      });
       state.pending = invited.data!['inviteAdmin'].id as string;
-      secrets.push(invitationTokenOf(invited.data!['inviteAdmin'].url as string));
+      secrets.push(tokenOfUrl(invited.data!['inviteAdmin'].url as string));
     },
     query: 'mutation($id: ID!) { cancelInvitation(id: $id) { id } }',
     variables: () => ({ id: state.pending }),
@@ -392,8 +389,11 @@ describe('audit log', () => {
     const org = (await call('mutation { createOrganization(input: { name: "Refused" }) { id } }')).data![
       'createOrganization'
     ].id as string;
-    const invited = await call(INVITE, { o: org, e: `${uniq('refused-')}@example.com`.toLowerCase() });
-    const token = invitationTokenOf(invited.data!['inviteAdmin'].url as string);
+    const invited = await call(INVITE_ADMIN, {
+      organizationId: org,
+      email: `${uniq('refused-')}@example.com`.toLowerCase(),
+    });
+    const token = tokenOfUrl(invited.data!['inviteAdmin'].url as string);
     const accepted = await call(
       'mutation($t: String!) { acceptAdminInvitation(token: $t) { sessionToken admin { id } } }',
       { t: token },
