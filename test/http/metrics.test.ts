@@ -7,7 +7,7 @@ import { startReceiver } from '../fixtures/receiver.js';
 import { createTestDirectory, scimUserBody } from '../fixtures/scim.js';
 import { waitUntil } from '../fixtures/wait.js';
 import { subscribe, wsClient } from '../fixtures/ws.js';
-import { startTestApp, type TestApp } from '../setup/app.js';
+import { startTestApp, withTestApp, type TestApp } from '../setup/app.js';
 
 // GET /metrics through the real server: Prometheus text format, SCIM counters that move with real requests.
 
@@ -79,14 +79,8 @@ afterAll(async () => {
 });
 
 /** Runs `test` against one more app (no webhook workers: fewer connections), closed after. */
-async function withApp(env: Record<string, string>, test: (app: TestApp) => Promise<void>): Promise<void> {
-  const app = await startTestApp({ WEBHOOK_WORKERS: '0', ...env }, t.database);
-  try {
-    await test(app);
-  } finally {
-    await app.close();
-  }
-}
+const withApp = (env: Record<string, string>, test: (app: TestApp) => Promise<void>) =>
+  withTestApp({ WEBHOOK_WORKERS: '0', ...env }, t.database, test);
 
 describe('GET /metrics', () => {
   it('counts SCIM requests by method, resource and status class, rate-limited ones and relayed events', async () => {

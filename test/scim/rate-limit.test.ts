@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { createTestDirectory, ERROR, scimClient, type ScimClient, type ScimResult } from '../fixtures/scim.js';
 import { waitUntil } from '../fixtures/wait.js';
-import { startTestApp, type TestApp } from '../setup/app.js';
+import { startTestApp, withTestApp, type TestApp } from '../setup/app.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 
 // The per-directory SCIM rate limit through real servers on one database. Most apps here refill so slowly
@@ -28,14 +28,8 @@ afterAll(async () => {
 });
 
 /** Runs `test` against one more app on the same database, closed after. */
-async function withApp(env: Record<string, string>, test: (app: TestApp) => Promise<void>): Promise<void> {
-  const app = await startTestApp({ ...QUIET, ...env }, database);
-  try {
-    await test(app);
-  } finally {
-    await app.close();
-  }
-}
+const withApp = (env: Record<string, string>, test: (app: TestApp) => Promise<void>) =>
+  withTestApp({ ...QUIET, ...env }, database, test);
 
 const statuses = (results: readonly ScimResult[]) => results.map((r) => r.status);
 const accepted = (results: readonly ScimResult[]) => results.filter((r) => r.status === 200).length;

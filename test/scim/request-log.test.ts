@@ -12,7 +12,7 @@ import {
   type TestDirectory,
 } from '../fixtures/scim.js';
 import { withDeadline } from '../fixtures/wait.js';
-import { startTestApp, type TestApp } from '../setup/app.js';
+import { startTestApp, withTestApp, type TestApp } from '../setup/app.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
 
 // The per-directory SCIM request log: recorded by the SCIM router, written in batches, read through
@@ -37,14 +37,9 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function withApp(env: Record<string, string>, test: (app: TestApp) => Promise<void>): Promise<void> {
-  const app = await startTestApp({ ...QUIET, ...env }, database);
-  try {
-    await test(app);
-  } finally {
-    await app.close();
-  }
-}
+/** Runs `test` against one more app on the same database, closed after. */
+const withApp = (env: Record<string, string>, test: (app: TestApp) => Promise<void>) =>
+  withTestApp({ ...QUIET, ...env }, database, test);
 
 const flush = (app: TestApp) => withDeadline(app.app.flushScimRequestLog(), { what: 'the request log flush' });
 

@@ -110,3 +110,17 @@ export async function startTestApp(
     },
   };
 }
+
+/** Runs `test` against one more app on `database` (with `env`), and closes the app after, whatever happened. */
+export async function withTestApp(
+  env: Record<string, string>,
+  database: TestDatabase,
+  test: (app: TestApp) => Promise<void>,
+): Promise<void> {
+  const app = await startTestApp(env, database);
+  try {
+    await test(app);
+  } finally {
+    await app.close();
+  }
+}
