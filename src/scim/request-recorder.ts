@@ -149,12 +149,14 @@ function record(
   const scimType = failed ? errorField(responseBody, 'scimType') : null;
   const errorDetail = failed ? errorField(responseBody, 'detail') : null;
   const authFailure = 'reason' in outcome ? outcome.reason : null;
+  // Minted now, not at completion: entries of one millisecond keep the order they were recorded in.
+  const id = idAt(createdAt);
   const complete = (): ScimRequestLogRecord => {
     const request = loggedBody(requestBody);
     const response = loggedBody(responseBody);
     return {
       target,
-      id: idAt(createdAt),
+      id,
       createdAt,
       method,
       path: loggedPath(path, querystring),
