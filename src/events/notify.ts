@@ -28,7 +28,7 @@ export async function notifyApiKeyRevoked(em: EntityManager, apiKeyId: string): 
 export const ADMIN_SESSION_ENDED_CHANNEL = 'dsync_admin_session_ended';
 
 /** Why an admin session ended before it expired. */
-export type SessionEndReason = 'signed_out' | 'revoked';
+export type SessionEndReason = 'signed_out' | 'revoked' | 'organization_deleted';
 
 /** Told the id of every admin session ended (signed out, or its admin revoked) in any process. */
 export type SessionEndedListener = (sessionId: string, reason: SessionEndReason) => void;
@@ -45,7 +45,7 @@ export async function notifyAdminSessionsEnded(
 }
 
 function parseSessionEnded(payload: string): { sessionId: string; reason: SessionEndReason } | undefined {
-  const match = /^(signed_out|revoked):(.+)$/.exec(payload);
+  const match = /^(signed_out|revoked|organization_deleted):(.+)$/.exec(payload);
   if (!match?.[1] || !match[2] || !isUuid(match[2])) return undefined;
   return { sessionId: match[2], reason: match[1] as SessionEndReason };
 }

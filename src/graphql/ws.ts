@@ -64,7 +64,11 @@ export interface GraphqlWsOptions {
 }
 
 /** Reason a socket of an ended admin session is closed with. */
-const SESSION_CLOSE_REASONS = { signed_out: 'Admin session signed out', revoked: 'Admin revoked' } as const;
+const SESSION_CLOSE_REASONS = {
+  signed_out: 'Admin session signed out',
+  revoked: 'Admin revoked',
+  organization_deleted: 'Organization deleted',
+} as const;
 
 /** The credential a socket is tracked by, to close it when that credential stops working. */
 function credentialOf(viewer: Viewer): string | undefined {

@@ -7,6 +7,7 @@ import { recordEvent } from '../events/record-event.js';
 import { ConflictError, InvalidInputError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { normalizeName } from '../lib/names.js';
+import { AdminSession } from './admin.entity.js';
 import { directorySnapshot, eventScope } from './directory-snapshot.js';
 import { Directory } from './directory.entity.js';
 import { Organization } from './organization.entity.js';
@@ -74,8 +75,18 @@ export async function updateOrganization(
   return organization;
 }
 
-/** Deletes the organization; its directories go with it (foreign keys cascade). */
-export async function deleteOrganization(em: EntityManager, environmentId: string, id: string): Promise<Organization> {
+export interface DeletedOrganization {
+  readonly organization: Organization;
+  /** Sessions of its admins that were open: deleted with them, their sockets are to be closed. */
+  readonly endedSessionIds: readonly string[];
+}
+
+/** Deletes the organization; its directories, admins and their sessions go with it (foreign keys cascade). */
+export async function deleteOrganization(
+  em: EntityManager,
+  environmentId: string,
+  id: string,
+): Promise<DeletedOrganization> {
   return em.transactional(async (tx) => {
     const organization = await findOrganizationOrFail(tx, { environmentId }, id);
     // Its directories go with it: each records `dsync.deleted`, in the same transaction, once its row is
@@ -92,9 +103,10 @@ export async function deleteOrganization(em: EntityManager, environmentId: strin
         changed: [],
       });
     }
+    const sessions = await tx.find(AdminSession, { admin: { organization }, endedAt: null }, { fields: ['id'] });
     tx.remove(organization);
     await tx.flush();
-    return organization;
+    return { organization, endedSessionIds: sessions.map((session) => session.id) };
   });
 }
 

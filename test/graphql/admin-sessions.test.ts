@@ -296,3 +296,30 @@ describe('admin sessions', () => {
     });
   });
 });
+
+describe('deleting the organization', () => {
+  it("closes its admins' open sockets with 4401 in every instance, and their tokens stop working", async () => {
+    const doomed = (await createOrganizationAs(t.url, t.sandboxKey)).id;
+    const admin = await signedInAdmin(t.url, t.sandboxKey, doomed);
+    const bystander = await signedInAdmin(t.url, t.sandboxKey, organizationId);
+    const onLocal = await socket(t.url, admin.token);
+    const onOther = await socket(other.url, admin.token);
+    const bystanderSocket = await socket(other.url, bystander.token);
+    for (const { client } of [onLocal, onOther, bystanderSocket]) subscribeEvents(client);
+
+    const deleted = await graphql(t.url, t.sandboxKey, 'mutation ($id: ID!) { deleteOrganization(id: $id) }', {
+      id: doomed,
+    });
+    expect(deleted).toMatchObject({ status: 200, data: { deleteOrganization: doomed } });
+
+    const closedBy = { code: 4401, reason: 'Organization deleted' };
+    expect(await withDeadline(onLocal.closed, { what: 'the socket on the deleting instance to close' })).toEqual(
+      closedBy,
+    );
+    expect(await withDeadline(onOther.closed, { what: 'the socket on the other instance to close' })).toEqual(closedBy);
+    expect(errorCodes(await graphql(other.url, admin.token, ADMIN_VIEWER))).toEqual(['UNAUTHENTICATED']);
+    expect(await wsQuery(bystanderSocket.client, '{ viewer { admin { id } } }')).toEqual({
+      data: { viewer: { admin: { id: bystander.adminId } } },
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 
 import { paginateArray } from '../../db/pagination.js';
+import { notifyAdminSessionsEnded } from '../../events/notify.js';
 import {
   createOrganization,
   deleteOrganization,
@@ -69,9 +70,13 @@ export class OrganizationResolver {
     return toOrganizationNode(await updateOrganization(ctx.em, vendorOf(ctx.viewer).environmentId, id, input));
   }
 
-  @Mutation(() => ID, { description: 'Deletes the organization and all of its directories.' })
+  @Mutation(() => ID, {
+    description:
+      "Deletes the organization with its directories and admins; its admins' open WebSockets are closed with 4401.",
+  })
   async deleteOrganization(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    await deleteOrganization(ctx.em, vendorOf(ctx.viewer).environmentId, id);
+    const deleted = await deleteOrganization(ctx.em, vendorOf(ctx.viewer).environmentId, id);
+    await notifyAdminSessionsEnded(ctx.em, deleted.endedSessionIds, 'organization_deleted');
     return id;
   }
 }
