@@ -1,7 +1,7 @@
 import { clearSession, gql, SessionEnded, startSession } from './api.js';
 import { eventsView, groupsView, requestLogView, usersView } from './browse.js';
 import { h, replace } from './dom.js';
-import { DIRECTORY_FIELDS, type Directory, type Portal } from './model.js';
+import { DIRECTORY_FIELDS, providerName, type Directory, type Portal } from './model.js';
 import { setupView } from './setup.js';
 import { statusPanel, type PortalEvent, type StatusPanel } from './status.js';
 
@@ -17,11 +17,14 @@ const vendor = document.body.dataset['vendor'] ?? 'your vendor';
 const live = h('p', { class: 'sr-only', 'aria-live': 'polite', role: 'status' });
 document.body.append(live);
 
+/** Directories the picker lists (an organization has one or two; the API pages beyond). */
+const MAX_DIRECTORIES = 50;
+
 const VIEWER = /* GraphQL */ `
   query Viewer {
     viewer {
       admin { id email name }
-      organization { id name directories(first: 1) { edges { node { ${DIRECTORY_FIELDS} } } } }
+      organization { id name directories(first: ${MAX_DIRECTORIES}) { edges { node { ${DIRECTORY_FIELDS} } } } }
     }
   }
 `;
@@ -104,7 +107,40 @@ const TABS: readonly { id: Tab; label: string }[] = [
   { id: 'log', label: 'Request log' },
 ];
 
+/** Keeps the list in step with the managed directory after it was created or changed here. */
+function remember(portal: Portal): void {
+  const current = portal.directory;
+  if (!current) return;
+  const at = portal.directories.findIndex((directory) => directory.id === current.id);
+  if (at === -1) portal.directories.push(current);
+  else portal.directories[at] = current;
+}
+
+/** The directory picker, when the organization has more than one: switching redraws the dashboard. */
+function directoryPicker(portal: Portal): HTMLElement | null {
+  if (portal.directories.length < 2) return null;
+  const select = h(
+    'select',
+    { id: 'directory-picker', 'data-testid': 'directory-picker' },
+    ...portal.directories.map((directory) =>
+      h(
+        'option',
+        { value: directory.id, selected: directory.id === portal.directory?.id },
+        `${directory.name} (${providerName(directory.provider)})`,
+      ),
+    ),
+  );
+  select.addEventListener('change', () => {
+    portal.directory = portal.directories.find((directory) => directory.id === select.value) ?? portal.directory;
+    portal.token = null; // a token shown for another directory is not this one's
+    dashboard(portal);
+    announce(`Showing ${portal.directory?.name ?? 'the directory'}.`);
+  });
+  return h('p', { class: 'picker' }, h('label', { for: 'directory-picker' }, 'Directory'), select);
+}
+
 function dashboard(portal: Portal): void {
+  remember(portal);
   const events: PortalEvent[] = [];
   const body = h('div', {});
   let tab: Tab = 'setup';
@@ -161,6 +197,7 @@ function dashboard(portal: Portal): void {
       vendor,
       ' at once.',
     ),
+    directoryPicker(portal),
     status?.element ?? null,
     nav,
     body,
@@ -183,11 +220,13 @@ async function signedIn(): Promise<void> {
       h('span', {}, viewer.admin.name ?? viewer.admin.email),
       signOutButton,
     );
+    const directories = viewer.organization.directories.edges.map(({ node }) => node);
     dashboard({
       vendor,
       admin: viewer.admin,
       organization: { id: viewer.organization.id, name: viewer.organization.name },
-      directory: viewer.organization.directories.edges[0]?.node ?? null,
+      directories,
+      directory: directories[0] ?? null,
       token: null,
     });
   } catch (error) {

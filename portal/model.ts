@@ -37,6 +37,9 @@ export interface Portal {
   readonly vendor: string;
   readonly admin: { readonly id: string; readonly email: string; readonly name: string | null };
   readonly organization: { readonly id: string; readonly name: string };
+  /** The organization's directories, oldest first (kept in step with changes made here). */
+  directories: Directory[];
+  /** The one the page manages; the admin picks it when there are several. */
   directory: Directory | null;
   /** The SCIM token, only right after it was issued here (created, provider changed, rotated); never stored. */
   token: string | null;

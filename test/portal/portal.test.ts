@@ -241,6 +241,37 @@ describe('an IT admin, from the invitation link', () => {
   });
 
   it(
+    "switches between the organization's directories: setup, status and data follow the one picked",
+    async () => {
+      const organizationId = await organization();
+      const okta = await createDirectoryAs(t.url, t.sandboxKey, organizationId, 'OKTA');
+      const entra = await createDirectoryAs(t.url, t.sandboxKey, organizationId, 'ENTRA_ID');
+      const ada = scimUserBody();
+      expect((await scim(entra.directory.scimBaseUrl, entra.token, 'POST', '/Users', ada)).status).toBe(201);
+      const { page } = await openInvitation(organizationId);
+      await accept(page);
+
+      const picker = page.getByTestId('directory-picker');
+      await expect(picker.locator('option').allTextContents()).resolves.toEqual([
+        expect.stringContaining('(Okta)'),
+        expect.stringContaining('(Microsoft Entra ID)'),
+      ]);
+      await expect(page.getByTestId('scim-base-url').inputValue()).resolves.toBe(okta.directory.scimBaseUrl);
+      await waitForText(page, 'user-count', /^0$/);
+      await expectAccessible(page, 'directory picker');
+
+      await page.getByLabel('Directory', { exact: true }).selectOption(entra.directory.id);
+      await waitForText(page, 'user-count', /^1$/);
+      await expect(page.getByTestId('scim-base-url').inputValue()).resolves.toBe(entra.directory.scimBaseUrl);
+      await expect(page.getByTestId('provider-ENTRA_ID').getAttribute('aria-pressed')).resolves.toBe('true');
+      await page.getByTestId('tab-users').click();
+      await page.getByTestId('users').getByText(String(ada['userName'])).first().waitFor();
+      await expect(picker.inputValue()).resolves.toBe(entra.directory.id);
+    },
+    TEST_MS,
+  );
+
+  it(
     "an admin of organization A cannot see B's, and the cookie needs the CSRF marker",
     async () => {
       const organizationB = await organization();
