@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 
+import { pipelined } from './pipeline.js';
+
 /**
  * Plain SQL on the ORM's own connection pool, for the hot paths (the provisioning aggregate): one statement
  * text with `$1, $2, …` parameters, sent as is, rows back as `pg` parses them — no query building, no
@@ -16,9 +18,22 @@ export interface Sql {
   run(text: string, params?: readonly unknown[]): Promise<number>;
 }
 
+/** The statements of one transaction (see {@link Database.transaction}). */
+export interface Transaction extends Sql {
+  /**
+   * Runs the transaction's last statement and commits, in one round trip; the transaction is over when it
+   * resolves (a statement after it is an error). When it throws, nothing was committed.
+   */
+  commitWith<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
 export interface Database extends Sql {
-  /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction on one connection: committed when it resolves (or by its
+   * {@link Transaction.commitWith}), rolled back when it throws. BEGIN travels with the first statement and
+   * COMMIT with the last one given to `commitWith`: a read, compute, write transaction costs two round trips.
+   */
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /**
    * Runs one statement on its own — PostgreSQL commits it, all of it or nothing — and tells the commit
    * listeners: a write of a row and its event in one statement costs one round trip instead of four.
@@ -54,6 +69,12 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+interface TransactionState {
+  open: boolean;
+  done: boolean;
+  committed: boolean;
+}
+
 /** The database behind `orm`, for plain SQL. */
 export function sqlDatabase(orm: MikroORM): Database {
   const knex = orm.em.getConnection().getKnex();
@@ -82,6 +103,34 @@ export function sqlDatabase(orm: MikroORM): Database {
     },
   });
 
+  /**
+   * A transaction on `connection`: BEGIN is sent with its first statement, COMMIT with `commitWith`'s.
+   * `state.open`: BEGIN was sent (a ROLLBACK or COMMIT is due); `state.done`: `commitWith` was called;
+   * `state.committed`: its COMMIT succeeded.
+   */
+  const inTransaction = (connection: pg.PoolClient, state: TransactionState): Transaction => {
+    const send = async (text: string, params: readonly unknown[], commit: boolean) => {
+      if (state.done) throw new Error('statement after the transaction committed');
+      const begin = !state.open;
+      if (begin) logger.logQuery({ query: 'begin', level: 'info' });
+      logger.logQuery({ query: text, level: 'info' });
+      if (commit) logger.logQuery({ query: 'commit', level: 'info' });
+      state.open = true;
+      state.done = commit;
+      const config = { text, values: params as unknown[], ...nameOf(text, params) };
+      const result = await pipelined(connection, config, begin ? 'begin' : null, commit ? 'commit' : null);
+      state.committed = commit;
+      return result;
+    };
+    return {
+      query: async <Row>(text: string, params: readonly unknown[] = []) =>
+        (await send(text, params, false)).rows as Row[],
+      run: async (text: string, params: readonly unknown[] = []) => (await send(text, params, false)).rowCount ?? 0,
+      commitWith: async <Row>(text: string, params: readonly unknown[] = []) =>
+        (await send(text, params, true)).rows as Row[],
+    };
+  };
+
   async function withConnection<T>(work: (connection: pg.PoolClient) => Promise<T>): Promise<T> {
     const connection = await client.acquireConnection();
     try {
@@ -101,17 +150,27 @@ export function sqlDatabase(orm: MikroORM): Database {
     },
     transaction: (work) =>
       withConnection(async (connection) => {
-        const tx = on(connection);
-        await tx.run('begin');
+        const state: TransactionState = { open: false, done: false, committed: false };
+        const committed = () => {
+          for (const listener of commitListeners) listener();
+        };
         let result;
         try {
-          result = await work(tx);
+          result = await work(inTransaction(connection, state));
+          if (state.open && !state.done) {
+            logger.logQuery({ query: 'commit', level: 'info' });
+            await connection.query('commit');
+            state.committed = true;
+          }
         } catch (error) {
-          await connection.query('rollback').catch(() => undefined);
+          if (state.committed)
+            committed(); // `work` threw after commitWith: what it wrote stays
+          // A failed statement leaves the block open and aborted; a failed COMMIT has ended it (then this
+          // ROLLBACK only draws a warning).
+          else if (state.open) await connection.query('rollback').catch(() => undefined);
           throw error;
         }
-        await tx.run('commit');
-        for (const listener of commitListeners) listener();
+        if (state.committed) committed();
         return result;
       }),
     onCommit(listener) {

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 
-import type { Sql } from '../db/sql.js';
+import type { Sql, Transaction } from '../db/sql.js';
 import { newId } from '../lib/ids.js';
 import type { EventDataMap, EventScope } from './event-types.js';
 import { ProvisioningEvent } from './event.entity.js';
@@ -41,6 +41,17 @@ export async function insertEvents(tx: Sql, scope: EventScope, events: readonly 
   if (events.length === 0) return;
   const { text, params } = eventsInsert(scope, events);
   await tx.run(text, params);
+}
+
+/** {@link insertEvents} as the last statement of `tx`: it commits the transaction in the same round trip. */
+export async function insertEventsAndCommit(
+  tx: Transaction,
+  scope: EventScope,
+  events: readonly NewEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const { text, params } = eventsInsert(scope, events);
+  await tx.commitWith(text, params);
 }
 
 /**

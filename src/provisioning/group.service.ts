@@ -4,7 +4,7 @@ import { foundOrThrow } from '../db/find.js';
 import type { Database, Sql } from '../db/sql.js';
 import { changedFields, changedPaths } from '../events/changes.js';
 import type { EventScope, GroupSnapshot } from '../events/event-types.js';
-import { insertEvents, type NewEvent } from '../events/record-event.js';
+import { insertEvents, insertEventsAndCommit, type NewEvent } from '../events/record-event.js';
 import { ConflictError, InvalidInputError } from '../lib/errors.js';
 import { isUuid, newId } from '../lib/ids.js';
 import { checkVersion, type ExpectedVersions } from './expected-version.js';
@@ -231,7 +231,7 @@ export async function createGroup(
     const group = await insertGroup(tx, newId(), scope.directoryId, normalized, raw);
     const delta: MembershipDelta = new Map();
     note(delta, await addMembers(tx, scope.directoryId, group.id, memberIds), 'added');
-    await insertEvents(tx, scope, [
+    await insertEventsAndCommit(tx, scope, [
       { type: 'dsync.group.created', data: { before: null, after: groupSnapshot(group, scope), changed: [] } },
       ...(await membershipEvents(tx, scope, group, delta)),
     ]);
@@ -266,7 +266,7 @@ export async function updateGroup(db: Database, scope: EventScope, id: string, c
     const before = groupSnapshot(group, scope);
     const after = groupSnapshot(updated, scope);
     const changed = groupChanges(before, after);
-    await insertEvents(tx, scope, [
+    await insertEventsAndCommit(tx, scope, [
       ...(changed.length > 0 ? [{ type: 'dsync.group.updated' as const, data: { before, after, changed } }] : []),
       ...(await membershipEvents(tx, scope, updated, delta)),
     ]);

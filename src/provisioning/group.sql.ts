@@ -1,4 +1,4 @@
-import type { Sql } from '../db/sql.js';
+import type { Sql, Transaction } from '../db/sql.js';
 import type { NormalizedGroup } from './normalize.js';
 
 /** The statements of the group table (`directory_groups`): fixed texts, every value bound. */
@@ -136,8 +136,9 @@ export function bumpGroups(sql: Sql, ids: readonly string[]): Promise<GroupRow[]
   return sql.query<GroupRow>(BUMP, [ids, new Date()]);
 }
 
-export async function deleteGroupRow(sql: Sql, id: string): Promise<void> {
-  await sql.run(DELETE, [id]);
+/** Deletes the group row as the last statement of `tx`, committing it in the same round trip. */
+export async function deleteGroupRow(tx: Transaction, id: string): Promise<void> {
+  await tx.commitWith(DELETE, [id]);
 }
 
 /** A group of any directory of the environment, or undefined. */

@@ -1,4 +1,4 @@
-import type { Database, Sql } from '../db/sql.js';
+import type { Database, Sql, Transaction } from '../db/sql.js';
 import type { EventScope } from '../events/event-types.js';
 import { EVENT_COLUMNS, eventsInsert, type NewEvent } from '../events/record-event.js';
 import type { NormalizedUser } from './normalize.js';
@@ -146,12 +146,12 @@ export async function insertUserWithEvents(
 }
 
 /**
- * {@link updateUserRow} and the user's `dsync.user.updated` event in one statement. The event's snapshots
- * get the user's groups as this statement reads them (so after any membership change the row lock waited
- * for): `data` is sent with empty `before.groups` and `after.groups`, which the statement fills in.
+ * {@link updateUserRow} and the user's `dsync.user.updated` event in one statement, which commits `tx`. The
+ * event's snapshots get the user's groups as this statement reads them (so after any membership change the
+ * row lock waited for): `data` is sent with empty `before.groups` and `after.groups`, which it fills in.
  */
 export async function updateUserRowWithEvent(
-  tx: Sql,
+  tx: Transaction,
   id: string,
   user: NormalizedUser,
   raw: Record<string, unknown>,
@@ -166,21 +166,21 @@ export async function updateUserRowWithEvent(
       jsonb_set(jsonb_set($${at + 6}::jsonb, '{before,groups}', gs.groups::jsonb), '{after,groups}', gs.groups::jsonb),
       $${at + 7} from gs)
     select u.*, gs.groups from u, gs`;
-  const [row] = await tx.query<UserWithGroups>(text, [...params, ...insert.params]);
+  const [row] = await tx.commitWith<UserWithGroups>(text, [...params, ...insert.params]);
   return row as UserWithGroups;
 }
 
 /**
- * Writes new normalized columns and raw resource, bumps the version, and returns the row with its groups —
- * read by this statement, so after any membership change the row lock waited for.
+ * Writes new normalized columns and raw resource, bumps the version, commits `tx`, and returns the row with
+ * its groups — read by this statement, so after any membership change the row lock waited for.
  */
 export async function updateUserRow(
-  sql: Sql,
+  tx: Transaction,
   id: string,
   user: NormalizedUser,
   raw: Record<string, unknown>,
 ): Promise<UserWithGroups> {
-  const [row] = await sql.query<UserWithGroups>(UPDATE, [id, ...normalizedParams(user, raw), new Date()]);
+  const [row] = await tx.commitWith<UserWithGroups>(UPDATE, [id, ...normalizedParams(user, raw), new Date()]);
   return row as UserWithGroups;
 }
 
@@ -213,8 +213,9 @@ export async function knownUserIds(sql: Sql, directoryId: string, ids: readonly 
   return new Set((await sql.query<{ id: string }>(KNOWN_IN_DIRECTORY, [directoryId, ids])).map((row) => row.id));
 }
 
-export async function deleteUserRow(sql: Sql, id: string): Promise<void> {
-  await sql.run(DELETE, [id]);
+/** Deletes the user row as the last statement of `tx`, committing it in the same round trip. */
+export async function deleteUserRow(tx: Transaction, id: string): Promise<void> {
+  await tx.commitWith(DELETE, [id]);
 }
 
 /** A user of any directory of the environment (of one organization, when given), or undefined. */
