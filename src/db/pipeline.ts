@@ -5,7 +5,9 @@ import pg from 'pg';
  * @types/pg: node-postgres's Query and pg-cursor use exactly these).
  */
 interface ProtocolConnection {
-  parse(message: { text: string; name?: string }): void;
+  /** Named statements whose Parse was sent on this connection (pg's bookkeeping). */
+  readonly submittedNamedStatements: Record<string, string>;
+  parse(message: { text: string; name?: string; types?: unknown }): void;
   bind(message: { portal?: string; statement?: string; values?: unknown[] }): void;
   execute(message: { portal?: string; rows?: number }): void;
   sync(): void;
@@ -13,6 +15,10 @@ interface ProtocolConnection {
 
 /** The parts of pg's Query this subclass overrides; present in every pg 8 release. */
 interface QueryInternals {
+  readonly text: string;
+  readonly name?: string;
+  readonly types?: unknown;
+  hasBeenParsed(connection: ProtocolConnection): boolean;
   prepare(connection: ProtocolConnection): void;
   _getRows(connection: ProtocolConnection, rows?: number): void;
 }
@@ -36,7 +42,8 @@ interface PgResult {
  * socket, one Sync, one round trip (PostgreSQL's extended query protocol allows several Execute messages
  * before a Sync; a BEGIN among them opens a transaction block that outlives the Sync, and a failing
  * statement makes the server skip the rest, COMMIT included, so the block is left aborted for the caller's
- * ROLLBACK). Resolves with the statement's own result.
+ * ROLLBACK). Resolves with the statement's own result. One difference from separate round trips: a row
+ * that pg fails to parse (a type parser throwing) rejects after the COMMIT has run.
  */
 class PipelinedQuery extends (pg.Query as unknown as new (config: pg.QueryConfig) => pg.Query & QueryInternals) {
   constructor(
@@ -48,7 +55,17 @@ class PipelinedQuery extends (pg.Query as unknown as new (config: pg.QueryConfig
   }
 
   override prepare(connection: ProtocolConnection): void {
-    if (this.leading) sendPlain(connection, this.leading);
+    if (this.leading) {
+      // pg credits every ParseComplete to this query's name: a named statement not yet parsed on this
+      // connection is parsed ahead of the leading statement, so that the first ParseComplete is its own.
+      // (After the leading one, a failing Parse would leave the name marked parsed, and every later use of
+      // it on this connection would bind to a statement the server never made.)
+      if (this.name && !this.hasBeenParsed(connection)) {
+        connection.parse({ text: this.text, name: this.name, types: this.types });
+        connection.submittedNamedStatements[this.name] = this.text;
+      }
+      sendPlain(connection, this.leading);
+    }
     super.prepare(connection);
   }
 
@@ -72,8 +89,11 @@ export async function pipelined(
   if (!leading && !trailing) return connection.query(config);
   const results = await new Promise<PgResult | PgResult[]>((resolve, reject) => {
     const query = new PipelinedQuery(config, leading, trailing);
-    query.on('end', resolve);
-    query.on('error', reject);
+    // A callback, not 'end'/'error' listeners: with query_timeout set, pg reports errors only to it.
+    (query as unknown as { callback: (error: Error | null, results: PgResult | PgResult[]) => void }).callback = (
+      error,
+      results,
+    ) => (error ? reject(error) : resolve(results));
     void connection.query(query as unknown as pg.QueryConfig);
   });
   const list = Array.isArray(results) ? results : [results];

@@ -161,6 +161,9 @@ export function sqlDatabase(orm: MikroORM): Database {
             logger.logQuery({ query: 'commit', level: 'info' });
             await connection.query('commit');
             state.committed = true;
+          } else if (state.done && !state.committed) {
+            // `work` caught its commitWith's failure: nothing was committed, and that is an error.
+            throw new Error('the transaction was not committed: its last statement failed');
           }
         } catch (error) {
           if (state.committed)

@@ -163,6 +163,30 @@ describe('transactions: BEGIN with the first statement, COMMIT with commitWith',
     expect(await openTransactions()).toBe(0);
   });
 
+  it('leaves no stale prepared statement behind a first statement whose Parse failed', async () => {
+    const text = 'select id from pipeline_later where id = $1';
+    await expect(sql().transaction((tx) => tx.query(text, [1]))).rejects.toMatchObject({ code: '42P01' });
+    await sql().run('create table pipeline_later (id int primary key)');
+    await sql().run('insert into pipeline_later (id) values (1)');
+    // Sequential transactions reuse the pooled connection the failure happened on.
+    for (let i = 0; i < 10; i++) {
+      await expect(sql().transaction((tx) => tx.query(text, [1]))).resolves.toEqual([{ id: 1 }]);
+    }
+  });
+
+  it('fails a transaction whose work swallowed its commitWith failure, and rolls it back', async () => {
+    await sql().run('insert into pipeline_test (id) values (30)');
+    await expect(
+      sql().transaction(async (tx) => {
+        await tx.run('insert into pipeline_test (id) values ($1)', [31]);
+        await tx.commitWith('insert into pipeline_test (id) values ($1)', [30]).catch(() => undefined);
+        return 'swallowed';
+      }),
+    ).rejects.toThrow('the transaction was not committed');
+    expect(await ids('pipeline_test')).not.toContain(31);
+    expect(await openTransactions()).toBe(0);
+  });
+
   it('sends nothing for a transaction that runs no statement', async () => {
     expect(await roundTrips(() => sql().transaction(async () => 'nothing'))).toBe(0);
   });
