@@ -109,6 +109,38 @@ function redactValue(input: unknown, depth: number, budget: { left: number }): u
 }
 
 /**
+ * Where a secret-named attribute could appear in JSON text: {@link SECRET_NAME} anywhere, its end-anchored
+ * forms too (a PATCH path ends them with `[`, `"` or `.`).
+ */
+const SECRET_NAME_IN_JSON = /pass|pwd|secret|token|credential|otp|pin|key/i;
+
+/**
+ * {@link MIGHT_BE_SECRET} for all matches, with a long run captured whole: the candidates of
+ * {@link looksLikeSecret} in JSON text.
+ */
+const CREDENTIAL_START = /(?:^|[\s"'()])(?:ds[a-z]_|bearer\s|eyJ|([A-Za-z0-9+/=_-]{32,}))/gi;
+
+/** A JSON escape other than `\"`: text where a string is not written verbatim. */
+const OTHER_ESCAPE = /\\[^"]/;
+
+/**
+ * Whether JSON text as `JSON.stringify` writes it, nested no deeper than {@link MAX_DEPTH}, certainly holds
+ * nothing that {@link redactedJsonText} would replace. Without escapes other than `\"` (an ETag's quotes)
+ * every string stands in the text as it is, a quote or two apart: a secret-named key, a PATCH path naming
+ * one, and a string or word that could look like a credential (after a quote or a separator, as
+ * {@link MIGHT_BE_SECRET} looks for; none of its forms holds a quote) all show in the text itself. A superset
+ * test: text that fails it is redacted value by value.
+ */
+export function jsonTextIsClean(text: string): boolean {
+  if (OTHER_ESCAPE.test(text) || SECRET_NAME_IN_JSON.test(text)) return false;
+  for (const [, run] of text.matchAll(CREDENTIAL_START)) {
+    // A prefix form, or a long run mixing the three classes (ids and hex digests do not).
+    if (run === undefined || (/[A-Z]/.test(run) && /[a-z]/.test(run) && /\d/.test(run))) return false;
+  }
+  return true;
+}
+
+/**
  * `value` as JSON text with secrets replaced, like `JSON.stringify(redactJson(value, budget))`. Most bodies
  * hold no secret: they are first only read (no copy), and serialized as they are when nothing needs
  * replacing and they are smaller than `budget`.

@@ -3,7 +3,7 @@ import type { Context, Middleware, Next } from 'koa';
 import { errorMessage } from '../lib/error-message.js';
 import { idAt, isUuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
-import { redactedJsonText, redactQuery, redactText } from '../lib/redact.js';
+import { jsonTextIsClean, redactedJsonText, redactQuery, redactText } from '../lib/redact.js';
 import { SCIM_TOKEN_PREFIX, type ScimTarget } from '../tenancy/scim-auth.js';
 import type { ScimRequestLog } from '../tenancy/scim-request-log.js';
 import type { ScimAuthFailure, ScimRequestLogRecord } from '../tenancy/scim-request-log.sql.js';
@@ -75,6 +75,37 @@ export function loggedBody(body: unknown): { text: string | null; truncated: boo
   return { text: cut, truncated: true };
 }
 
+/**
+ * A response as the log keeps it, from the JSON text that was sent: as it is when it certainly holds no
+ * secret and fits (most do: no walk, no copy); else parsed back and redacted value by value.
+ */
+function loggedResponse(text: string): { text: string | null; truncated: boolean } {
+  if (text.length * 3 <= MAX_LOGGED_BODY_BYTES || Buffer.byteLength(text) <= MAX_LOGGED_BODY_BYTES) {
+    if (jsonTextIsClean(text)) return { text, truncated: false };
+  }
+  return loggedBody(JSON.parse(text));
+}
+
+/** A response body koa would serialize as JSON (not a Buffer, a stream or text). */
+function isJsonBody(body: unknown): body is object {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    !Buffer.isBuffer(body) &&
+    typeof (body as { pipe?: unknown }).pipe !== 'function'
+  );
+}
+
+/** The JSON text of a response body, or undefined when it is none (or cannot be serialized). */
+function jsonTextOf(body: unknown): string | undefined {
+  if (!isJsonBody(body)) return undefined;
+  try {
+    return JSON.stringify(body);
+  } catch {
+    return undefined;
+  }
+}
+
 function loggedPath(path: string, querystring: string): string {
   const query = querystring ? `?${redactQuery(querystring)}` : '';
   return storable(`${path}${query}`).slice(0, MAX_PATH_CHARS);
@@ -82,6 +113,9 @@ function loggedPath(path: string, querystring: string): string {
 
 /** JSON values (objects, arrays, leaves) a body may have and still be held unserialized until it is written. */
 const MAX_HELD_NODES = 200;
+
+/** Characters of response text an entry may hold until it is written; a longer one is logged at once. */
+const MAX_HELD_RESPONSE_CHARS = 4_096;
 
 /** Whether `value` has more than `budget` JSON values (counting stops there). */
 function isLarge(value: unknown, budget = { left: MAX_HELD_NODES }): boolean {
@@ -121,7 +155,12 @@ export function recordScimRequests(log: ScimRequestLog | undefined): Middleware 
     const target = outcome && ('directoryId' in outcome ? outcome : targetOf(outcome.target));
     if (!outcome || !target) return;
     try {
-      record(log, ctx, outcome, target, createdAt, Math.round(performance.now() - started));
+      // Serialized here, once: koa sends this text as it is, and the log keeps it.
+      const responseBody: unknown = ctx.body;
+      const responseText = jsonTextOf(responseBody);
+      if (responseText !== undefined) ctx.body = responseText;
+      const durationMs = Math.round(performance.now() - started);
+      record(log, ctx, outcome, target, createdAt, durationMs, responseBody, responseText);
     } catch (error) {
       // The request is answered: a failure to record it must not change that.
       (ctx.state['log'] as Logger | undefined)?.warn({ error: errorMessage(error) }, 'SCIM request not recorded');
@@ -136,6 +175,8 @@ function record(
   target: ScimTarget,
   createdAt: Date,
   durationMs: number,
+  responseBody: unknown,
+  responseText: string | undefined,
 ): void {
   const failed = ctx.status >= 400;
   const status = ctx.status;
@@ -143,7 +184,6 @@ function record(
   const path = ctx.path;
   const querystring = ctx.querystring;
   const requestBody: unknown = ctx.request.body;
-  const responseBody: unknown = ctx.body;
   const userAgent = ctx.get('user-agent');
   const requestId = typeof ctx.state['requestId'] === 'string' ? ctx.state['requestId'] : null;
   const scimType = failed ? errorField(responseBody, 'scimType') : null;
@@ -153,7 +193,7 @@ function record(
   const id = idAt(createdAt);
   const complete = (): ScimRequestLogRecord => {
     const request = loggedBody(requestBody);
-    const response = loggedBody(responseBody);
+    const response = responseText === undefined ? loggedBody(undefined) : loggedResponse(responseText);
     return {
       target,
       id,
@@ -173,9 +213,13 @@ function record(
       responseBodyTruncated: response.truncated,
     };
   };
-  // Held until written: small bodies as they are (most are never written: see PendingRequestLogEntry);
-  // large ones are cut to 16 KiB now, so a flush window of big pages or Bulk bodies cannot pile up in memory.
-  const large = (ctx.request.length ?? 0) > MAX_LOGGED_BODY_BYTES || isLarge(requestBody) || isLarge(responseBody);
+  // Held until written: small bodies as they are, the response as its text (most are never written: see
+  // PendingRequestLogEntry); large ones are cut to 16 KiB now, so a flush window of big pages or Bulk bodies
+  // cannot pile up in memory.
+  const large =
+    (ctx.request.length ?? 0) > MAX_LOGGED_BODY_BYTES ||
+    isLarge(requestBody) ||
+    (responseText?.length ?? 0) > MAX_HELD_RESPONSE_CHARS;
   const done = large ? complete() : undefined;
   log.record({
     target,

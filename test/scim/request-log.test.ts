@@ -183,6 +183,8 @@ describe('SCIM request log', () => {
     expect(bad.scimType).toEqual(expect.any(String));
     expect(list.path).toBe(`/scim/v2/${dir.directoryId}/Users?filter=userName%20eq%20%22ada%40example.com%22&count=5`);
     expect(list.requestId).toEqual(expect.any(String));
+    // A response without secrets is kept exactly as it was sent.
+    expect(list.responseBody).toBe(JSON.stringify(listed.body));
 
     expect((await requestLog(t, dir.directoryId, { filter: { status: 201 } })).entries.map((e) => e.id)).toEqual([
       post.id,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 
 import {
+  jsonTextIsClean,
   looksLikeSecret,
   REDACTED,
   redactedJsonText,
@@ -121,6 +123,71 @@ describe('redactedJsonText', () => {
 
   it.each(secrets)('never keeps %s', (secret) => {
     expect(redactedJsonText({ attribute: secret })).toBe(JSON.stringify({ attribute: REDACTED }));
+  });
+});
+
+describe('jsonTextIsClean', () => {
+  const secretsAndNames = [
+    'dst_Q2hhbmdlTWUtVGhpcy1Jcy1Ob3QtQS1SZWFsLVRva2Vu0',
+    'Bearer abc.def',
+    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2ln',
+    'Xk9fQ2mLp7RtZ8vW3yB6nC1dE4gH5jK0',
+    'password',
+    'apiKey',
+    'urn:x:User:PIN',
+    'clientSecret',
+  ];
+  /** Strings built from pieces of secrets, names and JSON's special characters: where the two rules meet. */
+  const tricky = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(...secretsAndNames, 'pin', 'key', '"', '\\', '\n', ' ', '(', "'", ':', '[', ']', '.'),
+        fc.constantFrom('\u0000', '\ud800', 'é', 'W/"3"', '[type eq "work"]'),
+        fc.string({ maxLength: 6 }),
+      ),
+      { maxLength: 5 },
+    )
+    .map((parts) => parts.join(''));
+  const json = fc.letrec<{ value: unknown }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      tricky,
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie('value'), { maxLength: 4 }),
+      fc.dictionary(tricky, tie('value'), { maxKeys: 4 }),
+      fc.record({ op: fc.constant('replace'), path: tricky, value: tricky }),
+    ),
+  })).value;
+
+  it('is never true of JSON that redaction would change (a superset test)', () => {
+    fc.assert(
+      fc.property(json, (value) => {
+        const text = JSON.stringify(value);
+        if (jsonTextIsClean(text)) expect(redactedJsonText(value)).toBe(text);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('passes a typical SCIM response and stops each kind of secret', () => {
+    const user = {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      id: '01a2a0b4-5c1e-7f00-8000-000000000000',
+      userName: 'ada@example.com',
+      name: { givenName: 'Ada', familyName: 'Lovelace' },
+      meta: { resourceType: 'User', version: 'W/"3"', location: 'https://dsync.example.com/scim/v2/x/Users/y' },
+    };
+    expect(jsonTextIsClean(JSON.stringify({ Resources: [user], totalResults: 1 }))).toBe(true);
+    for (const secret of secretsAndNames) {
+      expect(jsonTextIsClean(JSON.stringify({ ...user, [secret]: 'x' }))).toBe(false);
+      if (!/^[a-z:]+$/i.test(secret)) expect(jsonTextIsClean(JSON.stringify({ ...user, title: secret }))).toBe(false);
+    }
+    expect(jsonTextIsClean(JSON.stringify({ ...user, title: 'line\nXk9fQ2mLp7RtZ8vW3yB6nC1dE4gH5jK0' }))).toBe(false);
+    const patch = { op: 'replace', path: 'pin[type eq "atm"]', value: '1234' };
+    expect(redactedJsonText(patch)).not.toContain('1234');
+    expect(jsonTextIsClean(JSON.stringify(patch))).toBe(false);
   });
 });
 
