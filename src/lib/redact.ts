@@ -120,24 +120,47 @@ const SECRET_NAME_IN_JSON = /pass|pwd|secret|token|credential|otp|pin|key/i;
  */
 const CREDENTIAL_START = /(?:^|[\s"'()])(?:ds[a-z]_|bearer\s|eyJ|([A-Za-z0-9+/=_-]{32,}))/gi;
 
+/** The string value of each `path` member in JSON text whose only escape is `\"`. */
+const PATH_VALUE = /"path":"((?:[^"\\]|\\")*)"/g;
+
 /** A JSON escape other than `\"`: text where a string is not written verbatim. */
 const OTHER_ESCAPE = /\\[^"]/;
 
 /**
- * Whether JSON text as `JSON.stringify` writes it, nested no deeper than {@link MAX_DEPTH}, certainly holds
- * nothing that {@link redactedJsonText} would replace. Without escapes other than `\"` (an ETag's quotes)
+ * Whether JSON text as `JSON.stringify` writes it certainly holds nothing that {@link redactedJsonText} would
+ * replace (which includes values nested deeper than {@link MAX_DEPTH}). Without escapes other than `\"` (an ETag's quotes)
  * every string stands in the text as it is, a quote or two apart: a secret-named key, a PATCH path naming
  * one, and a string or word that could look like a credential (after a quote or a separator, as
  * {@link MIGHT_BE_SECRET} looks for; none of its forms holds a quote) all show in the text itself. A superset
  * test: text that fails it is redacted value by value.
  */
 export function jsonTextIsClean(text: string): boolean {
-  if (OTHER_ESCAPE.test(text) || SECRET_NAME_IN_JSON.test(text)) return false;
+  if (OTHER_ESCAPE.test(text) || SECRET_NAME_IN_JSON.test(text) || deeperThan(text, MAX_DEPTH - 1)) return false;
+  // A PATCH path is judged without its filters (`pa[x]ss` names `pass`): each one as the redaction sees it.
+  for (const [, path = ''] of text.matchAll(PATH_VALUE)) if (isSecretPath(path.replace(/\\"/g, '"'))) return false;
   for (const [, run] of text.matchAll(CREDENTIAL_START)) {
     // A prefix form, or a long run mixing the three classes (ids and hex digests do not).
     if (run === undefined || (/[A-Z]/.test(run) && /[a-z]/.test(run) && /\d/.test(run))) return false;
   }
   return true;
+}
+
+/** Whether JSON text (whose only escape is `\"`) nests objects and arrays more than `depth` levels. */
+function deeperThan(text: string, depth: number): boolean {
+  let level = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // `\"`: the quote is part of the string
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++level > depth) return true;
+    } else if (c === 0x7d || c === 0x5d) level--;
+  }
+  return false;
 }
 
 /**

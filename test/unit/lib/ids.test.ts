@@ -11,6 +11,15 @@ describe('idAt', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
+  it('keeps the order within a millisecond when ids of other milliseconds are minted in between', () => {
+    const t = Date.parse('2026-12-01T04:00:01.000Z');
+    const minted = [t, t + 1, t, t + 2, t + 1, t].map((ms) => ({ ms, id: idAt(new Date(ms)) }));
+    for (const ms of [t, t + 1]) {
+      const ids = minted.filter((entry) => entry.ms === ms).map((entry) => entry.id);
+      expect([...ids].sort()).toEqual(ids);
+    }
+  });
+
   it('sorts by time first, and carries the time in its first 48 bits', () => {
     const early = idAt(new Date('2026-12-01T04:00:00.124Z'));
     const later = idAt(new Date('2026-12-01T04:00:00.125Z'));

@@ -142,7 +142,7 @@ describe('jsonTextIsClean', () => {
     .array(
       fc.oneof(
         fc.constantFrom(...secretsAndNames, 'pin', 'key', '"', '\\', '\n', ' ', '(', "'", ':', '[', ']', '.'),
-        fc.constantFrom('\u0000', '\ud800', 'é', 'W/"3"', '[type eq "work"]'),
+        fc.constantFrom('\u0000', '\ud800', 'é', 'W/"3"', '[type eq "work"]', 'pa', 'ss', 'ke', 'y', '[]'),
         fc.string({ maxLength: 6 }),
       ),
       { maxLength: 5 },
@@ -185,9 +185,17 @@ describe('jsonTextIsClean', () => {
       if (!/^[a-z:]+$/i.test(secret)) expect(jsonTextIsClean(JSON.stringify({ ...user, title: secret }))).toBe(false);
     }
     expect(jsonTextIsClean(JSON.stringify({ ...user, title: 'line\nXk9fQ2mLp7RtZ8vW3yB6nC1dE4gH5jK0' }))).toBe(false);
-    const patch = { op: 'replace', path: 'pin[type eq "atm"]', value: '1234' };
-    expect(redactedJsonText(patch)).not.toContain('1234');
-    expect(jsonTextIsClean(JSON.stringify(patch))).toBe(false);
+    // PATCH paths are judged without their filters, as the redaction judges them.
+    for (const path of ['pin[type eq "atm"]', 'pa[]ss', 'emails[type eq "work"].ke[x]y']) {
+      const patch = { op: 'replace', path, value: '1234' };
+      expect(redactedJsonText(patch)).not.toContain('1234');
+      expect(jsonTextIsClean(JSON.stringify(patch))).toBe(false);
+    }
+    // Nested past the redaction's depth limit: never clean.
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 70; i++) deep = [deep];
+    expect(redactedJsonText(deep)).not.toContain('leaf');
+    expect(jsonTextIsClean(JSON.stringify(deep))).toBe(false);
   });
 });
 
