@@ -92,15 +92,28 @@ export function sqlDatabase(orm: MikroORM): Database {
     return name === undefined ? {} : { name };
   };
 
+  /**
+   * Runs one statement on `connection`, with BEGIN sent ahead of it and/or COMMIT after it in the same round
+   * trip when asked; every statement reaches the query logger (the text, never its values).
+   */
+  const execute = (
+    connection: pg.PoolClient,
+    text: string,
+    params: readonly unknown[],
+    { begin = false, commit = false } = {},
+  ): Promise<{ rows: unknown[]; rowCount: number | null }> => {
+    if (begin) logger.logQuery({ query: 'begin', level: 'info' });
+    logger.logQuery({ query: text, level: 'info' });
+    if (commit) logger.logQuery({ query: 'commit', level: 'info' });
+    const config = { text, values: params as unknown[], ...nameOf(text, params) };
+    return pipelined(connection, config, begin ? 'begin' : null, commit ? 'commit' : null);
+  };
+
   const on = (connection: pg.PoolClient): Sql => ({
-    async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
-      logger.logQuery({ query: text, level: 'info' }); // the statement, never its values
-      return (await connection.query({ text, values: params as unknown[], ...nameOf(text, params) })).rows as Row[];
-    },
-    async run(text: string, params: readonly unknown[] = []): Promise<number> {
-      logger.logQuery({ query: text, level: 'info' });
-      return (await connection.query({ text, values: params as unknown[], ...nameOf(text, params) })).rowCount ?? 0;
-    },
+    query: async <Row>(text: string, params: readonly unknown[] = []) =>
+      (await execute(connection, text, params)).rows as Row[],
+    run: async (text: string, params: readonly unknown[] = []) =>
+      (await execute(connection, text, params)).rowCount ?? 0,
   });
 
   /**
@@ -112,13 +125,9 @@ export function sqlDatabase(orm: MikroORM): Database {
     const send = async (text: string, params: readonly unknown[], commit: boolean) => {
       if (state.done) throw new Error('statement after the transaction committed');
       const begin = !state.open;
-      if (begin) logger.logQuery({ query: 'begin', level: 'info' });
-      logger.logQuery({ query: text, level: 'info' });
-      if (commit) logger.logQuery({ query: 'commit', level: 'info' });
       state.open = true;
       state.done = commit;
-      const config = { text, values: params as unknown[], ...nameOf(text, params) };
-      const result = await pipelined(connection, config, begin ? 'begin' : null, commit ? 'commit' : null);
+      const result = await execute(connection, text, params, { begin, commit });
       state.committed = commit;
       return result;
     };
