@@ -139,8 +139,8 @@ export function jsonTextIsClean(text: string): boolean {
   // A PATCH path is judged without its filters (`pa[x]ss` names `pass`): each one as the redaction sees it.
   for (const [, path = ''] of text.matchAll(PATH_VALUE)) if (isSecretPath(path.replace(/\\"/g, '"'))) return false;
   for (const [, run] of text.matchAll(CREDENTIAL_START)) {
-    // A prefix form, or a long run mixing the three classes (ids and hex digests do not).
-    if (run === undefined || (/[A-Z]/.test(run) && /[a-z]/.test(run) && /\d/.test(run))) return false;
+    // A prefix form, or a long run that looks like a credential (ids and hex digests do not).
+    if (run === undefined || looksLikeSecret(run)) return false;
   }
   return true;
 }

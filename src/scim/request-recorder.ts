@@ -55,6 +55,12 @@ function storable(text: string): string {
   return UNSTORABLE_CHAR.test(text) ? text.replace(UNSTORABLE, '\uFFFD') : text;
 }
 
+/** Whether `text` is at most {@link MAX_LOGGED_BODY_BYTES} in UTF-8 (most are known to be by their length). */
+function fitsLogged(text: string): boolean {
+  // At most 3 UTF-8 bytes per UTF-16 unit.
+  return text.length * 3 <= MAX_LOGGED_BODY_BYTES || Buffer.byteLength(text) <= MAX_LOGGED_BODY_BYTES;
+}
+
 /** A JSON body redacted and serialized, cut to {@link MAX_LOGGED_BODY_BYTES} (on a character boundary). */
 export function loggedBody(body: unknown): { text: string | null; truncated: boolean } {
   if (body === undefined || body === null || (typeof body === 'object' && Buffer.isBuffer(body))) {
@@ -63,10 +69,8 @@ export function loggedBody(body: unknown): { text: string | null; truncated: boo
   // The budget: a body whose copied characters exceed the cap serializes to more bytes than the cap (JSON
   // adds quotes and escapes, UTF-8 adds bytes), so the cut falls within what was copied, never in `[cut]`.
   const text = storable(redactedJsonText(body, MAX_LOGGED_BODY_BYTES + 1) ?? '');
-  // At most 3 UTF-8 bytes per UTF-16 unit: most bodies are known to fit without encoding them.
-  if (text.length * 3 <= MAX_LOGGED_BODY_BYTES) return { text, truncated: false };
+  if (fitsLogged(text)) return { text, truncated: false };
   const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= MAX_LOGGED_BODY_BYTES) return { text, truncated: false };
   // A cut through a multi-byte character decodes to U+FFFD at the end: drop it.
   const cut = bytes
     .subarray(0, MAX_LOGGED_BODY_BYTES)
@@ -80,9 +84,7 @@ export function loggedBody(body: unknown): { text: string | null; truncated: boo
  * secret and fits (most do: no walk, no copy); else parsed back and redacted value by value.
  */
 function loggedResponse(text: string): { text: string | null; truncated: boolean } {
-  if (text.length * 3 <= MAX_LOGGED_BODY_BYTES || Buffer.byteLength(text) <= MAX_LOGGED_BODY_BYTES) {
-    if (jsonTextIsClean(text)) return { text, truncated: false };
-  }
+  if (fitsLogged(text) && jsonTextIsClean(text)) return { text, truncated: false };
   return loggedBody(JSON.parse(text));
 }
 
